@@ -1,0 +1,92 @@
+"""Every error fieldeval raises on purpose, and the exit code each one maps to.
+
+    FieldevalError                 base; never raised directly
+    ├── UserError                  bad input the user can fix (exit 2)
+    │   ├── SuiteError             the suite file: YAML, schema, templates
+    │   ├── DataError              dataset files: encoding, columns, ids
+    │   └── ConfigError            missing extra, missing API key, bad option
+    ├── ProviderError              a model call that failed (stored as data, never a crash)
+    └── StoreError                 the results store (exit 1)
+
+The CLI maps them to exit codes in one place (`fieldeval.cli.main`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FieldevalError(Exception):
+    """Base class for errors fieldeval raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"
+
+
+class UserError(FieldevalError):
+    """Input the user can fix; the message says where and how."""
+
+    exit_code = 2
+
+
+class SuiteError(UserError):
+    """A suite file that cannot be loaded or validated."""
+
+
+class DataError(UserError):
+    """A dataset file that cannot be read as asked."""
+
+
+class ConfigError(UserError):
+    """A missing extra, environment variable or invalid option."""
+
+
+class StoreError(FieldevalError):
+    """The results store cannot be opened or written."""
+
+
+class ErrorKind(StrEnum):
+    """Why a model call failed; stored with the output."""
+
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    BAD_RESPONSE = "bad_response"
+    CLIENT_ERROR = "client_error"
+    APP_ERROR = "app_error"
+
+
+RETRYABLE_KINDS = frozenset(
+    {ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR, ErrorKind.TIMEOUT, ErrorKind.CONNECTION,
+     ErrorKind.BAD_RESPONSE}
+)
+
+
+@dataclass
+class ProviderError(FieldevalError):
+    """A model call that failed. The runner retries it or stores it as an error."""
+
+    message: str
+    kind: ErrorKind
+    status: int | None = None
+    retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE_KINDS
+
+    def __str__(self) -> str:
+        status = f" (HTTP {self.status})" if self.status is not None else ""
+        return f"{self.kind.value}{status}: {self.message}"

@@ -1,0 +1,1 @@
+"""Grading outputs: deterministic checks first (rubrics, judges and people build on them)."""

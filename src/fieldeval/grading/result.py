@@ -1,0 +1,13 @@
+"""The result of grading one output on one criterion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check_id: str
+    passed: bool
+    reason: str  # always says why, e.g. "112 words > 100"
+    score: float | None = None  # a measured value where there is one (word count, ...)

@@ -1,0 +1,221 @@
+"""The suite file's schema: task, dataset, candidates and checks, validated by pydantic."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from fieldeval.suite.checks import CheckBase, CheckSpec, with_unique_ids
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChatMessage(Strict):
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(description="A Jinja2 template over the example's fields.")
+
+
+class Prompt(Strict):
+    """One user template, a list of chat messages (each a template), or a conversation.
+
+    `conversation` names a field that holds an OpenAI-style messages list (chat-log data);
+    those messages are sent as they are, never rendered as templates.
+    """
+
+    template: str | None = None
+    messages: tuple[ChatMessage, ...] | None = None
+    conversation: str | None = None
+    system: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Prompt:
+        forms = [f for f in (self.template, self.messages, self.conversation) if f is not None]
+        if len(forms) != 1:
+            raise ValueError(
+                "give the prompt as a template string, as `messages`, or as `conversation`"
+                " (the field holding a chat log): exactly one of them"
+            )
+        return self
+
+
+def _prompt_from_yaml(value: Any) -> Any:
+    # `prompt: "text {{ x }}"` and `prompt: [{role:.., content:..}]` are the common forms.
+    if isinstance(value, str):
+        return {"template": value}
+    if isinstance(value, list):
+        return {"messages": value}
+    return value
+
+
+PromptField = Annotated[Prompt, Field(description="template string or chat messages")]
+
+
+class Task(Strict):
+    name: str = Field(pattern=_ID)
+    description: str = Field(min_length=1, description="The written task statement.")
+    prompt: PromptField
+
+    _coerce_prompt = field_validator("prompt", mode="before")(_prompt_from_yaml)
+
+
+class Sample(Strict):
+    n: int = Field(gt=0)
+    stratify: str | None = None
+    seed: int = 0
+
+
+class DatasetSpec(Strict):
+    path: str
+    format: Literal["auto", "csv", "jsonl", "json", "chat"] = "auto"
+    id: str | None = Field(None, description="Field holding a stable id; else a content hash.")
+    input: str | None = Field(None, description="The field shown as the example's input.")
+    reference: str | None = Field(None, description="Field holding a reference answer.")
+    slices: tuple[str, ...] = ()
+    encoding: str | None = None
+    sample: Sample | None = None
+
+
+class Price(Strict):
+    """US dollars per million tokens, plus an optional fixed price per call."""
+
+    input_per_mtok: float = Field(0.0, ge=0)
+    output_per_mtok: float = Field(0.0, ge=0)
+    cached_input_per_mtok: float | None = Field(None, ge=0)
+    reasoning_per_mtok: float | None = Field(None, ge=0)
+    per_call: float = Field(0.0, ge=0)
+
+
+class RateLimit(Strict):
+    rpm: float | None = Field(None, gt=0, description="requests per minute")
+    tpm: float | None = Field(None, gt=0, description="tokens per minute (input + output)")
+
+
+class Retry(Strict):
+    attempts: int = Field(4, ge=1, description="calls in all, the first included")
+    backoff_s: float = Field(0.5, ge=0, description="first wait; doubles each time, with jitter")
+    max_backoff_s: float = Field(30.0, ge=0)
+
+
+class CandidateBase(Strict):
+    id: str = Field(pattern=_ID)
+    prompt: PromptField | None = Field(None, description="Overrides the task's prompt.")
+    params: dict[str, Any] = Field(default_factory=dict)
+    concurrency: int = Field(4, ge=1, le=1024)
+    rate_limit: RateLimit | None = None
+    retry: Retry = Retry()
+    timeout_s: float = Field(120.0, gt=0)
+    price: Price | None = None
+
+    _coerce_prompt = field_validator("prompt", mode="before")(_prompt_from_yaml)
+
+
+class OpenAICandidate(CandidateBase):
+    provider: Literal["openai"]
+    model: str
+    base_url: str = "https://api.openai.com/v1"
+    api_key_env: str | None = Field("OPENAI_API_KEY", description="env var holding the key")
+    stream: bool = True
+
+
+class AnthropicCandidate(CandidateBase):
+    provider: Literal["anthropic"]
+    model: str
+    base_url: str = "https://api.anthropic.com"
+    api_key_env: str = "ANTHROPIC_API_KEY"
+    stream: bool = True
+
+
+class LocalCandidate(CandidateBase):
+    provider: Literal["local"]
+    model: str = Field("gemma3-270m", description="the bundled model, or a path to a GGUF file")
+    threads: int | None = Field(None, ge=1)
+    context: int = Field(4096, ge=256)
+    stream: bool = True
+
+
+class HttpCandidate(CandidateBase):
+    """The team's own app: a JSON request template and a JSONPath to the answer."""
+
+    provider: Literal["http"]
+    url: str
+    method: Literal["POST", "PUT", "GET"] = "POST"
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="values may name env vars as ${NAME}"
+    )
+    body: Any = Field(None, description="JSON body; strings are templates over the example")
+    response_path: str = Field("$", description="JSONPath to the answer text")
+
+
+class PythonCandidate(CandidateBase):
+    provider: Literal["python"]
+    function: str = Field(description="module:function, sync or async, called with the request")
+
+    @field_validator("function")
+    @classmethod
+    def _module_colon_function(cls, value: str) -> str:
+        if not re.fullmatch(r"[\w.]+:[\w.]+", value):
+            raise ValueError("expected 'module:function', e.g. 'my_app.bot:answer'")
+        return value
+
+
+class CommandCandidate(CandidateBase):
+    provider: Literal["command"]
+    command: tuple[str, ...] = Field(description="argv; the prompt goes to stdin")
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            import shlex
+
+            return shlex.split(value)
+        return value
+
+
+Candidate = Annotated[
+    OpenAICandidate
+    | AnthropicCandidate
+    | LocalCandidate
+    | HttpCandidate
+    | PythonCandidate
+    | CommandCandidate,
+    Field(discriminator="provider"),
+]
+
+PROVIDERS = ("openai", "anthropic", "local", "http", "python", "command")
+
+
+class Suite(Strict):
+    """A whole suite file."""
+
+    version: Literal[1] = 1
+    task: Task
+    dataset: DatasetSpec
+    candidates: tuple[Candidate, ...] = Field(min_length=1)
+    checks: tuple[CheckSpec, ...] = ()
+
+    @field_validator("candidates")
+    @classmethod
+    def _unique_ids(cls, candidates: tuple[CandidateBase, ...]) -> tuple[CandidateBase, ...]:
+        seen: set[str] = set()
+        for candidate in candidates:
+            if candidate.id in seen:
+                raise ValueError(f"candidate id {candidate.id!r} is used twice")
+            seen.add(candidate.id)
+        return candidates
+
+    @field_validator("checks")
+    @classmethod
+    def _name_checks(cls, checks: tuple[CheckBase, ...]) -> tuple[CheckBase, ...]:
+        return with_unique_ids(checks)
+
+    def prompt_for(self, candidate: CandidateBase) -> Prompt:
+        return candidate.prompt or self.task.prompt

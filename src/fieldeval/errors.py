@@ -6,7 +6,8 @@
     │   ├── DataError              dataset files: encoding, columns, ids
     │   └── ConfigError            missing extra, missing API key, bad option
     ├── ProviderError              a model call that failed (stored as data, never a crash)
-    └── StoreError                 the results store (exit 1)
+    ├── StoreError                 the results store (exit 1)
+    └── Interrupted                Ctrl-C during a run (exit 130)
 
 The CLI maps them to exit codes in one place (`fieldeval.cli.main`).
 """
@@ -51,6 +52,12 @@ class ConfigError(UserError):
 
 class StoreError(FieldevalError):
     """The results store cannot be opened or written."""
+
+
+class Interrupted(FieldevalError):
+    """The user stopped a run (Ctrl-C); what finished is stored."""
+
+    exit_code = 130
 
 
 class ErrorKind(StrEnum):

@@ -1,0 +1,1 @@
+"""Turning stored outputs into numbers with their uncertainty."""

@@ -1,0 +1,3 @@
+from fieldeval.cli.main import main
+
+main()

@@ -1,0 +1,132 @@
+"""What each command does, over the library; `main.py` only declares the options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from fieldeval.errors import ConfigError, Interrupted, UserError
+
+console = Console(highlight=False)
+
+
+def init(data: Path, out: Path, *, force: bool) -> None:
+    from fieldeval.suite.scaffold import scaffold_suite
+
+    if out.exists() and not force:
+        raise UserError(f"{out} already exists", hint="pass --force to overwrite, or --out PATH")
+    text = scaffold_suite(data, suite_dir=out.resolve().parent)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)  # never leave a half-written suite behind
+    console.print(f"wrote [bold]{out}[/]: write the task statement, then `fieldeval validate {out}`")
+
+
+def validate(suite_path: Path) -> None:
+    from fieldeval.data.dataset import load_dataset
+    from fieldeval.grading import compile_checks
+    from fieldeval.runner.plan import request_for
+    from fieldeval.suite.loader import load_suite
+
+    loaded = load_suite(suite_path)
+    suite = loaded.suite
+    dataset = load_dataset(suite.dataset, base_dir=loaded.base_dir)
+    compile_checks(suite.checks, base_dir=loaded.base_dir)
+    for candidate in suite.candidates:
+        for example in dataset.examples:
+            request_for(suite, candidate, example)  # every template renders on every example
+    console.print(
+        f"[green]ok[/] {suite_path}: task {suite.task.name!r}, {len(dataset)} examples "
+        f"({dataset.content_hash[:17]}…), {len(suite.candidates)} candidates, "
+        f"{len(suite.checks)} checks"
+    )
+
+
+def run(
+    suite_path: Path,
+    *,
+    db: str | None,
+    resume: bool,
+    resume_run: str | None,
+    sample: int | None,
+    stratify: str | None,
+    seed: int,
+    repeats: int,
+    use_cache: bool,
+    quiet: bool,
+) -> None:
+    from fieldeval.analysis.summary import summarize
+    from fieldeval.cli.progress import RunProgress
+    from fieldeval.data.dataset import load_dataset
+    from fieldeval.report.terminal import render_summary
+    from fieldeval.runner import run_suite
+    from fieldeval.store import Store
+    from fieldeval.suite.loader import load_suite
+    from fieldeval.suite.schema import Sample
+
+    loaded = load_suite(suite_path)
+    spec = loaded.suite.dataset
+    if sample is not None:
+        spec = spec.model_copy(update={"sample": Sample(n=sample, stratify=stratify, seed=seed)})
+    elif stratify is not None:
+        raise ConfigError("--stratify needs --sample N")
+    dataset = load_dataset(spec, base_dir=loaded.base_dir)
+    store = Store.open(db)
+    try:
+        previous = None
+        if resume:
+            previous = store.run(resume_run) if resume_run else store.latest_run(loaded.suite.task.name)
+            if previous is None:
+                raise UserError(f"no earlier run of {loaded.suite.task.name!r} to resume")
+            if previous.status == "finished":
+                console.print(f"run {previous.id} is already finished; nothing to resume")
+        try:
+            if quiet:
+                info = run_suite(loaded, store, dataset=dataset, resume=previous,
+                                 repeats=repeats, use_cache=use_cache)
+            else:
+                with RunProgress(console) as progress:
+                    info = run_suite(loaded, store, dataset=dataset, resume=previous,
+                                     repeats=repeats, use_cache=use_cache, on_event=progress)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "interrupted: every finished result is stored",
+                hint=f"continue with `fieldeval run {suite_path} --resume`",
+            ) from None
+        render_summary(summarize(info, store.outputs(info.id)), console)
+        console.print(f"results stored in [bold]{store.url}[/] as run [bold]{info.id}[/]")
+    finally:
+        store.close()
+
+
+def list_runs(*, db: str | None, limit: int) -> None:
+    from fieldeval.store import Store
+
+    store = Store.open(db)
+    try:
+        table = Table("run", "suite", "status", "outputs", "started (UTC)", "dataset")
+        for info in store.runs(limit=limit):
+            table.add_row(
+                info.id, info.suite_name, info.status,
+                f"{store.count_outputs(info.id)}/{info.n_planned}",
+                f"{info.started_at:%Y-%m-%d %H:%M}", info.dataset_hash[:17],
+            )
+        console.print(table)
+    finally:
+        store.close()
+
+
+def show(run_id: str, *, db: str | None) -> None:
+    from fieldeval.analysis.summary import summarize
+    from fieldeval.report.terminal import render_summary
+    from fieldeval.store import Store
+
+    store = Store.open(db)
+    try:
+        info = store.run(run_id)
+        render_summary(summarize(info, store.outputs(info.id)), console)
+    finally:
+        store.close()

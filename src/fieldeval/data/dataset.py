@@ -1,0 +1,126 @@
+"""A suite's `dataset:` section to a `Dataset`: fields checked, ids made, sample drawn.
+
+Without an id field, an example's id is a hash of its fields, so it survives reordering
+rows and columns. Rows identical in every field would share that id; the first is kept and
+the rest are dropped (`source_rows` still counts them), since a repeated row would only
+count twice in every score.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fieldeval.canonical import canonical_json, content_hash
+from fieldeval.data.example import Dataset, Example
+from fieldeval.data.readers import Record, read_records
+from fieldeval.data.sampling import sample
+from fieldeval.errors import DataError
+from fieldeval.suite.schema import DatasetSpec
+
+
+def load_dataset(spec: DatasetSpec, *, base_dir: Path) -> Dataset:
+    """Read the data a suite names; `spec.path` is relative to `base_dir` (the suite's folder)."""
+    path = base_dir / spec.path
+    if not path.exists():
+        raise DataError(
+            f"dataset file not found: {path}",
+            hint=f"`dataset.path` is relative to the suite file's folder ({base_dir})",
+        )
+    records = read_records(path, fmt=spec.format, encoding=spec.encoding)
+    _check_fields(spec, records, path)
+    examples = _examples(spec, records)
+    if spec.sample is not None:
+        examples = sample(
+            examples, spec.sample.n, stratify=spec.sample.stratify, seed=spec.sample.seed
+        )
+    return Dataset(
+        path=path,
+        examples=examples,
+        content_hash=content_hash([{"id": e.id, "fields": e.fields} for e in examples]),
+        source_rows=len(records),
+    )
+
+
+def as_text(value: Any) -> str:
+    """A field's value as text: strings as they are, other JSON values as canonical JSON."""
+    if isinstance(value, str):
+        return value
+    return "" if value is None else canonical_json(value)
+
+
+def _check_fields(spec: DatasetSpec, records: Sequence[Record], path: Path) -> None:
+    columns = list(dict.fromkeys(key for record in records for key in record.fields))
+    named = [
+        ("id", spec.id),
+        ("input", spec.input),
+        ("reference", spec.reference),
+        *(("slices", name) for name in spec.slices),
+        ("sample.stratify", spec.sample.stratify if spec.sample else None),
+    ]
+    for setting, field in named:
+        if field is None or field in columns:
+            continue
+        guesses = difflib.get_close_matches(field, columns, n=1, cutoff=0.6)
+        guess = f"did you mean {guesses[0]!r}? " if guesses else ""
+        raise DataError(
+            f"`dataset.{setting}` names field {field!r}, which {path.name} does not have",
+            hint=f"{guess}the fields are: {', '.join(columns)}",
+        )
+
+
+def _examples(spec: DatasetSpec, records: Sequence[Record]) -> tuple[Example, ...]:
+    seen: dict[str, str] = {}  # id -> source of the row that has it
+    examples: list[Example] = []
+    for record in records:
+        fields = record.fields
+        if spec.id is None:
+            example_id = "h" + hashlib.sha256(canonical_json(fields).encode()).hexdigest()[:12]
+            if example_id in seen:
+                continue  # an identical row: see the module docstring
+        else:
+            example_id = as_text(fields.get(spec.id)).strip()
+            if not example_id:
+                raise DataError(
+                    f"{record.source}: the id field {spec.id!r} is empty",
+                    hint="give every row an id, or remove `dataset.id` to use content-hash ids",
+                )
+            if example_id in seen:
+                raise DataError(
+                    f"id {example_id!r} is used twice: {seen[example_id]} and {record.source}",
+                    hint="fix the repeated id, or remove `dataset.id` from the suite to"
+                    " use content-hash ids",
+                )
+        seen[example_id] = record.source
+        examples.append(
+            Example(
+                id=example_id,
+                fields=fields,
+                input=_input(spec, fields),
+                reference=_reference(spec, fields),
+                slices={name: as_text(fields.get(name)) for name in spec.slices} or None,
+                source=record.source,
+            )
+        )
+    return tuple(examples)
+
+
+def _input(spec: DatasetSpec, fields: dict[str, Any]) -> str:
+    if spec.input is not None:
+        return as_text(fields.get(spec.input))
+    if isinstance(fields.get("input"), str):  # chat logs and most eval files have one
+        return str(fields["input"])
+    first = next((v for k, v in fields.items() if k != spec.id and isinstance(v, str)), "")
+    return first
+
+
+def _reference(spec: DatasetSpec, fields: dict[str, Any]) -> str | None:
+    # An empty cell means "no reference for this row", not "the answer is empty".
+    name = spec.reference
+    if name is None and "messages" in fields and "reference" in fields:
+        name = "reference"  # the chat log's final assistant turn
+    value = None if name is None else fields.get(name)
+    return None if value is None or value == "" else as_text(value)

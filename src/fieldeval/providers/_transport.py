@@ -1,0 +1,204 @@
+"""What the hosted-API providers share: one aiohttp session, and mapping failures to errors.
+
+Every way a call can fail leaves here as a `ProviderError`, so the runner never sees an
+aiohttp or socket exception, and no message ever carries the API key.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+
+from fieldeval.errors import ConfigError, ErrorKind, ProviderError
+from fieldeval.providers.base import Message, Usage
+
+MAX_DETAIL_CHARS = 300
+
+
+class JSONClient:
+    """POSTs JSON through one session, created lazily so it binds to the running loop."""
+
+    def __init__(
+        self,
+        *,
+        headers: Mapping[str, str],
+        timeout_s: float,
+        max_connections: int,
+        secret: str | None = None,
+        reuse_connections: bool = True,
+    ) -> None:
+        self._headers = dict(headers)
+        # `total` bounds the whole call, body included. `sock_read` cannot be tighter: a
+        # model may think for most of the budget before its first byte.
+        self._timeout = aiohttp.ClientTimeout(
+            total=timeout_s, sock_connect=min(timeout_s, 30.0), sock_read=timeout_s
+        )
+        self._max_connections = max_connections
+        self._reuse_connections = reuse_connections
+        self._secret = secret
+        self._session: aiohttp.ClientSession | None = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections, force_close=not self._reuse_connections
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers=self._headers, timeout=self._timeout
+            )
+        return self._session
+
+    @asynccontextmanager
+    async def post(
+        self, url: str, body: Mapping[str, Any]
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """The response to a POST, already checked for an error status.
+
+        Transport failures while the caller reads the body are mapped too.
+        """
+        session = self._get_session()
+        try:
+            async with session.post(url, json=body) as response:
+                if response.status >= 400:
+                    text = await response.text(errors="replace")
+                    raise status_error(response.status, response.headers, text, self._secret)
+                yield response
+        except TimeoutError as exc:  # aiohttp's timeouts subclass it; check them first
+            raise ProviderError(
+                f"no complete answer within {self._timeout.total:g} s", ErrorKind.TIMEOUT
+            ) from exc
+        except aiohttp.InvalidURL as exc:
+            raise ProviderError(f"invalid URL {url!r}", ErrorKind.CLIENT_ERROR) from exc
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, OSError) as exc:
+            raise ProviderError(self.redact(describe(exc)), ErrorKind.CONNECTION) from exc
+        except aiohttp.ClientError as exc:  # e.g. a reply that is not valid HTTP
+            raise ProviderError(self.redact(describe(exc)), ErrorKind.BAD_RESPONSE) from exc
+
+    def redact(self, text: str) -> str:
+        return redact(text, self._secret)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def status_error(
+    status: int, headers: Mapping[str, str], body: str, secret: str | None
+) -> ProviderError:
+    """The error for an HTTP error status, with the server's own message when it gave one."""
+    if status == 429:
+        kind = ErrorKind.RATE_LIMITED
+    elif status >= 500 or status == 408:
+        kind = ErrorKind.SERVER_ERROR
+    else:
+        kind = ErrorKind.CLIENT_ERROR
+    detail = redact(error_detail(body), secret)[:MAX_DETAIL_CHARS]
+    return ProviderError(
+        detail or "the server gave no reason", kind, status=status, retry_after=retry_after(headers)
+    )
+
+
+def error_detail(body: str) -> str:
+    """`error.message` from an OpenAI- or Anthropic-style error body, else the body itself."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body.strip()
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    if isinstance(error, str):
+        return error
+    return body.strip()
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from `retry-after-ms` or `Retry-After` (seconds or an HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def redact(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def bad_response(message: str, body: str = "") -> ProviderError:
+    """A reply that is not what the API promises; shows the start of the body."""
+    snippet = body.strip()[:MAX_DETAIL_CHARS]
+    return ProviderError(f"{message}: {snippet!r}" if snippet else message, ErrorKind.BAD_RESPONSE)
+
+
+def parse_json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise bad_response(f"{what} is not JSON", text) from exc
+
+
+def estimate_usage(messages: Iterable[Message], text: str) -> Usage:
+    """About four characters per token, for servers that report no usage."""
+    input_chars = sum(len(message.content) for message in messages)
+    return Usage(
+        input_tokens=math.ceil(input_chars / 4),
+        output_tokens=math.ceil(len(text) / 4),
+        estimated=True,
+    )
+
+
+def int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def api_key_from_env(variable: str, candidate_id: str, *, optional_hint: bool) -> str:
+    """The key in `variable`; a `ConfigError` that says how to set it when it is missing."""
+    key = os.environ.get(variable, "")
+    if key:
+        return key
+    hint = f"export {variable}=<your key> before running"
+    if optional_hint:
+        hint += ", or set `api_key_env: null` for a server that needs no key"
+    raise ConfigError(
+        f"candidate {candidate_id!r} reads its API key from the environment variable"
+        f" {variable}, which is not set",
+        hint=hint,
+    )
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else empty: servers omit or null fields freely."""
+    return value if isinstance(value, dict) else {}
+
+
+def str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,74 @@
+"""The plan: every (candidate, example, repeat) with its rendered request and cache key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from fieldeval.canonical import content_hash
+from fieldeval.data.example import Dataset, Example
+from fieldeval.providers.base import ModelRequest, Provider
+from fieldeval.store.records import OutputKey
+from fieldeval.suite.schema import CandidateBase, Suite
+from fieldeval.suite.template import render_messages
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    key: OutputKey
+    example: Example
+    request: ModelRequest
+    request_hash: str
+
+    @property
+    def estimated_tokens(self) -> int:
+        """A rough size for tokens-per-minute limits: prompt chars / 4 plus max_tokens."""
+        chars = sum(len(m.content) for m in self.request.messages)
+        return chars // 4 + int(self.request.params.get("max_tokens", 256))
+
+
+def request_for(suite: Suite, candidate: CandidateBase, example: Example) -> ModelRequest:
+    messages = render_messages(suite.prompt_for(candidate), example.fields)
+    return ModelRequest(
+        messages=messages,
+        params=dict(candidate.params),
+        variables={**example.fields, "id": example.id},
+    )
+
+
+def request_hash(identity: Mapping[str, object], request: ModelRequest, repeat: int) -> str:
+    """The cache key: who answers, what they are asked, and which repeat this is.
+
+    Concurrency, timeouts and retry settings are left out: they do not change the answer.
+    """
+    return content_hash(
+        {
+            "provider": dict(identity),
+            "messages": [m.to_dict() for m in request.messages],
+            "params": dict(request.params),
+            "repeat": repeat,
+        }
+    )
+
+
+def plan_work(
+    suite: Suite, dataset: Dataset, providers: Mapping[str, Provider], *, repeats: int = 1
+) -> dict[str, list[WorkItem]]:
+    """Every call the run would make, per candidate, in dataset order."""
+    plan: dict[str, list[WorkItem]] = {}
+    for candidate in suite.candidates:
+        identity = providers[candidate.id].cache_identity()
+        items = []
+        for example in dataset.examples:
+            request = request_for(suite, candidate, example)
+            for repeat in range(repeats):
+                items.append(
+                    WorkItem(
+                        key=OutputKey(candidate.id, example.id, repeat),
+                        example=example,
+                        request=request,
+                        request_hash=request_hash(identity, request, repeat),
+                    )
+                )
+        plan[candidate.id] = items
+    return plan

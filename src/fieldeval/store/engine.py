@@ -1,0 +1,84 @@
+"""Opening a database: the URL, SQLite's pragmas, and migrations to the current schema."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from fieldeval.errors import StoreError
+
+DEFAULT_DIR = Path(".fieldeval")
+DEFAULT_FILE = "fieldeval.db"
+# The newest migration; tests check it matches alembic's head so start-up can skip alembic.
+HEAD_REVISION = "0001"
+
+
+def database_url(url: str | None = None) -> str:
+    """The store URL: the argument, else $FIELDEVAL_DB, else SQLite under ./.fieldeval/."""
+    url = url or os.environ.get("FIELDEVAL_DB")
+    if url:
+        return url if "://" in url else f"sqlite:///{Path(url)}"
+    return f"sqlite:///{DEFAULT_DIR / DEFAULT_FILE}"
+
+
+def open_engine(url: str) -> Engine:
+    """An engine on `url`, with the schema migrated to the current version."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url, future=True)
+    except (SQLAlchemyError, ImportError) as error:
+        raise StoreError(f"cannot open the store at {_redacted(url)}: {error}") from error
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        if _revision(engine) != HEAD_REVISION:
+            _migrate(engine)
+    except OperationalError as error:
+        raise StoreError(
+            f"cannot open the store at {_redacted(url)}: {error.orig}",
+            hint="check the path or URL, and that the database server is running",
+        ) from error
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets a grader read while a run writes; busy_timeout waits instead of failing.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _migrate(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "<unparseable URL>"

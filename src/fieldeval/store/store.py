@@ -1,0 +1,353 @@
+"""`Store`: the one place that speaks SQL. Returns dataclasses, never ORM rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import SQLAlchemyError
+
+from fieldeval.data.example import Dataset
+from fieldeval.errors import StoreError
+from fieldeval.grading.result import CheckResult
+from fieldeval.providers.base import Completion
+from fieldeval.store.engine import database_url, open_engine
+from fieldeval.store.records import OutputKey, OutputRecord, RunInfo, StoredOutput
+from fieldeval.store.tables import (
+    check_results,
+    datasets,
+    examples,
+    outputs,
+    response_cache,
+    run_candidates,
+    runs,
+)
+
+_IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Runs, dataset versions, examples, candidate snapshots, outputs and check results."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (and migrate) the store at `url`, $FIELDEVAL_DB, or ./.fieldeval/."""
+        return cls(open_engine(database_url(url)))
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- datasets -------------------------------------------------------------------------
+
+    def save_dataset(self, dataset: Dataset) -> None:
+        """Record a dataset version and its examples, once per content hash."""
+        with self.engine.begin() as connection:
+            known = connection.execute(
+                select(datasets.c.hash).where(datasets.c.hash == dataset.content_hash)
+            ).first()
+            if known:
+                return
+            connection.execute(
+                insert(datasets).values(
+                    hash=dataset.content_hash,
+                    path=str(dataset.path),
+                    n_examples=len(dataset),
+                    source_rows=dataset.source_rows,
+                    created_at=_now(),
+                )
+            )
+            rows = [
+                {
+                    "dataset_hash": dataset.content_hash,
+                    "example_id": example.id,
+                    "position": position,
+                    "input": example.input,
+                    "reference": example.reference,
+                    "fields": dict(example.fields),
+                    "slices": dict(example.slices or {}),
+                    "source": example.source,
+                }
+                for position, example in enumerate(dataset.examples)
+            ]
+            if rows:
+                connection.execute(insert(examples), rows)
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def create_run(self, run: RunInfo, candidate_configs: Sequence[tuple[str, Mapping[str, Any], str]]) -> None:
+        """Record a new run and a snapshot of each candidate's config (id, config, hash)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(runs).values(
+                    id=run.id,
+                    suite_name=run.suite_name,
+                    suite_path=run.suite_path,
+                    suite_hash=run.suite_hash,
+                    suite=dict(run.suite),
+                    dataset_hash=run.dataset_hash,
+                    status=run.status,
+                    repeats=run.repeats,
+                    n_planned=run.n_planned,
+                    fieldeval_version=run.fieldeval_version,
+                    started_at=run.started_at,
+                )
+            )
+            connection.execute(
+                insert(run_candidates),
+                [
+                    {"run_id": run.id, "candidate_id": cid, "position": i, "config": dict(cfg),
+                     "config_hash": chash}
+                    for i, (cid, cfg, chash) in enumerate(candidate_configs)
+                ],
+            )
+
+    def set_status(self, run_id: str, status: str) -> None:
+        finished = _now() if status == "finished" else None
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(runs).where(runs.c.id == run_id).values(status=status, finished_at=finished)
+            )
+
+    def run(self, run_id: str) -> RunInfo:
+        """A run by id, or by a unique prefix of its id."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(runs).where(runs.c.id.startswith(run_id, autoescape=True)).limit(2)
+            ).mappings().all()
+            if len(rows) != 1:
+                problem = "matches several runs" if rows else "matches no run"
+                raise StoreError(f"run {run_id!r} {problem}", hint="`fieldeval runs` lists them")
+            return self._run_info(connection, rows[0])
+
+    def runs(self, *, suite_name: str | None = None, limit: int = 50) -> list[RunInfo]:
+        """Runs, newest first."""
+        query = select(runs).order_by(runs.c.started_at.desc()).limit(limit)
+        if suite_name is not None:
+            query = query.where(runs.c.suite_name == suite_name)
+        with self.engine.connect() as connection:
+            return [self._run_info(connection, row) for row in connection.execute(query).mappings()]
+
+    def latest_run(self, suite_name: str) -> RunInfo | None:
+        found = self.runs(suite_name=suite_name, limit=1)
+        return found[0] if found else None
+
+    def _run_info(self, connection: Any, row: RowMapping) -> RunInfo:
+        candidates = connection.execute(
+            select(run_candidates.c.candidate_id)
+            .where(run_candidates.c.run_id == row["id"])
+            .order_by(run_candidates.c.position)
+        ).scalars().all()
+        return RunInfo(
+            id=row["id"],
+            suite_name=row["suite_name"],
+            suite_path=row["suite_path"],
+            suite_hash=row["suite_hash"],
+            suite=row["suite"],
+            dataset_hash=row["dataset_hash"],
+            status=row["status"],
+            repeats=row["repeats"],
+            n_planned=row["n_planned"],
+            fieldeval_version=row["fieldeval_version"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            candidates=tuple(candidates),
+        )
+
+    def candidate_configs(self, run_id: str) -> dict[str, Mapping[str, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(run_candidates.c.candidate_id, run_candidates.c.config)
+                .where(run_candidates.c.run_id == run_id)
+                .order_by(run_candidates.c.position)
+            )
+            return {cid: config for cid, config in rows}
+
+    # -- outputs --------------------------------------------------------------------------
+
+    def answered_keys(self, run_id: str) -> set[OutputKey]:
+        """Outputs already answered in a run (errors are not: a resume tries them again)."""
+        query = select(outputs.c.candidate_id, outputs.c.example_id, outputs.c.repeat).where(
+            outputs.c.run_id == run_id, outputs.c.error_kind.is_(None)
+        )
+        with self.engine.connect() as connection:
+            return {OutputKey(c, e, r) for c, e, r in connection.execute(query)}
+
+    def save_outputs(self, run_id: str, records: Sequence[OutputRecord]) -> None:
+        """Store finished outputs and their checks in one transaction, and cache answers."""
+        if not records:
+            return
+        now = _now()
+        try:
+            with self.engine.begin() as connection:
+                for record in records:
+                    key = record.key
+                    connection.execute(
+                        delete(outputs).where(
+                            outputs.c.run_id == run_id,
+                            outputs.c.candidate_id == key.candidate_id,
+                            outputs.c.example_id == key.example_id,
+                            outputs.c.repeat == key.repeat,
+                        )
+                    )
+                    output_id = connection.execute(
+                        insert(outputs).values(_output_row(run_id, record, now))
+                    ).inserted_primary_key[0]
+                    if record.checks:
+                        connection.execute(
+                            insert(check_results),
+                            [
+                                {"output_id": output_id, "check_id": c.check_id,
+                                 "passed": c.passed, "reason": c.reason, "score": c.score}
+                                for c in record.checks
+                            ],
+                        )
+                fresh = {
+                    r.request_hash: r.completion.to_dict()
+                    for r in records
+                    if r.completion is not None and r.error_kind is None and not r.from_cache
+                }
+                self._cache_put(connection, fresh, now)
+        except SQLAlchemyError as error:
+            raise StoreError(f"could not save outputs of run {run_id}: {error}") from error
+
+    def outputs(self, run_id: str) -> list[StoredOutput]:
+        """Every output of a run with its check results, in candidate then example order."""
+        with self.engine.connect() as connection:
+            checks: dict[int, list[CheckResult]] = defaultdict(list)
+            check_rows = connection.execute(
+                select(check_results)
+                .join(outputs, outputs.c.id == check_results.c.output_id)
+                .where(outputs.c.run_id == run_id)
+            ).mappings()
+            for row in check_rows:
+                checks[row["output_id"]].append(
+                    CheckResult(row["check_id"], row["passed"], row["reason"], row["score"])
+                )
+            rows = connection.execute(
+                select(outputs).where(outputs.c.run_id == run_id).order_by(outputs.c.id)
+            ).mappings()
+            return [_stored_output(row, checks.get(row["id"], [])) for row in rows]
+
+    def count_outputs(self, run_id: str) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(
+                select(func.count()).select_from(outputs).where(outputs.c.run_id == run_id)
+            ).scalar_one())
+
+    # -- cache ----------------------------------------------------------------------------
+
+    def cached(self, request_hashes: Iterable[str]) -> dict[str, Completion]:
+        """The cached completions among these request hashes."""
+        wanted = list(dict.fromkeys(request_hashes))
+        found: dict[str, Completion] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                chunk = wanted[start : start + _IN_CHUNK]
+                rows = connection.execute(
+                    select(response_cache.c.request_hash, response_cache.c.completion).where(
+                        response_cache.c.request_hash.in_(chunk)
+                    )
+                )
+                found.update({h: Completion.from_dict(c) for h, c in rows})
+        return found
+
+    def _cache_put(self, connection: Any, completions: Mapping[str, Any], now: datetime) -> None:
+        if not completions:
+            return
+        known = set(
+            connection.execute(
+                select(response_cache.c.request_hash).where(
+                    response_cache.c.request_hash.in_(list(completions))
+                )
+            ).scalars()
+        )
+        rows = [
+            {"request_hash": h, "completion": c, "created_at": now}
+            for h, c in completions.items()
+            if h not in known
+        ]
+        if rows:
+            connection.execute(insert(response_cache), rows)
+
+    # -- health ---------------------------------------------------------------------------
+
+    def integrity_check(self) -> list[str]:
+        """Problems found in the database file; empty when it is sound."""
+        if self.engine.dialect.name != "sqlite":
+            return []
+        with self.engine.connect() as connection:
+            rows = connection.execute(text("PRAGMA integrity_check")).scalars().all()
+            fks = connection.execute(text("PRAGMA foreign_key_check")).all()
+        problems = [row for row in rows if row != "ok"]
+        problems += [f"foreign key: {tuple(row)}" for row in fks]
+        return problems
+
+
+def _output_row(run_id: str, record: OutputRecord, now: datetime) -> dict[str, Any]:
+    completion = record.completion
+    usage = completion.usage if completion else None
+    return {
+        "run_id": run_id,
+        "candidate_id": record.key.candidate_id,
+        "example_id": record.key.example_id,
+        "repeat": record.key.repeat,
+        "text": completion.text if completion else None,
+        "finish_reason": completion.finish_reason if completion else None,
+        "input_tokens": usage.input_tokens if usage else None,
+        "output_tokens": usage.output_tokens if usage else None,
+        "cached_input_tokens": usage.cached_input_tokens if usage else None,
+        "reasoning_tokens": usage.reasoning_tokens if usage else None,
+        "usage_estimated": bool(usage and usage.estimated),
+        "latency_ms": _ms(completion.latency_s) if completion else None,
+        "ttft_ms": _ms(completion.ttft_s) if completion else None,
+        "chunk_times_ms": [round(t * 1000, 3) for t in completion.chunk_times_s]
+        if completion
+        else None,
+        "model_reported": completion.model if completion else None,
+        "error_kind": record.error_kind.value if record.error_kind else None,
+        "error_message": record.error_message,
+        "attempts": record.attempts,
+        "from_cache": record.from_cache,
+        "request_hash": record.request_hash,
+        "created_at": now,
+    }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
+
+
+def _stored_output(row: RowMapping, checks: list[CheckResult]) -> StoredOutput:
+    return StoredOutput(
+        id=row["id"],
+        candidate_id=row["candidate_id"],
+        example_id=row["example_id"],
+        repeat=row["repeat"],
+        text=row["text"],
+        finish_reason=row["finish_reason"],
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        usage_estimated=row["usage_estimated"],
+        latency_ms=row["latency_ms"],
+        ttft_ms=row["ttft_ms"],
+        error_kind=row["error_kind"],
+        error_message=row["error_message"],
+        attempts=row["attempts"],
+        from_cache=row["from_cache"],
+        checks=tuple(checks),
+    )

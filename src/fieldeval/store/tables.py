@@ -1,0 +1,129 @@
+"""The store's tables. Every number a report shows can be recomputed from these rows."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("hash", String(80), primary_key=True),
+    Column("path", Text, nullable=False),
+    Column("n_examples", Integer, nullable=False),
+    Column("source_rows", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+examples = Table(
+    "examples",
+    metadata,
+    Column("dataset_hash", String(80), ForeignKey("datasets.hash"), primary_key=True),
+    Column("example_id", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("input", Text, nullable=False),
+    Column("reference", Text),
+    Column("fields", JSON, nullable=False),
+    Column("slices", JSON, nullable=False),
+    Column("source", Text),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("suite_name", String(200), nullable=False),
+    Column("suite_path", Text, nullable=False),
+    Column("suite_hash", String(80), nullable=False),
+    Column("suite", JSON, nullable=False),
+    Column("dataset_hash", String(80), ForeignKey("datasets.hash"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("repeats", Integer, nullable=False, default=1),
+    Column("n_planned", Integer, nullable=False),
+    Column("fieldeval_version", String(40), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_runs_suite_name_started_at", "suite_name", "started_at"),
+)
+
+run_candidates = Table(
+    "run_candidates",
+    metadata,
+    Column("run_id", String(40), ForeignKey("runs.id"), primary_key=True),
+    Column("candidate_id", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("config", JSON, nullable=False),  # the suite's candidate entry; never a key value
+    Column("config_hash", String(80), nullable=False),
+)
+
+outputs = Table(
+    "outputs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), nullable=False),
+    Column("candidate_id", String(200), nullable=False),
+    Column("example_id", String(200), nullable=False),
+    Column("repeat", Integer, nullable=False, default=0),
+    Column("text", Text),  # None when the call failed
+    Column("finish_reason", String(40)),
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Column("cached_input_tokens", Integer),
+    Column("reasoning_tokens", Integer),
+    Column("usage_estimated", Boolean, nullable=False, default=False),
+    Column("latency_ms", Float),
+    Column("ttft_ms", Float),
+    Column("chunk_times_ms", JSON),
+    Column("model_reported", String(200)),
+    Column("error_kind", String(40)),
+    Column("error_message", Text),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("from_cache", Boolean, nullable=False, default=False),
+    Column("request_hash", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    ForeignKeyConstraint(
+        ["run_id", "candidate_id"], ["run_candidates.run_id", "run_candidates.candidate_id"]
+    ),
+    UniqueConstraint("run_id", "candidate_id", "example_id", "repeat"),
+)
+
+check_results = Table(
+    "check_results",
+    metadata,
+    Column("output_id", Integer, ForeignKey("outputs.id", ondelete="CASCADE"), primary_key=True),
+    Column("check_id", String(200), primary_key=True),
+    Column("passed", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("score", Float),
+)
+
+response_cache = Table(
+    "response_cache",
+    metadata,
+    Column("request_hash", String(80), primary_key=True),
+    Column("completion", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

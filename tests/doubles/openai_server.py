@@ -1,0 +1,425 @@
+"""A fake OpenAI- and Anthropic-style model server that fails on request, for tests.
+
+    python tests/doubles/openai_server.py [--port 0] [--config JSON] [--exit-on-eof]
+
+prints `LISTENING http://127.0.0.1:PORT` once it accepts connections. It answers
+`POST /v1/chat/completions`, `POST /v1/messages`, `GET /stats` and `POST /reset`.
+
+The reply is "echo: " plus the last user message (directives removed), cut to `max_tokens`
+words and streamed a word per chunk. Directives anywhere in the last user message:
+
+    [[fail:KIND]]        every call with this prompt fails; [[fail:KINDxN]]: the first N only.
+                         KIND is an HTTP status (500, 401 echoes the key back, 429 sends
+                         Retry-After: 0.2) or timeout (30 s of silence), drop (close without
+                         answering), malformed (200, not JSON), truncate (the stream or body
+                         stops half-way), stream_error (an error event mid-stream)
+    [[reply:TEXT]]       answer TEXT instead
+    [[nousage]]          report no token usage
+    [[cached:N]]         report N cached input tokens; [[reasoning:N]]: N reasoning tokens
+    [[delay:S]]          seconds before the first byte; [[chunk_delay:S]]: between chunks
+
+--config takes {"delay_s": 0, "chunk_delay_s": 0, "seed": 0, "rates": {"500": 0.1,
+"429": 0.05, "timeout": 0.02, "drop": 0.02, "truncate": 0.01, "malformed": 0.01}}: random
+faults for calls that no directive fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+DIRECTIVE = re.compile(r"\[\[(\w+)(?::(.*?))?\]\]", re.DOTALL)
+TIMEOUT_S = 30.0
+
+
+@dataclass
+class Plan:
+    """How to answer one call."""
+
+    api: str  # "openai" or "anthropic"
+    model: str
+    stream: bool
+    words: list[str]
+    truncated: bool  # cut by max_tokens
+    prompt_tokens: int
+    fault: str | None = None
+    usage: bool = True
+    include_usage: bool = True
+    cached: int = 0
+    reasoning: int = 0
+    delay_s: float = 0.0
+    chunk_delay_s: float = 0.0
+    api_key: str = ""
+
+    @property
+    def pieces(self) -> list[str]:
+        return [w if i == 0 else " " + w for i, w in enumerate(self.words)]
+
+
+@dataclass
+class FakeModel:
+    config: dict[str, Any]
+    calls: int = 0
+    prompts: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        self.rng.seed(self.config.get("seed", 0))
+
+    def reset(self) -> None:
+        self.calls = 0
+        self.prompts.clear()
+        self.faults.clear()
+        self.rng.seed(self.config.get("seed", 0))
+
+    def plan(self, body: dict[str, Any], api: str, api_key: str) -> Plan:
+        messages = list(body.get("messages") or [])
+        texts = [_text(m.get("content")) for m in messages] + [_text(body.get("system"))]
+        prompt = next(
+            (_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), ""
+        )
+        self.calls += 1
+        self.prompts[prompt] += 1
+        directives = {name: value or "" for name, value in DIRECTIVE.findall(prompt)}
+        reply = directives.get("reply", "echo: " + DIRECTIVE.sub("", prompt).strip())
+        words = reply.split()
+        limit = body.get("max_tokens")
+        plan = Plan(
+            api=api,
+            model=str(body.get("model", "fake-model")),
+            stream=bool(body.get("stream")),
+            words=words[:limit] if isinstance(limit, int) else words,
+            truncated=isinstance(limit, int) and len(words) > limit,
+            prompt_tokens=sum(len(t.split()) for t in texts),
+            usage="nousage" not in directives,
+            include_usage=api == "anthropic"
+            or bool((body.get("stream_options") or {}).get("include_usage")),
+            cached=int(directives.get("cached", 0)),
+            reasoning=int(directives.get("reasoning", 0)),
+            delay_s=float(directives.get("delay", self.config.get("delay_s", 0.0))),
+            chunk_delay_s=float(
+                directives.get("chunk_delay", self.config.get("chunk_delay_s", 0.0))
+            ),
+            api_key=api_key,
+        )
+        plan.fault = self._fault(directives.get("fail"), self.prompts[prompt])
+        if plan.fault:
+            self.faults[plan.fault] += 1
+        return plan
+
+    def _fault(self, directive: str | None, call: int) -> str | None:
+        if directive:
+            kind, _, times = directive.partition("x")
+            if not times or call <= int(times):
+                return kind
+            return None
+        roll, edge = self.rng.random(), 0.0
+        for kind, rate in (self.config.get("rates") or {}).items():
+            edge += float(rate)
+            if roll < edge:
+                return str(kind)
+        return None
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):  # content blocks
+        return "".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
+    return content if isinstance(content, str) else ""
+
+
+ANTHROPIC_FIELDS = {
+    "model",
+    "messages",
+    "system",
+    "max_tokens",
+    "stream",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stop_sequences",
+    "metadata",
+    "tools",
+    "tool_choice",
+}
+
+
+def _anthropic_problem(request: web.Request, body: dict[str, Any]) -> str | None:
+    """What the real Messages API would reject this request for, if anything."""
+    if "anthropic-version" not in request.headers:
+        return "anthropic-version: header is required"
+    if "max_tokens" not in body:
+        return "max_tokens: Field required"
+    if extra := sorted(set(body) - ANTHROPIC_FIELDS):
+        return f"{extra[0]}: Extra inputs are not permitted"
+    if any(m.get("role") not in ("user", "assistant") for m in body.get("messages") or []):
+        return "messages: roles must be user or assistant; use the top-level system field"
+    return None
+
+
+def _sse(data: Any, event: str | None = None) -> bytes:
+    head = f"event: {event}\n" if event else ""
+    payload = data if isinstance(data, str) else json.dumps(data)
+    return f"{head}data: {payload}\n\n".encode()
+
+
+def _error_body(plan: Plan, status: int) -> dict[str, Any]:
+    message = {401: f"Incorrect API key provided: {plan.api_key}", 429: "Rate limit reached"}
+    text = message.get(status, f"injected HTTP {status}")
+    if plan.api == "anthropic":
+        kinds = {401: "authentication_error", 429: "rate_limit_error", 529: "overloaded_error"}
+        kind = kinds.get(status, "api_error" if status >= 500 else "invalid_request_error")
+        return {"type": "error", "error": {"type": kind, "message": text}}
+    return {"error": {"message": text, "type": "injected", "code": status}}
+
+
+def _openai_usage(plan: Plan) -> dict[str, Any]:
+    return {
+        "prompt_tokens": plan.prompt_tokens,
+        "completion_tokens": len(plan.words),
+        "total_tokens": plan.prompt_tokens + len(plan.words),
+        "prompt_tokens_details": {"cached_tokens": plan.cached},
+        "completion_tokens_details": {"reasoning_tokens": plan.reasoning},
+    }
+
+
+def _anthropic_usage(plan: Plan) -> dict[str, Any]:
+    # Anthropic counts cached prompt tokens apart from `input_tokens`.
+    return {
+        "input_tokens": plan.prompt_tokens - plan.cached,
+        "cache_read_input_tokens": plan.cached,
+        "output_tokens": len(plan.words),
+    }
+
+
+def _whole_body(plan: Plan) -> dict[str, Any]:
+    text = " ".join(plan.words)
+    if plan.api == "anthropic":
+        body: dict[str, Any] = {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": plan.model,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "max_tokens" if plan.truncated else "end_turn",
+        }
+        if plan.usage:
+            body["usage"] = _anthropic_usage(plan)
+        return body
+    body = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": plan.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "length" if plan.truncated else "stop",
+            }
+        ],
+    }
+    if plan.usage:
+        body["usage"] = _openai_usage(plan)
+    return body
+
+
+def _stream_events(plan: Plan) -> list[bytes]:
+    """Every event of a full stream; a truncated stream sends only the first part."""
+    if plan.api == "anthropic":
+        start: dict[str, Any] = {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": plan.model,
+            "content": [],
+            "stop_reason": None,
+        }
+        if plan.usage:
+            start["usage"] = {**_anthropic_usage(plan), "output_tokens": 1}
+        events = [
+            _sse({"type": "message_start", "message": start}, "message_start"),
+            _sse(
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {"type": "text", "text": ""},
+                },
+                "content_block_start",
+            ),
+            _sse({"type": "ping"}, "ping"),
+        ]
+        events += [
+            _sse(
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": piece},
+                },
+                "content_block_delta",
+            )
+            for piece in plan.pieces
+        ]
+        delta = {
+            "type": "message_delta",
+            "delta": {"stop_reason": "max_tokens" if plan.truncated else "end_turn"},
+        }
+        if plan.usage:
+            delta["usage"] = {"output_tokens": len(plan.words)}
+        return [
+            *events,
+            _sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
+            _sse(delta, "message_delta"),
+            _sse({"type": "message_stop"}, "message_stop"),
+        ]
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        return _sse(
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": plan.model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+        )
+
+    events = [chunk({"role": "assistant", "content": ""})]  # role-only, as OpenAI does
+    events += [chunk({"content": piece}) for piece in plan.pieces]
+    events.append(chunk({}, "length" if plan.truncated else "stop"))
+    if plan.usage and plan.include_usage:
+        events.append(
+            _sse(
+                {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "model": plan.model,
+                    "choices": [],
+                    "usage": _openai_usage(plan),
+                }
+            )
+        )
+    return [*events, _sse("[DONE]")]
+
+
+async def _answer(request: web.Request, model: FakeModel, api: str) -> web.StreamResponse:
+    try:
+        body = await request.json()
+    except ValueError:
+        return web.json_response({"error": {"message": "body is not JSON"}}, status=400)
+    key = request.headers.get("x-api-key") or request.headers.get("Authorization") or ""
+    if api == "anthropic" and (problem := _anthropic_problem(request, body)):
+        rejection = {"type": "invalid_request_error", "message": problem}
+        return web.json_response({"type": "error", "error": rejection}, status=400)
+    plan = model.plan(body, api, key.removeprefix("Bearer "))
+    await asyncio.sleep(plan.delay_s)
+    fault = plan.fault
+    if fault == "timeout":
+        await asyncio.sleep(TIMEOUT_S)
+    elif fault == "drop":
+        assert request.transport is not None
+        request.transport.abort()
+        return web.Response()
+    elif fault and fault.isdigit():
+        headers = {"Retry-After": "0.2"} if fault == "429" else {}
+        return web.json_response(_error_body(plan, int(fault)), status=int(fault), headers=headers)
+    elif fault == "stream_error" and not plan.stream:
+        return web.json_response(_error_body(plan, 500), status=500)
+    if not plan.stream:
+        text = json.dumps(_whole_body(plan))
+        if fault == "malformed":
+            text = "<html>502 Bad Gateway, said a proxy</html>"
+        elif fault == "truncate":
+            text = text[: len(text) // 2]
+        return web.Response(text=text, content_type="application/json")
+
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    events = _stream_events(plan)
+    if fault == "malformed":
+        events = [b"data: {this is not json\n\n"]
+    elif fault == "truncate":
+        events = events[: (3 if api == "anthropic" else 1) + len(plan.words) // 2]
+    elif fault == "stream_error":
+        error = _error_body(plan, 500)
+        if api == "anthropic":
+            error["error"]["type"] = "overloaded_error"
+        events = [*events[:2], _sse(error, "error" if api == "anthropic" else None)]
+    for index, event in enumerate(events):
+        if index:
+            await asyncio.sleep(plan.chunk_delay_s)
+        await response.write(event)
+    await response.write_eof()
+    return response
+
+
+def build_app(config: dict[str, Any]) -> web.Application:
+    model = FakeModel(config)
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        return await _answer(request, model, "openai")
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        return await _answer(request, model, "anthropic")
+
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response(
+            {"calls": model.calls, "prompts": model.prompts, "faults": model.faults}
+        )
+
+    async def reset(request: web.Request) -> web.Response:
+        model.reset()
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    app.router.add_post("/v1/messages", messages)
+    app.router.add_get("/stats", stats)
+    app.router.add_post("/reset", reset)
+    return app
+
+
+async def serve(port: int, config: dict[str, Any], exit_on_eof: bool) -> None:
+    runner = web.AppRunner(build_app(config), access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    if exit_on_eof:  # the test process died: do not outlive it
+        fd = sys.stdin.fileno()
+
+        def on_stdin() -> None:
+            if not os.read(fd, 4096):
+                stop.set()
+
+        loop.add_reader(fd, on_stdin)
+    print(f"LISTENING http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--config", type=json.loads, default={})
+    parser.add_argument("--exit-on-eof", action="store_true", help="stop when stdin closes")
+    args = parser.parse_args()
+    asyncio.run(serve(args.port, args.config, args.exit_on_eof))
+
+
+if __name__ == "__main__":
+    main()

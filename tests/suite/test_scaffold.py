@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from fieldeval.data.dataset import load_dataset
+from fieldeval.suite.scaffold import scaffold_suite
+from fieldeval.suite.schema import LocalCandidate, Suite
+
+# CFPB Consumer Complaint Database (US federal public data), via
+# elderflamevandle/Consumer-Complaints-Classification-Agentic-Pipeline, data/demos_25.csv.
+CFPB = Path("/work/shared/data/cfpb-complaints/demos_25.csv")
+
+
+def parse(text: str) -> Suite:
+    data: Any = YAML(typ="safe").load(io.StringIO(text))
+    return Suite.model_validate(data)
+
+
+@pytest.fixture
+def complaints_csv(tmp_path: Path) -> Path:
+    (tmp_path / "data").mkdir()
+    return Path(shutil.copyfile(CFPB, tmp_path / "data" / "complaints.csv"))
+
+
+def test_complaints_suite_is_valid_and_guesses_well(complaints_csv: Path, tmp_path: Path) -> None:
+    text = scaffold_suite(complaints_csv, suite_dir=tmp_path)
+    suite = parse(text)
+
+    assert suite.task.name == "complaints"
+    assert suite.task.description.startswith("TODO: say what the model must do")
+    assert suite.task.prompt.template == "{{ narrative }}"
+    assert suite.dataset.path == "data/complaints.csv"
+    assert (suite.dataset.id, suite.dataset.input, suite.dataset.reference) == (
+        "id",
+        "narrative",
+        None,
+    )
+    assert suite.dataset.slices == ("product", "issue")  # state: 14 values in 25 rows
+    (candidate,) = suite.candidates
+    assert isinstance(candidate, LocalCandidate)
+    assert candidate.params == {"max_tokens": 200, "temperature": 0}
+    assert [check.model_dump()["value"] for check in suite.checks] == [100]
+    assert "api_key_env: OPENAI_API_KEY" in text
+    assert '#   narrative  "I am writing to report' in text
+
+
+def test_scaffolded_dataset_section_loads(complaints_csv: Path, tmp_path: Path) -> None:
+    suite = parse(scaffold_suite(complaints_csv, suite_dir=tmp_path))
+    assert len(load_dataset(suite.dataset, base_dir=tmp_path)) == 25
+
+
+def test_reference_column_and_no_id(tmp_path: Path) -> None:
+    data = tmp_path / "qa set.csv"
+    data.write_text(
+        "question,expected_answer\nWhat is 2+2?,4\nCapital of France?,Paris\n", encoding="utf-8"
+    )
+    text = scaffold_suite(data, suite_dir=tmp_path)
+    suite = parse(text)
+    assert suite.task.name == "qa-set"
+    assert (suite.dataset.id, suite.dataset.input, suite.dataset.reference) == (
+        None,
+        "question",
+        "expected_answer",
+    )
+    assert "hash of its content" in text
+    assert '{equals: "{{ expected_answer }}"}' in text
+
+
+def test_chat_logs_use_the_conversation_prompt(tmp_path: Path) -> None:
+    data = tmp_path / "chats.jsonl"
+    rows = [
+        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]}
+        for q, a in [("Hi", "Hello!"), ("Card lost", "I have frozen it.")]
+    ]
+    data.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    suite = parse(scaffold_suite(data, suite_dir=tmp_path))
+    assert suite.task.prompt.conversation == "messages"
+    assert (suite.dataset.input, suite.dataset.reference) == ("input", "reference")
+
+
+def test_awkward_column_names_still_give_a_valid_suite(tmp_path: Path) -> None:
+    data = tmp_path / "odd.csv"
+    data.write_text('"customer message","yes"\n"a: b, #c",x\n"d",y\n', encoding="utf-8")
+    suite = parse(scaffold_suite(data, suite_dir=tmp_path))
+    assert suite.dataset.input == "customer message"
+    assert suite.task.prompt.template is not None

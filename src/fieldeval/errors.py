@@ -73,8 +73,13 @@ class ErrorKind(StrEnum):
 
 
 RETRYABLE_KINDS = frozenset(
-    {ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR, ErrorKind.TIMEOUT, ErrorKind.CONNECTION,
-     ErrorKind.BAD_RESPONSE}
+    {
+        ErrorKind.RATE_LIMITED,
+        ErrorKind.SERVER_ERROR,
+        ErrorKind.TIMEOUT,
+        ErrorKind.CONNECTION,
+        ErrorKind.BAD_RESPONSE,
+    }
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -9,7 +10,8 @@ from rich.table import Table
 
 from fieldeval.errors import ConfigError, Interrupted, UserError
 
-console = Console(highlight=False)
+# Piped output gets a width that fits the tables instead of rich's 80 columns.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
 
 def init(data: Path, out: Path, *, force: bool) -> None:
@@ -22,7 +24,9 @@ def init(data: Path, out: Path, *, force: bool) -> None:
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)  # never leave a half-written suite behind
-    console.print(f"wrote [bold]{out}[/]: write the task statement, then `fieldeval validate {out}`")
+    console.print(
+        f"wrote [bold]{out}[/]: write the task statement, then `fieldeval validate {out}`"
+    )
 
 
 def validate(suite_path: Path) -> None:
@@ -78,19 +82,34 @@ def run(
     try:
         previous = None
         if resume:
-            previous = store.run(resume_run) if resume_run else store.latest_run(loaded.suite.task.name)
+            previous = (
+                store.run(resume_run) if resume_run else store.latest_run(loaded.suite.task.name)
+            )
             if previous is None:
                 raise UserError(f"no earlier run of {loaded.suite.task.name!r} to resume")
             if previous.status == "finished":
                 console.print(f"run {previous.id} is already finished; nothing to resume")
         try:
             if quiet:
-                info = run_suite(loaded, store, dataset=dataset, resume=previous,
-                                 repeats=repeats, use_cache=use_cache)
+                info = run_suite(
+                    loaded,
+                    store,
+                    dataset=dataset,
+                    resume=previous,
+                    repeats=repeats,
+                    use_cache=use_cache,
+                )
             else:
                 with RunProgress(console) as progress:
-                    info = run_suite(loaded, store, dataset=dataset, resume=previous,
-                                     repeats=repeats, use_cache=use_cache, on_event=progress)
+                    info = run_suite(
+                        loaded,
+                        store,
+                        dataset=dataset,
+                        resume=previous,
+                        repeats=repeats,
+                        use_cache=use_cache,
+                        on_event=progress,
+                    )
         except KeyboardInterrupt:
             raise Interrupted(
                 "interrupted: every finished result is stored",
@@ -110,9 +129,12 @@ def list_runs(*, db: str | None, limit: int) -> None:
         table = Table("run", "suite", "status", "outputs", "started (UTC)", "dataset")
         for info in store.runs(limit=limit):
             table.add_row(
-                info.id, info.suite_name, info.status,
+                info.id,
+                info.suite_name,
+                info.status,
                 f"{store.count_outputs(info.id)}/{info.n_planned}",
-                f"{info.started_at:%Y-%m-%d %H:%M}", info.dataset_hash[:17],
+                f"{info.started_at:%Y-%m-%d %H:%M}",
+                info.dataset_hash[:17],
             )
         console.print(table)
     finally:

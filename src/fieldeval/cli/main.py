@@ -20,14 +20,20 @@ app = typer.Typer(
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="FIELDEVAL_DB", help="Store URL or SQLite path [default: .fieldeval/fieldeval.db]"),
+    typer.Option(
+        "--db",
+        envvar="FIELDEVAL_DB",
+        help="Store URL or SQLite path [default: .fieldeval/fieldeval.db]",
+    ),
 ]
 SuiteArgument = Annotated[Path, typer.Argument(help="The suite file (YAML).", show_default=False)]
 
 
 @app.command()
 def init(
-    data: Annotated[Path, typer.Option("--from", help="A CSV, JSONL or JSON file of your examples.")],
+    data: Annotated[
+        Path, typer.Option("--from", help="A CSV, JSONL or JSON file of your examples.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the suite.")] = Path(
         "suite.yaml"
     ),
@@ -68,8 +74,16 @@ def run(
     from fieldeval.cli import commands
 
     commands.run(
-        suite, db=db, resume=resume or resume_run is not None, resume_run=resume_run,
-        sample=sample, stratify=stratify, seed=seed, repeats=repeat, use_cache=cache, quiet=quiet,
+        suite,
+        db=db,
+        resume=resume or resume_run is not None,
+        resume_run=resume_run,
+        sample=sample,
+        stratify=stratify,
+        seed=seed,
+        repeats=repeat,
+        use_cache=cache,
+        quiet=quiet,
     )
 
 
@@ -82,7 +96,9 @@ def runs(db: DbOption = None, limit: int = 20) -> None:
 
 
 @app.command()
-def show(run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], db: DbOption = None) -> None:
+def show(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], db: DbOption = None
+) -> None:
     """Show a stored run's summary table."""
     from fieldeval.cli import commands
 

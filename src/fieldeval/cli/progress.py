@@ -62,9 +62,7 @@ class RunProgress:
             tally = self.tally[event.candidate_id]
             tally["passed" if event.passed else ("failed" if event.ok else "errors")] += 1
             tally["cached"] += event.from_cache
-            self.progress.update(
-                self.tasks[event.candidate_id], advance=1, tally=_describe(tally)
-            )
+            self.progress.update(self.tasks[event.candidate_id], advance=1, tally=_describe(tally))
         elif isinstance(event, Retrying):
             self.tally[event.candidate_id]["retries"] += 1
 

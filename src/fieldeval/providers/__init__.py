@@ -26,6 +26,6 @@ _MODULES = {
 
 def create_provider(candidate: CandidateBase, *, base_dir: Path) -> Provider:
     """The provider for a candidate. Each module has `from_candidate(candidate, base_dir)`."""
-    module = import_module(_MODULES[getattr(candidate, "provider")])
+    module = import_module(_MODULES[candidate.provider])
     provider: Provider = module.from_candidate(candidate, base_dir=base_dir)
     return provider

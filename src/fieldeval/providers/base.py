@@ -56,9 +56,18 @@ class Usage:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Usage:
-        return cls(**{k: data.get(k) for k in ("input_tokens", "output_tokens",
-                                                 "cached_input_tokens", "reasoning_tokens")},
-                   estimated=bool(data.get("estimated", False)))
+        return cls(
+            **{
+                k: data.get(k)
+                for k in (
+                    "input_tokens",
+                    "output_tokens",
+                    "cached_input_tokens",
+                    "reasoning_tokens",
+                )
+            },
+            estimated=bool(data.get("estimated", False)),
+        )
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The run summary as a terminal table (rich)."""
+"""The run summary as terminal tables (rich)."""
 
 from __future__ import annotations
 
@@ -11,40 +11,69 @@ from fieldeval.analysis.summary import CandidateSummary, RunSummary
 
 
 def render_summary(summary: RunSummary, console: Console) -> None:
-    """Print one row per candidate, then what is missing and where the run lives."""
+    """One row per candidate, then failures per check, then what is missing."""
+    console.print(_candidates_table(summary))
+    checks = _checks_table(summary)
+    if checks is not None:
+        console.print(checks)
+    if summary.missing:
+        run = summary.run
+        console.print(
+            f"[yellow]{summary.missing} planned outputs are missing[/]: "
+            f"finish them with `fieldeval run {run.suite_path} --resume-run {run.id}`"
+        )
+
+
+def _candidates_table(summary: RunSummary) -> Table:
     run = summary.run
     table = Table(
         title=f"{run.suite_name} · run {run.id} · {run.status}",
         title_justify="left",
-        caption="pass = every check passed, among answered outputs; interval: 95% Wilson. "
-        "Latency over answered outputs.",
+        caption="pass = answered and every check passed; [95% Wilson interval]. "
+        "e2e = end-to-end latency; TTFT = time to first token; both and tokens (mean per output) over answered outputs.",
         caption_justify="left",
     )
-    table.add_column("candidate", style="bold")
+    table.add_column("candidate", style="bold", no_wrap=True)
     table.add_column("n", justify="right")
-    table.add_column("pass rate [95% CI]", justify="right")
-    table.add_column("failures per check")
-    table.add_column("errors", justify="right")
-    table.add_column("latency p50/p95", justify="right")
-    table.add_column("TTFT p50", justify="right")
-    table.add_column("mean tokens in/out", justify="right")
+    table.add_column("pass rate", justify="right", no_wrap=True)
+    table.add_column("errors", justify="right", min_width=6)
+    table.add_column("p50 e2e", justify="right", no_wrap=True)
+    table.add_column("p95 e2e", justify="right", no_wrap=True)
+    table.add_column("p50 TTFT", justify="right", no_wrap=True)
+    table.add_column("tokens in/out", justify="right", no_wrap=True)
     for candidate in summary.candidates:
         table.add_row(
             candidate.candidate_id,
             str(candidate.n),
             _rate(candidate.pass_rate),
-            _failures(candidate),
             _errors(candidate),
-            f"{_ms(candidate.latency_p50_ms)} / {_ms(candidate.latency_p95_ms)}",
+            _ms(candidate.latency_p50_ms),
+            _ms(candidate.latency_p95_ms),
             _ms(candidate.ttft_p50_ms),
             _tokens(candidate),
         )
-    console.print(table)
-    if summary.missing:
-        console.print(
-            f"[yellow]{summary.missing} planned outputs are missing[/]: "
-            f"finish them with `fieldeval run {run.suite_path} --resume {run.id}`"
-        )
+    return table
+
+
+def _checks_table(summary: RunSummary) -> Table | None:
+    check_ids = list(dict.fromkeys(c for s in summary.candidates for c in s.check_rates))
+    if not check_ids:
+        return None
+    table = Table(title="failures per check (failed/applied)", title_justify="left")
+    table.add_column("check", no_wrap=True)
+    for candidate in summary.candidates:
+        table.add_column(candidate.candidate_id, justify="right", no_wrap=True)
+    for check_id in check_ids:
+        cells: list[Text | str] = [check_id]
+        for candidate in summary.candidates:
+            rate = candidate.check_rates.get(check_id)
+            if rate is None or rate.n == 0:
+                cells.append(Text("–", style="dim"))
+                continue
+            failed = rate.n - rate.k
+            cells.append(Text(f"{failed}/{rate.n}", style="red" if failed else "green"))
+        table.add_row(*cells)
+    return table
 
 
 def _rate(rate: Rate) -> Text:
@@ -55,15 +84,6 @@ def _rate(rate: Rate) -> Text:
         f" {rate.k}/{rate.n} ",
         (f"[{100 * rate.low:.0f}–{100 * rate.high:.0f}%]", "dim"),
     )
-
-
-def _failures(candidate: CandidateSummary) -> Text:
-    failed = [(c, n) for c, n in candidate.check_failures.items() if n]
-    if not candidate.check_failures:
-        return Text("no checks", style="dim")
-    if not failed:
-        return Text("none", style="green")
-    return Text(", ".join(f"{check} {n}" for check, n in failed), style="red")
 
 
 def _errors(candidate: CandidateSummary) -> Text:
@@ -83,4 +103,4 @@ def _tokens(candidate: CandidateSummary) -> str:
     if candidate.mean_input_tokens is None or candidate.mean_output_tokens is None:
         return "–"
     mark = "~" if candidate.tokens_estimated else ""
-    return f"{mark}{candidate.mean_input_tokens:.0f} / {mark}{candidate.mean_output_tokens:.0f}"
+    return f"{mark}{candidate.mean_input_tokens:.0f}/{mark}{candidate.mean_output_tokens:.0f}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ def open_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         if _revision(engine) != HEAD_REVISION:
-            _migrate(engine)
+            _migrate_once(engine)
     except OperationalError as error:
         raise StoreError(
             f"cannot open the store at {_redacted(url)}: {error.orig}",
@@ -61,6 +62,22 @@ def _revision(engine: Engine) -> str | None:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _migrate_once(engine: Engine) -> None:
+    """Migrate, tolerating another process that migrates the same new file at once."""
+    for attempt in range(5):
+        try:
+            _migrate(engine)
+            return
+        except OperationalError as error:
+            # The loser of the race sees the winner's tables; once the winner has committed,
+            # the revision is current and there is nothing left to do.
+            if "already exists" not in str(error.orig) or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+            if _revision(engine) == HEAD_REVISION:
+                return
 
 
 def _migrate(engine: Engine) -> None:

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldeval.data.example import Dataset
-from fieldeval.errors import StoreError
+from fieldeval.errors import StoreError, UserError
 from fieldeval.grading.result import CheckResult
 from fieldeval.providers.base import Completion
 from fieldeval.store.engine import database_url, open_engine
@@ -131,7 +131,7 @@ class Store:
             ).mappings().all()
             if len(rows) != 1:
                 problem = "matches several runs" if rows else "matches no run"
-                raise StoreError(f"run {run_id!r} {problem}", hint="`fieldeval runs` lists them")
+                raise UserError(f"run {run_id!r} {problem}", hint="`fieldeval runs` lists them")
             return self._run_info(connection, rows[0])
 
     def runs(self, *, suite_name: str | None = None, limit: int = 50) -> list[RunInfo]:
@@ -188,34 +188,48 @@ class Store:
             return {OutputKey(c, e, r) for c, e, r in connection.execute(query)}
 
     def save_outputs(self, run_id: str, records: Sequence[OutputRecord]) -> None:
-        """Store finished outputs and their checks in one transaction, and cache answers."""
+        """Store finished outputs and their checks in one transaction, and cache answers.
+
+        An output already stored under the same key (an error being retried on resume) is
+        replaced. Each step is one executemany, not a statement per record: at a fast
+        server's pace the per-statement overhead was what bounded a run.
+        """
         if not records:
             return
+        # Later records replace earlier ones with the same key, as one by one would.
+        records = list({record.key: record for record in records}.values())
         now = _now()
         try:
             with self.engine.begin() as connection:
-                for record in records:
-                    key = record.key
-                    connection.execute(
-                        delete(outputs).where(
-                            outputs.c.run_id == run_id,
-                            outputs.c.candidate_id == key.candidate_id,
-                            outputs.c.example_id == key.example_id,
-                            outputs.c.repeat == key.repeat,
-                        )
-                    )
-                    output_id = connection.execute(
-                        insert(outputs).values(_output_row(run_id, record, now))
-                    ).inserted_primary_key[0]
-                    if record.checks:
-                        connection.execute(
-                            insert(check_results),
-                            [
-                                {"output_id": output_id, "check_id": c.check_id,
-                                 "passed": c.passed, "reason": c.reason, "score": c.score}
-                                for c in record.checks
-                            ],
-                        )
+                connection.execute(
+                    delete(outputs).where(
+                        outputs.c.run_id == bindparam("b_run_id"),
+                        outputs.c.candidate_id == bindparam("b_candidate_id"),
+                        outputs.c.example_id == bindparam("b_example_id"),
+                        outputs.c.repeat == bindparam("b_repeat"),
+                    ),
+                    [
+                        {"b_run_id": run_id, "b_candidate_id": r.key.candidate_id,
+                         "b_example_id": r.key.example_id, "b_repeat": r.key.repeat}
+                        for r in records
+                    ],
+                )
+                inserted = connection.execute(
+                    insert(outputs).returning(
+                        outputs.c.id, outputs.c.candidate_id, outputs.c.example_id,
+                        outputs.c.repeat,
+                    ),
+                    [_output_row(run_id, record, now) for record in records],
+                )
+                ids = {OutputKey(c, e, r): output_id for output_id, c, e, r in inserted}
+                check_rows = [
+                    {"output_id": ids[record.key], "check_id": c.check_id,
+                     "passed": c.passed, "reason": c.reason, "score": c.score}
+                    for record in records
+                    for c in record.checks
+                ]
+                if check_rows:
+                    connection.execute(insert(check_results), check_rows)
                 fresh = {
                     r.request_hash: r.completion.to_dict()
                     for r in records
@@ -269,13 +283,16 @@ class Store:
     def _cache_put(self, connection: Any, completions: Mapping[str, Any], now: datetime) -> None:
         if not completions:
             return
-        known = set(
-            connection.execute(
-                select(response_cache.c.request_hash).where(
-                    response_cache.c.request_hash.in_(list(completions))
-                )
-            ).scalars()
-        )
+        wanted = list(completions)
+        known: set[str] = set()
+        for start in range(0, len(wanted), _IN_CHUNK):
+            known.update(
+                connection.execute(
+                    select(response_cache.c.request_hash).where(
+                        response_cache.c.request_hash.in_(wanted[start : start + _IN_CHUNK])
+                    )
+                ).scalars()
+            )
         rows = [
             {"request_hash": h, "completion": c, "created_at": now}
             for h, c in completions.items()

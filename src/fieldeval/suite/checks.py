@@ -192,9 +192,24 @@ CheckSpec = Annotated[
 ]
 
 CHECK_TYPES = (
-    "max_words", "min_words", "max_sentences", "min_sentences", "max_chars", "min_chars",
-    "contains", "not_contains", "contains_any", "contains_all", "regex", "not_regex",
-    "equals", "starts_with", "is_json", "json_schema", "language", "python",
+    "max_words",
+    "min_words",
+    "max_sentences",
+    "min_sentences",
+    "max_chars",
+    "min_chars",
+    "contains",
+    "not_contains",
+    "contains_any",
+    "contains_all",
+    "regex",
+    "not_regex",
+    "equals",
+    "starts_with",
+    "is_json",
+    "json_schema",
+    "language",
+    "python",
 )
 
 
@@ -203,7 +218,7 @@ def with_unique_ids(checks: tuple[CheckBase, ...]) -> tuple[CheckBase, ...]:
     seen: dict[str, int] = {}
     named: list[CheckBase] = []
     for check in checks:
-        base = check.id or str(getattr(check, "type"))
+        base = check.id or str(check.type)
         seen[base] = seen.get(base, 0) + 1
         check_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
         named.append(check.model_copy(update={"id": check_id}))

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from fieldeval.canonical import content_hash
 from fieldeval.errors import SuiteError
-from fieldeval.suite.schema import Suite
+from fieldeval.suite.checks import CHECK_TYPES
+from fieldeval.suite.schema import PROVIDERS, Suite
 
 
 @dataclass(frozen=True)
@@ -58,15 +62,22 @@ class SuiteValidationError(SuiteError):
         super().__init__(f"{path}: {len(problems)} {noun}\n{lines}")
 
 
+_START_HINT = "run `fieldeval init --from DATA_FILE` to start from a commented example"
+
+
 def load_suite(path: Path) -> LoadedSuite:
     """Read, parse and validate a suite file."""
     path = Path(path)
     text = _read(path)
     tree = _parse(path, text)
+    if tree is None:  # only comments
+        raise SuiteError(f"{path}: the file is empty", hint=_START_HINT)
     if not isinstance(tree, CommentedMap):
+        found = "a list" if isinstance(tree, CommentedSeq) else f"a single value ({tree!r:.40})"
         raise SuiteError(
-            f"{path}:1:1: a suite file is a YAML mapping with task, dataset, candidates, checks",
-            hint="run `fieldeval init --from DATA_FILE` to start from a commented example",
+            f"{path}:1:1: a suite file is a YAML mapping with task, dataset, candidates and"
+            f" checks; found {found}",
+            hint=_START_HINT,
         )
     try:
         suite = Suite.model_validate(_plain(tree))
@@ -83,34 +94,51 @@ def _read(path: Path) -> str:
     except OSError as error:
         raise SuiteError(f"{path}: cannot read: {error.strerror}") from None
     if b"\x00" in raw[:8192]:
-        raise SuiteError(f"{path}: looks like a binary file, not YAML")
+        raise SuiteError(
+            f"{path}: looks like a binary file, not YAML", hint="pass the suite's .yaml file"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         raise SuiteError(
-            f"{path}:{line}: not valid UTF-8 (byte 0x{raw[error.start]:02x})",
+            f"{path}:{line}:{column}: not valid UTF-8 (byte 0x{raw[error.start]:02x})",
             hint="save the suite file as UTF-8",
         ) from None
 
 
 def _parse(path: Path, text: str) -> Any:
     if not text.strip():
-        raise SuiteError(f"{path}: the file is empty", hint="run `fieldeval init --from DATA_FILE`")
+        raise SuiteError(f"{path}: the file is empty", hint=_START_HINT)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
         return yaml.load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = error.problem or error.context or "invalid YAML"
-        raise SuiteError(
-            f"{where}: YAML syntax error: {problem}",
-            hint="check indentation, and quote strings that contain ': ' or start with { [ * &",
-        ) from None
+        raise _yaml_error(path, error) from None
     except YAMLError as error:
         raise SuiteError(f"{path}: YAML error: {error}") from None
+
+
+def _yaml_error(path: Path, error: MarkedYAMLError) -> SuiteError:
+    problem = error.problem or error.context or "invalid YAML"
+    mark, opened = error.problem_mark or error.context_mark, error.context_mark
+    hint = "check indentation, and quote strings that contain ': ' or start with { [ * &"
+    if "mapping values are not allowed" in problem:
+        hint = "is this line indented deeper than the keys beside it? else quote the value"
+    if isinstance(error, DuplicateKeyError):
+        problem = problem.replace("found duplicate key", "duplicate key", 1)
+        hint = "a key may appear only once in a mapping: remove or merge one of them"
+    elif "quoted scalar" in (error.context or "") and "end of stream" in problem and opened:
+        mark, problem = opened, "unclosed quote: the string that starts here never ends"
+        hint = "close the quote, or write long text as a block: `key: |` then indented lines"
+    elif "'\\t'" in problem:
+        hint = "YAML indents with spaces, not tabs"
+    elif error.context and opened is not None:
+        problem += f" ({error.context} at {opened.line + 1}:{opened.column + 1})"
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+    return SuiteError(f"{where}: YAML syntax error: {problem}", hint=hint)
 
 
 def _plain(node: Any) -> Any:
@@ -123,45 +151,56 @@ def _plain(node: Any) -> Any:
 
 
 def _problems(path: Path, tree: CommentedMap, error: ValidationError) -> list[Problem]:
-    problems = []
+    located: list[tuple[int, int, Problem]] = []
     errors = error.errors(include_url=False)
-    failed = {e["loc"] for e in errors}
+    failed = [tuple(e["loc"]) for e in errors]
     for item in errors:
         loc = tuple(item["loc"])
         # A list that is "too short" only because its items failed says nothing new.
-        if item["type"] == "too_short" and any(other[: len(loc)] == loc and other != loc
-                                              for other in failed):
+        if item["type"] == "too_short" and any(o[: len(loc)] == loc != o for o in failed):
             continue
-        line, column, found = _position(tree, loc)
-        problems.append(
-            Problem(
-                location=f"{path}:{line}:{column}",
-                field=_dotted(loc),
-                message=_message(item),
-                hint=_hint(tree, item, found),
-            )
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = (*loc, item["ctx"]["discriminator"].strip("'"))
+        path_in_yaml, line, column = _locate(tree, loc)
+        problem = Problem(
+            location=f"{path}:{line}:{column}",
+            field=_dotted(path_in_yaml),
+            message=_message(item),
+            hint=_hint(item, loc),
         )
-    return problems
+        located.append((line, column, problem))
+    return [problem for _, _, problem in sorted(located, key=lambda t: t[:2])]
 
 
-def _position(tree: CommentedMap, loc: tuple[Any, ...]) -> tuple[int, int, tuple[Any, ...]]:
-    """The line and column of the deepest node of `loc` that exists in the YAML."""
+def _locate(tree: CommentedMap, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], int, int]:
+    """`loc` as written in the YAML, and the line and column of its deepest existing node."""
     node: Any = tree
     line, column = 1, 1
-    found: tuple[Any, ...] = ()
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line, column = node.lc.key(part)
-            line, column = line + 1, column + 1
+    out: list[Any] = []
+    skip = -1
+    for i, part in enumerate(loc):
+        is_map = isinstance(node, CommentedMap)
+        if i == skip or (is_map and part not in node and part in _tags(node)):
+            continue  # pydantic's step into a tagged union's member
+        if is_map and part in CHECK_TYPES and part in node and "type" not in node:
+            # `{max_words: x}` is validated as `{type: max_words, value: x}`
+            if loc[i + 1 : i + 2] != ("value",):
+                continue
+            skip = i + 1
+        if is_map and part in node:
+            line, column = (n + 1 for n in node.lc.key(part))
             node = node[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            line, column = node.lc.item(part)
-            line, column = line + 1, column + 1
+            line, column = (n + 1 for n in node.lc.item(part))
             node = node[part]
         else:
-            continue  # pydantic's own steps (a union tag, "value") have no YAML node
-        found = (*found, part)
-    return line, column, found
+            node = None  # a missing key: named, but located at its parent
+        out.append(part)
+    return tuple(out), line, column
+
+
+def _tags(node: CommentedMap) -> tuple[Any, ...]:
+    return node.get("provider"), node.get("type")
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -171,79 +210,91 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(item: Any) -> str:
-    kind, message = item["type"], item["msg"]
-    if kind == "missing":
+_EXPECTED = {"int": "a whole number", "float": "a number", "bool": "true or false",
+             "string": "a string", "dict": "a mapping", "model": "a mapping",
+             "tuple": "a list", "list": "a list"}  # fmt: skip
+
+
+def _message(item: ErrorDetails) -> str:
+    kind, message, ctx = item["type"], item["msg"], item.get("ctx", {})
+    given = item.get("input")
+    shown = f" (got {given!r:.60})" if isinstance(given, str | int | float | bool) else ""
+    if kind in ("missing", "union_tag_not_found"):
         return "required field is missing"
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "union_tag_invalid":
-        expected = item.get("ctx", {}).get("expected_tags", "")
-        return f"unknown value {item['ctx']['tag']!r}; expected one of {expected}"
+        return f"unknown value {ctx['tag']!r}; expected one of {ctx['expected_tags']}"
     if kind == "value_error":
         return message.removeprefix("Value error, ")
-    given = item.get("input")
-    shown = f" (got {given!r:.60})" if isinstance(given, str | int | float | bool) else ""
+    if kind == "too_short":
+        return f"needs at least {ctx['min_length']} item(s)"
+    expected = _EXPECTED.get(kind.rsplit("_", 1)[0])
+    if expected and kind.endswith(("_type", "_parsing")):
+        return f"expected {expected}{shown}"
     return f"{message[0].lower()}{message[1:]}{shown}"
 
 
-def _hint(tree: CommentedMap, item: Any, found: tuple[Any, ...]) -> str | None:
+# Sampling parameters people write beside a candidate's keys instead of under `params:`.
+_PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "top_p", "top_k", "seed",
+           "stop", "reasoning_effort")  # fmt: skip
+
+
+def _hint(item: ErrorDetails, loc: tuple[Any, ...]) -> str | None:
+    if item["type"] == "union_tag_not_found" and loc[0] == "candidates":
+        return f"provider is one of: {', '.join(PROVIDERS)}"
+    if item["type"] == "union_tag_invalid":
+        known = [p for p in PROVIDERS + CHECK_TYPES if f"'{p}'" in item["ctx"]["expected_tags"]]
+        guesses = difflib.get_close_matches(str(item["ctx"]["tag"]), known, n=1)
+        return f"did you mean {guesses[0]!r}?" if guesses else None
     if item["type"] != "extra_forbidden":
         return None
-    unknown = str(item["loc"][-1])
-    allowed = _allowed_keys(item["loc"][:-1], tree)
+    unknown = str(loc[-1])
+    model = _model_at(loc[:-1])
+    allowed = [k for k in model.model_fields if k not in ("type", "value")] if model else []
     guesses = difflib.get_close_matches(unknown, allowed, n=1, cutoff=0.6)
     if guesses:
         return f"did you mean {guesses[0]!r}?"
+    tag = model.model_fields.get("provider") if model else None
+    if tag is not None:  # a candidate: per provider
+        params = difflib.get_close_matches(unknown, _PARAMS, n=1, cutoff=0.6)
+        if params:
+            return f"model parameters go under `params:`, e.g. `params: {{{params[0]}: ...}}`"
+        others = [p for p, m in _CANDIDATES.items() if unknown in m.model_fields]
+        if others:
+            provider = typing.get_args(tag.annotation)[0]
+            return (
+                f"{unknown!r} is an option of provider {', '.join(others)},"
+                f" not {provider!r}; allowed here: {', '.join(sorted(allowed))}"
+            )
     return f"allowed here: {', '.join(sorted(allowed))}" if allowed else None
 
 
-def _allowed_keys(loc: tuple[Any, ...], tree: CommentedMap) -> list[str]:
-    """The keys the schema accepts at `loc`, found by walking the pydantic models."""
-    model: Any = Suite
-    data: Any = _plain(tree)
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model the schema expects at pydantic's `loc` (whose steps include union tags)."""
+    options: dict[Any, type[BaseModel]] = {None: Suite}
     for part in loc:
-        data = data[part] if isinstance(data, dict | list) and _has(data, part) else None
         if isinstance(part, int):
             continue
-        field = getattr(model, "model_fields", {}).get(part)
+        if len(options) > 1:  # a tagged union: pydantic's next step is the tag
+            if part not in options:
+                return None
+            options = {None: options[part]}
+            continue
+        field = next(iter(options.values())).model_fields.get(part)
         if field is None:
-            return _tagged_member_keys(model, data) if isinstance(part, str) else []
-        model = _model_of(field.annotation, data)
-        if model is None:
-            return []
-    return list(getattr(model, "model_fields", {}))
+            return None
+        options = _members(field.annotation)
+    return next(iter(options.values())) if len(options) == 1 else None
 
 
-def _has(data: Any, part: Any) -> bool:
-    if isinstance(data, dict):
-        return part in data
-    return isinstance(part, int) and part < len(data)
-
-
-def _model_of(annotation: Any, data: Any) -> Any:
-    """The pydantic model inside an annotation (Optional, tuple, tagged union)."""
-    import typing
-
+def _members(annotation: Any) -> dict[Any, type[BaseModel]]:
+    """The models inside an annotation (Optional, tuple, Annotated, union), by union tag."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    args = typing.get_args(annotation)
-    members = [m for a in args for m in ([a] if _is_model(a) else [_model_of(a, data)]) if m]
-    if len(members) == 1:
-        return members[0]
-    for member in members:  # a tagged union: pick by the tag the data carries
-        for tag in ("provider", "type"):
-            field = member.model_fields.get(tag)
-            if field is not None and isinstance(data, dict) and data.get(tag) in typing.get_args(
-                field.annotation
-            ):
-                return member
-    return members[0] if members else None
+        tags = [annotation.model_fields.get(k) for k in ("provider", "type")]
+        tag = next((typing.get_args(t.annotation)[0] for t in tags if t is not None), None)
+        return {tag: annotation}
+    return {k: m for arg in typing.get_args(annotation) for k, m in _members(arg).items()}
 
 
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _tagged_member_keys(model: Any, data: Any) -> list[str]:
-    return list(getattr(model, "model_fields", {}))
+_CANDIDATES = _members(Suite.model_fields["candidates"].annotation)

@@ -76,6 +76,8 @@ def _conversation(fields: Mapping[str, Any], name: str) -> list[Message]:
     for turn in turns:
         role, content = turn.get("role"), turn.get("content")
         if role not in ("system", "user", "assistant", "tool") or not isinstance(content, str):
-            raise SuiteError(f"field {name!r} holds a message that is not {{role, content}}: {turn!r:.80}")
+            raise SuiteError(
+                f"field {name!r} holds a message that is not {{role, content}}: {turn!r:.80}"
+            )
         messages.append(Message(role, content))
     return messages

@@ -1,0 +1,192 @@
+"""The `fieldeval` command, run as a real subprocess the way a user runs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+COMPLAINTS = Path(__file__).resolve().parents[2] / "examples" / "complaints" / "complaints.csv"
+
+
+def fieldeval(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FIELDEVAL_DB", "MISSING_KEY_XYZ")}
+    env["COLUMNS"] = "200"  # rich wraps at 80 columns when not on a terminal
+    return subprocess.run(
+        [sys.executable, "-m", "fieldeval", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def assert_user_error(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.fixture
+def greet(tmp_path: Path) -> Path:
+    """A suite over a three-row CSV answered by a Python function in the same folder."""
+    (tmp_path / "data.csv").write_text("id,text\na1,world\na2,big wide world out there\na3,you\n")
+    write(
+        tmp_path / "bot.py",
+        """\
+        def answer(request):
+            return "hello " + request.variables["text"]
+        """,
+    )
+    return write(
+        tmp_path / "suite.yaml",
+        """\
+        task:
+          name: greet
+          description: Greet whoever the text names.
+          prompt: "Greet {{ text }}"
+        dataset:
+          path: data.csv
+          id: id
+        candidates:
+          - id: greeter
+            provider: python
+            function: bot:answer
+        checks:
+          - {max_words: 3, id: short}
+          - {starts_with: hello}
+        """,
+    )
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = fieldeval(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    for command in ("init", "validate", "run", "runs", "show"):
+        assert re.search(rf"│ {command}\s", result.stdout), command
+
+
+def test_validate_a_good_suite(tmp_path: Path, greet: Path) -> None:
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "ok suite.yaml: task 'greet', 3 examples" in result.stdout
+    assert "1 candidates, 2 checks" in result.stdout
+
+
+def test_validate_a_broken_suite_prints_locations_and_hints(tmp_path: Path, greet: Path) -> None:
+    text = greet.read_text().replace("candidates:", "candidats:").replace("  id: id", "  idd: id")
+    greet.write_text(text)
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(result)
+    assert result.stdout == ""
+    assert "error: suite.yaml: 3 problems" in result.stderr
+    assert "suite.yaml:7:3: dataset.idd: unknown key" in result.stderr
+    assert "hint: did you mean 'id'?" in result.stderr
+    assert "suite.yaml:8:1: candidats: unknown key" in result.stderr
+    assert "hint: did you mean 'candidates'?" in result.stderr
+
+
+def test_validate_a_suite_that_is_not_yaml(tmp_path: Path) -> None:
+    write(tmp_path / "suite.yaml", 'task:\n  name: "greet\n')
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(result)
+    assert "suite.yaml:2:9: YAML syntax error: unclosed quote" in result.stderr
+    assert "hint: close the quote" in result.stderr
+
+
+def test_init_writes_a_suite_that_validates_and_is_not_overwritten(tmp_path: Path) -> None:
+    shutil.copy(COMPLAINTS, tmp_path / "data.csv")
+    result = fieldeval(tmp_path, "init", "--from", "data.csv")
+    assert result.returncode == 0, result.stderr
+    suite = tmp_path / "suite.yaml"
+    written = suite.read_text()
+    assert "{{ narrative }}" in written
+
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "25 examples" in result.stdout
+
+    suite.write_text(written + "# my edits\n")
+    result = fieldeval(tmp_path, "init", "--from", "data.csv")
+    assert_user_error(result)
+    assert "suite.yaml already exists" in result.stderr
+    assert "--force" in result.stderr
+    assert suite.read_text().endswith("# my edits\n")
+
+    result = fieldeval(tmp_path, "init", "--from", "data.csv", "--force")
+    assert result.returncode == 0, result.stderr
+    assert suite.read_text() == written
+
+
+def test_a_prompt_naming_a_missing_field(tmp_path: Path, greet: Path) -> None:
+    greet.write_text(greet.read_text().replace("{{ text }}", "{{ txet }}"))
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(result)
+    assert "'txet'" in result.stderr
+    assert "id, text" in result.stderr  # the fields the data does have
+
+
+def test_a_dataset_that_does_not_exist(tmp_path: Path, greet: Path) -> None:
+    greet.write_text(greet.read_text().replace("path: data.csv", "path: nope.csv"))
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(result)
+    assert "nope.csv" in result.stderr
+
+
+def test_a_csv_without_the_id_column(tmp_path: Path, greet: Path) -> None:
+    (tmp_path / "data.csv").write_text("ticket_id,text\na1,world\na2,you\n")
+    greet.write_text(greet.read_text().replace("id: id", "id: ticket"))
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(result)
+    assert "'ticket'" in result.stderr
+    assert "did you mean 'ticket_id'?" in result.stderr
+
+
+def test_run_then_runs_then_show(tmp_path: Path, greet: Path) -> None:
+    result = fieldeval(tmp_path, "run", "suite.yaml", "--quiet")
+    assert result.returncode == 0, result.stderr
+    stored = re.search(r"results stored in (\S+) as run (\S+)", result.stdout)
+    assert stored is not None, result.stdout
+    url, run_id = stored.groups()
+    assert url.endswith(".fieldeval/fieldeval.db")
+    assert (tmp_path / ".fieldeval" / "fieldeval.db").is_file()
+    # "big wide world out there" makes the answer too long: 2 of 3 pass.
+    row = re.search(r"│ greeter\s+│ 3 │\s+67% 2/3 \[\d+–\d+%\]", result.stdout)
+    assert row is not None, result.stdout
+
+    result = fieldeval(tmp_path, "runs")
+    assert result.returncode == 0, result.stderr
+    assert run_id in result.stdout
+    assert re.search(rf"{run_id}\s+│ greet\s+│ finished\s+│ 3/3", result.stdout)
+
+    result = fieldeval(tmp_path, "show", run_id[:12])
+    assert result.returncode == 0, result.stderr
+    assert f"run {run_id}" in result.stdout
+    assert re.search(r"│ greeter\s+│ 3 │\s+67% 2/3", result.stdout)
+    assert re.search(r"│ short\s+│\s+1/3 │", result.stdout)
+
+
+def test_run_with_a_missing_api_key_names_the_variable(tmp_path: Path, greet: Path) -> None:
+    greet.write_text(
+        greet.read_text().replace(
+            "provider: python\n    function: bot:answer",
+            "provider: openai\n    model: gpt-4o-mini\n    api_key_env: MISSING_KEY_XYZ",
+        )
+    )
+    result = fieldeval(tmp_path, "run", "suite.yaml", "--quiet")
+    assert_user_error(result)
+    assert "MISSING_KEY_XYZ" in result.stderr
+    assert "results stored in" not in result.stdout

@@ -1,0 +1,114 @@
+"""The README's demo, end to end, on the real bundled Gemma model through llama.cpp."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from fieldeval.store import Store
+from fieldeval.store.tables import outputs
+from fieldeval.suite.loader import load_suite
+
+pytestmark = pytest.mark.local_model
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "complaints"
+CANDIDATES = ("gemma-plain", "gemma-terse")
+SAMPLE = 4
+# candidate │ n │ pass rate [interval] │ errors │ p50 e2e │ p95 e2e │ p50 TTFT │ tokens
+DURATION = r"[\d.]+ m?s"
+ROW = (
+    r"│ {candidate}\s+│ {n} │\s+\d+% \d+/{n} \[\d+–\d+%\]\s+│\s+0 │"
+    rf"\s+{DURATION} │\s+{DURATION} │\s+{DURATION} │\s+\d+/\d+ │"
+)
+
+
+def run_demo(folder: Path, db: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = {k: v for k, v in os.environ.items() if k != "FIELDEVAL_DB"}
+    env["COLUMNS"] = "200"  # rich wraps at 80 columns when not on a terminal
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "fieldeval", "run", "suite.yaml", "--sample", str(SAMPLE),
+         "--db", str(db)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    return result, time.monotonic() - started
+
+
+def stored_run_id(stdout: str, db: Path) -> str:
+    stored = re.search(r"results stored in (\S+) as run (\S+)", stdout)
+    assert stored is not None, stdout
+    assert stored.group(1) == f"sqlite:///{db}"
+    return stored.group(2)
+
+
+@pytest.mark.timeout(700)
+def test_the_demo_runs_on_the_local_model_and_then_from_cache(tmp_path: Path) -> None:
+    folder = tmp_path / "complaints"
+    shutil.copytree(EXAMPLE, folder)
+    db = tmp_path / "f.db"
+    check_ids = {check.id for check in load_suite(folder / "suite.yaml").suite.checks}
+    assert len(check_ids) == 5
+
+    result, first_s = run_demo(folder, db)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    for candidate in CANDIDATES:
+        assert re.search(ROW.format(candidate=candidate, n=SAMPLE), result.stdout), result.stdout
+    assert re.search(r"p50 TTFT", result.stdout)
+    run_id = stored_run_id(result.stdout, db)
+
+    store = Store.open(f"sqlite:///{db}")
+    try:
+        assert store.run(run_id).status == "finished"
+        stored = store.outputs(run_id)
+        assert len(stored) == SAMPLE * len(CANDIDATES)
+        assert sorted({o.candidate_id for o in stored}) == list(CANDIDATES)
+        for output in stored:
+            assert output.error_kind is None, output.error_message
+            assert output.text and output.text.strip()
+            assert not output.usage_estimated  # llama.cpp reports its own token counts
+            assert output.input_tokens and output.input_tokens > 0
+            assert output.output_tokens and output.output_tokens > 0
+            assert output.ttft_ms is not None and output.ttft_ms > 0
+            assert output.latency_ms is not None and output.latency_ms >= output.ttft_ms
+            assert not output.from_cache
+            assert {check.check_id for check in output.checks} == check_ids
+            assert all(check.reason for check in output.checks)
+        with store.engine.connect() as connection:
+            chunk_times = (
+                connection.execute(
+                    select(outputs.c.chunk_times_ms).where(outputs.c.run_id == run_id)
+                )
+                .scalars()
+                .all()
+            )
+        for times in chunk_times:
+            assert times, "a streamed answer records when each chunk arrived"
+            assert times == sorted(times)
+    finally:
+        store.close()
+
+    again, again_s = run_demo(folder, db)
+    assert again.returncode == 0, again.stderr[-3000:]
+    rerun_id = stored_run_id(again.stdout, db)
+    assert rerun_id != run_id
+    store = Store.open(f"sqlite:///{db}")
+    try:
+        cached = store.outputs(rerun_id)
+        assert len(cached) == len(stored)
+        assert all(output.from_cache for output in cached)
+        assert {(o.candidate_id, o.example_id): o.text for o in cached} == {
+            (o.candidate_id, o.example_id): o.text for o in stored
+        }
+    finally:
+        store.close()
+    # No model calls: far quicker than generating (which takes tens of seconds here).
+    assert again_s < max(30.0, first_s / 2), (first_s, again_s)

@@ -19,7 +19,9 @@ def fast_server() -> Iterator[str]:
     """Start `fast_server.py` in its own process; yield its base URL (no /v1)."""
     process = subprocess.Popen(
         [PYTHON, str(HERE / "fast_server.py"), "--exit-on-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -60,8 +62,15 @@ checks:
 """
 
 
-def write_workspace(directory: Path, *, n: int, base_url: str, concurrency: int,
-                    stream: bool, name: str = "speed-bench") -> Path:
+def write_workspace(
+    directory: Path,
+    *,
+    n: int,
+    base_url: str,
+    concurrency: int,
+    stream: bool,
+    name: str = "speed-bench",
+) -> Path:
     """N one-line examples as data.csv and a suite.yaml over them; returns the suite path."""
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / "data.csv", "w", newline="", encoding="utf-8") as handle:
@@ -72,8 +81,12 @@ def write_workspace(directory: Path, *, n: int, base_url: str, concurrency: int,
             writer.writerow([f"q{i:06d}", question])
     suite = directory / "suite.yaml"
     suite.write_text(
-        SUITE_YAML.format(name=name, base_url=base_url, concurrency=concurrency,
-                          stream="true" if stream else "false"),
+        SUITE_YAML.format(
+            name=name,
+            base_url=base_url,
+            concurrency=concurrency,
+            stream="true" if stream else "false",
+        ),
         encoding="utf-8",
     )
     return suite

@@ -22,8 +22,9 @@ import time
 import aiohttp
 
 
-async def _one(session: aiohttp.ClientSession, url: str, model: str, prompt: str,
-               stream: bool) -> str:
+async def _one(
+    session: aiohttp.ClientSession, url: str, model: str, prompt: str, stream: bool
+) -> str:
     body = {"model": model, "messages": [{"role": "user", "content": prompt}], "stream": stream}
     async with session.post(url, json=body) as response:
         response.raise_for_status()
@@ -46,8 +47,14 @@ async def _one(session: aiohttp.ClientSession, url: str, model: str, prompt: str
         return "".join(parts)
 
 
-async def run_bare_async(base_url: str, data_path: str, *, concurrency: int = 50,
-                         stream: bool = False, model: str = "fast") -> tuple[float, int, int]:
+async def run_bare_async(
+    base_url: str,
+    data_path: str,
+    *,
+    concurrency: int = 50,
+    stream: bool = False,
+    model: str = "fast",
+) -> tuple[float, int, int]:
     """(elapsed seconds, passed, total) for one pass over the data."""
     started = time.perf_counter()
     with open(data_path, newline="", encoding="utf-8") as handle:
@@ -68,8 +75,9 @@ async def run_bare_async(base_url: str, data_path: str, *, concurrency: int = 50
     return time.perf_counter() - started, passed, len(prompts)
 
 
-def run_bare(base_url: str, data_path: str, *, concurrency: int = 50,
-             stream: bool = False) -> tuple[float, int, int]:
+def run_bare(
+    base_url: str, data_path: str, *, concurrency: int = 50, stream: bool = False
+) -> tuple[float, int, int]:
     return asyncio.run(run_bare_async(base_url, data_path, concurrency=concurrency, stream=stream))
 
 
@@ -79,8 +87,12 @@ if __name__ == "__main__":
     concurrency = 50
     if "--concurrency" in args:
         concurrency = int(args[args.index("--concurrency") + 1])
-    positional = [a for i, a in enumerate(args)
-                  if not a.startswith("--") and (i == 0 or args[i - 1] != "--concurrency")]
-    elapsed, passed, total = run_bare(positional[0], positional[1], concurrency=concurrency,
-                                      stream=stream)
+    positional = [
+        a
+        for i, a in enumerate(args)
+        if not a.startswith("--") and (i == 0 or args[i - 1] != "--concurrency")
+    ]
+    elapsed, passed, total = run_bare(
+        positional[0], positional[1], concurrency=concurrency, stream=stream
+    )
     print(f"ELAPSED {elapsed:.4f} PASSED {passed}/{total}")

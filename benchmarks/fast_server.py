@@ -77,8 +77,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    head = {"id": "chatcmpl-fast", "object": "chat.completion.chunk", "created": created,
-            "model": model}
+    head = {
+        "id": "chatcmpl-fast",
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+    }
     words = text.split(" ")
     parts = []
     for i, word in enumerate(words):
@@ -124,8 +128,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--exit-on-eof", action="store_true",
-                        help="stop when stdin closes (so a parent that dies takes us with it)")
+    parser.add_argument(
+        "--exit-on-eof",
+        action="store_true",
+        help="stop when stdin closes (so a parent that dies takes us with it)",
+    )
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args.host, args.port, args.exit_on_eof))

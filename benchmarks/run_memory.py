@@ -29,8 +29,9 @@ from _common import HERE, PYTHON, child_env, fast_server, write_workspace
 def peak_rss(command: list[str], cwd: Path) -> tuple[float, float, str]:
     """(peak RSS in MB, seconds, stdout) of one child process, read from its own rusage."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=child_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     # Read the pipes before reaping, so a chatty child cannot block on a full pipe.
     out, err = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(process.pid, 0)
@@ -55,22 +56,35 @@ def main() -> None:
         root = Path(tmp)
         print(f"fast server at {url}; concurrency {args.concurrency}", flush=True)
         for size in args.sizes:
-            suite = write_workspace(root / f"n{size}", n=size, base_url=url,
-                                    concurrency=args.concurrency, stream=False)
+            suite = write_workspace(
+                root / f"n{size}", n=size, base_url=url, concurrency=args.concurrency, stream=False
+            )
             bare_mb, bare_s, bare_out = peak_rss(
-                [PYTHON, str(HERE / "bare_client.py"), url, str(suite.parent / "data.csv"),
-                 "--concurrency", str(args.concurrency)], cwd=root)
+                [
+                    PYTHON,
+                    str(HERE / "bare_client.py"),
+                    url,
+                    str(suite.parent / "data.csv"),
+                    "--concurrency",
+                    str(args.concurrency),
+                ],
+                cwd=root,
+            )
             if f"PASSED {size}/{size}" not in bare_out:
                 raise RuntimeError(f"bare loop: {bare_out.strip()}")
             db = root / f"n{size}.db"
             mb, seconds, out = peak_rss(
                 [PYTHON, "-m", "fieldeval", "run", str(suite), "-q", "--no-cache", "--db", str(db)],
-                cwd=suite.parent)
+                cwd=suite.parent,
+            )
             if f"{size}/{size}" not in out:
                 raise RuntimeError(f"fieldeval did not pass every example:\n{out}")
             rows.append((size, mb, seconds, bare_mb, bare_s))
-            print(f"  {size:>6} examples: fieldeval {mb:6.1f} MB in {seconds:5.1f} s; "
-                  f"bare loop {bare_mb:6.1f} MB in {bare_s:5.1f} s", flush=True)
+            print(
+                f"  {size:>6} examples: fieldeval {mb:6.1f} MB in {seconds:5.1f} s; "
+                f"bare loop {bare_mb:6.1f} MB in {bare_s:5.1f} s",
+                flush=True,
+            )
 
     print()
     print(f"{'examples':>8} {'fieldeval MB':>13} {'seconds':>8} {'bare MB':>8} {'seconds':>8}")
@@ -80,9 +94,11 @@ def main() -> None:
     growth = large_mb / small_mb
     per_1k = (large_mb - small_mb) / max(1, large - small) * 1000
     verdict = "PASS" if large_mb < args.limit_mb else "MISS"
-    print(f"\npeak RSS grows {growth:.2f}x from {small} to {large} examples "
-          f"({per_1k:.2f} MB per 1,000 more); {large} examples: {large_mb:.0f} MB "
-          f"< {args.limit_mb:g} MB: {verdict}")
+    print(
+        f"\npeak RSS grows {growth:.2f}x from {small} to {large} examples "
+        f"({per_1k:.2f} MB per 1,000 more); {large} examples: {large_mb:.0f} MB "
+        f"< {args.limit_mb:g} MB: {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,9 @@ ONE_EXAMPLE_GOAL_S = 1.0
 
 
 def time_bare(url: str, suite: Path, concurrency: int, stream: bool) -> float:
-    elapsed, passed, total = run_bare(url, str(suite.parent / "data.csv"),
-                                      concurrency=concurrency, stream=stream)
+    elapsed, passed, total = run_bare(
+        url, str(suite.parent / "data.csv"), concurrency=concurrency, stream=stream
+    )
     if passed != total:
         raise RuntimeError(f"bare loop: only {passed}/{total} passed")
     return elapsed
@@ -90,20 +91,33 @@ def _verify_run(store: object, run_id: str, planned: int) -> None:
         raise RuntimeError(f"fieldeval stored {len(outputs)}/{planned} outputs, {passed} passed")
 
 
-def time_subprocess(command: list[str], *, cwd: Path, env: dict[str, str] | None = None,
-                    check_output: str | None = None) -> float:
+def time_subprocess(
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    check_output: str | None = None,
+) -> float:
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env or child_env(), capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0 or (check_output and check_output not in done.stdout):
-        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n"
-                           f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        raise RuntimeError(
+            f"{' '.join(command)} failed ({done.returncode}):\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
     return elapsed
 
 
 def bare_script(url: str, suite: Path, concurrency: int) -> list[str]:
-    return [PYTHON, str(HERE / "bare_client.py"), url, str(suite.parent / "data.csv"),
-            "--concurrency", str(concurrency)]
+    return [
+        PYTHON,
+        str(HERE / "bare_client.py"),
+        url,
+        str(suite.parent / "data.csv"),
+        "--concurrency",
+        str(concurrency),
+    ]
 
 
 def fieldeval_cli(suite: Path, db: Path) -> list[str]:
@@ -114,8 +128,9 @@ def time_cli(suite: Path, db: Path, *, fresh: bool = True) -> float:
     """The CLI on a new store (migrations run), or on one that earlier runs already use."""
     if fresh:
         _remove_store(db)
-    return time_subprocess(fieldeval_cli(suite, db), cwd=suite.parent,
-                           check_output="results stored in")
+    return time_subprocess(
+        fieldeval_cli(suite, db), cwd=suite.parent, check_output="results stored in"
+    )
 
 
 # -- other tools, only when installed ------------------------------------------------------
@@ -132,8 +147,9 @@ def promptfoo_command() -> list[str] | None:
     npm = shutil.which("npm")
     if npm:
         try:
-            root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True,
-                                  timeout=30).stdout.strip()
+            root = subprocess.run(
+                [npm, "root", "-g"], capture_output=True, text=True, timeout=30
+            ).stdout.strip()
         except (OSError, subprocess.TimeoutExpired):
             root = ""
         # Installed globally but not on PATH: npx --no runs it and never installs anything.
@@ -154,9 +170,18 @@ def time_promptfoo(command: list[str], url: str, suite: Path, concurrency: int) 
     )
     env = child_env() | {"PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1"}
     return time_subprocess(
-        [*command, "eval", "-c", str(config), "--no-cache", "-j", str(concurrency),
-         "--no-progress-bar"],
-        cwd=suite.parent, env=env,
+        [
+            *command,
+            "eval",
+            "-c",
+            str(config),
+            "--no-cache",
+            "-j",
+            str(concurrency),
+            "--no-progress-bar",
+        ],
+        cwd=suite.parent,
+        env=env,
     )
 
 
@@ -174,8 +199,10 @@ def inspect_command() -> list[str] | None:
 
 def time_inspect(command: list[str], url: str, suite: Path, concurrency: int) -> float:
     directory = suite.parent
-    with open(directory / "data.csv", encoding="utf-8") as source, \
-            open(directory / "inspect.csv", "w", encoding="utf-8") as target:
+    with (
+        open(directory / "data.csv", encoding="utf-8") as source,
+        open(directory / "inspect.csv", "w", encoding="utf-8") as target,
+    ):
         header, *rows = source.read().splitlines()
         target.write(header + ",target\n" + "".join(f"{row},echo\n" for row in rows))
     (directory / "inspect_task.py").write_text(
@@ -191,9 +218,19 @@ def time_inspect(command: list[str], url: str, suite: Path, concurrency: int) ->
     )
     env = child_env() | {"FAST_BASE_URL": f"{url}/v1", "FAST_API_KEY": "dummy"}
     return time_subprocess(
-        [*command, "eval", "inspect_task.py", "--model", "openai-api/fast/fast",
-         "--max-connections", str(concurrency), "--display", "none"],
-        cwd=directory, env=env,
+        [
+            *command,
+            "eval",
+            "inspect_task.py",
+            "--model",
+            "openai-api/fast/fast",
+            "--max-connections",
+            str(concurrency),
+            "--display",
+            "none",
+        ],
+        cwd=directory,
+        env=env,
     )
 
 
@@ -226,13 +263,17 @@ def main() -> None:
         root = Path(tmp)
         c = args.concurrency
         plain = write_workspace(root / "plain", n=args.n, base_url=url, concurrency=c, stream=False)
-        streamed = write_workspace(root / "stream", n=args.n, base_url=url, concurrency=c,
-                                   stream=True)
+        streamed = write_workspace(
+            root / "stream", n=args.n, base_url=url, concurrency=c, stream=True
+        )
         one = write_workspace(root / "one", n=1, base_url=url, concurrency=c, stream=False)
         db = root / "bench.db"
 
-        print(f"fast server at {url}; {args.n} examples, concurrency {c}, "
-              f"{args.repeats} repeats, {os.cpu_count()} CPUs", flush=True)
+        print(
+            f"fast server at {url}; {args.n} examples, concurrency {c}, "
+            f"{args.repeats} repeats, {os.cpu_count()} CPUs",
+            flush=True,
+        )
         # Warm-up, not counted: the server's first connections, the page cache, .pyc files.
         time_bare(url, plain, c, False)
         time_library(plain, db)
@@ -244,16 +285,25 @@ def main() -> None:
             record("lib", time_library(plain, db, breakdown))
             record("bare_stream", time_bare(url, streamed, c, True))
             record("lib_stream", time_library(streamed, db))
-            record("bare_sub", time_subprocess(bare_script(url, plain, c), cwd=root,
-                                               check_output=f"PASSED {args.n}/{args.n}"))
+            record(
+                "bare_sub",
+                time_subprocess(
+                    bare_script(url, plain, c), cwd=root, check_output=f"PASSED {args.n}/{args.n}"
+                ),
+            )
             record("cli", time_cli(plain, db))
             record("cli_used", time_cli(plain, used_db, fresh=False))
-            record("bare_sub_1", time_subprocess(bare_script(url, one, c), cwd=root,
-                                                 check_output="PASSED 1/1"))
+            record(
+                "bare_sub_1",
+                time_subprocess(bare_script(url, one, c), cwd=root, check_output="PASSED 1/1"),
+            )
             record("cli_1", time_cli(one, db))
             record("cli_1_used", time_cli(one, used_db, fresh=False))
-            print(f"  repeat {repeat + 1}/{args.repeats}: "
-                  + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()), flush=True)
+            print(
+                f"  repeat {repeat + 1}/{args.repeats}: "
+                + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()),
+                flush=True,
+            )
 
         others: dict[str, str] = {}
         command = promptfoo_command()
@@ -314,13 +364,25 @@ def main() -> None:
     for tool, status in others.items():
         print(f"{tool:<46} {status}")
     if breakdown:
-        print("\nfieldeval run_suite breakdown (median s): "
-              + ", ".join(f"{k} {median(v):.3f}" for k, v in breakdown.items()))
+        print(
+            "\nfieldeval run_suite breakdown (median s): "
+            + ", ".join(f"{k} {median(v):.3f}" for k, v in breakdown.items())
+        )
     spread = {case: f"{min(v):.3f}-{max(v):.3f}" for case, v in times.items()}
     print("ranges (min-max s): " + ", ".join(f"{k} {v}" for k, v in spread.items()))
     if args.json:
-        args.json.write_text(json.dumps({"medians": m, "all": times, "others": others,
-                                         "n": n, "concurrency": args.concurrency}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "medians": m,
+                    "all": times,
+                    "others": others,
+                    "n": n,
+                    "concurrency": args.concurrency,
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

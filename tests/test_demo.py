@@ -20,7 +20,7 @@ from fieldeval.suite.loader import load_suite
 pytestmark = pytest.mark.local_model
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "complaints"
-CANDIDATES = ("gemma-plain", "gemma-terse")
+CANDIDATES = ("gemma-zero-shot", "gemma-one-shot")
 SAMPLE = 4
 # candidate │ n │ pass rate [interval] │ errors │ p50 e2e │ p95 e2e │ p50 TTFT │ tokens
 DURATION = r"[\d.]+ m?s"

@@ -49,11 +49,14 @@ def summarize(run: RunInfo, outputs: Sequence[StoredOutput]) -> RunSummary:
     by_candidate: dict[str, list[StoredOutput]] = {c: [] for c in run.candidates}
     for output in outputs:
         by_candidate.setdefault(output.candidate_id, []).append(output)
-    summaries = tuple(_candidate(cid, rows) for cid, rows in by_candidate.items())
+    check_order = [str(check["id"]) for check in run.suite.get("checks", ())]
+    summaries = tuple(_candidate(cid, rows, check_order) for cid, rows in by_candidate.items())
     return RunSummary(run=run, candidates=summaries, missing=max(0, run.n_planned - len(outputs)))
 
 
-def _candidate(candidate_id: str, rows: list[StoredOutput]) -> CandidateSummary:
+def _candidate(
+    candidate_id: str, rows: list[StoredOutput], check_order: list[str]
+) -> CandidateSummary:
     answered = [r for r in rows if r.ok]
     failures: Counter[str] = Counter()
     applied: Counter[str] = Counter()
@@ -62,6 +65,10 @@ def _candidate(candidate_id: str, rows: list[StoredOutput]) -> CandidateSummary:
             applied[check.check_id] += 1
             if not check.passed:
                 failures[check.check_id] += 1
+    # The suite's order, so tables read like the suite file.
+    applied_ids = [c for c in check_order if c in applied] + [
+        c for c in applied if c not in check_order
+    ]
     latencies = [r.latency_ms for r in answered if r.latency_ms is not None]
     ttfts = [r.ttft_ms for r in answered if r.ttft_ms is not None]
     inputs = [r.input_tokens for r in answered if r.input_tokens is not None]
@@ -71,8 +78,8 @@ def _candidate(candidate_id: str, rows: list[StoredOutput]) -> CandidateSummary:
         n=len(rows),
         answered=len(answered),
         pass_rate=wilson(sum(r.passed for r in answered), len(answered)),
-        check_failures={c: failures[c] for c in applied},
-        check_rates={c: wilson(applied[c] - failures[c], applied[c]) for c in applied},
+        check_failures={c: failures[c] for c in applied_ids},
+        check_rates={c: wilson(applied[c] - failures[c], applied[c]) for c in applied_ids},
         errors=dict(Counter(r.error_kind for r in rows if r.error_kind is not None)),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),

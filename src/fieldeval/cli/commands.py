@@ -63,7 +63,6 @@ def run(
     quiet: bool,
 ) -> None:
     from fieldeval.analysis.summary import summarize
-    from fieldeval.cli.progress import RunProgress
     from fieldeval.data.dataset import load_dataset
     from fieldeval.report.terminal import render_summary
     from fieldeval.runner import run_suite
@@ -100,6 +99,8 @@ def run(
                     use_cache=use_cache,
                 )
             else:
+                from fieldeval.cli.progress import RunProgress
+
                 with RunProgress(console) as progress:
                     info = run_suite(
                         loaded,

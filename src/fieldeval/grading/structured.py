@@ -10,17 +10,15 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, best_match
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
+from typing import TYPE_CHECKING, Any
 
 from fieldeval.data.example import Example
 from fieldeval.errors import SuiteError
 from fieldeval.grading.check import Check
 from fieldeval.grading.result import CheckResult
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 _FENCE = re.compile(r"\s*```[ \t]*(?:json)?[ \t]*\n(.*?)\n?[ \t]*```\s*", re.DOTALL | re.IGNORECASE)
 
@@ -70,6 +68,8 @@ class JsonSchemaCheck(Check):
         errors = list(self.validator.iter_errors(parsed.document))
         if not errors:
             return self.result(True, f"matches the schema{parsed.where}")
+        from jsonschema.exceptions import best_match
+
         first = best_match(errors)
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         return self.result(False, f"{first.json_path}: {first.message}{more}")
@@ -77,6 +77,11 @@ class JsonSchemaCheck(Check):
 
 def load_validator(schema: dict[str, Any] | str, *, base_dir: Path, check_id: str) -> Validator:
     """A validator for an inline schema or a JSON file relative to `base_dir`, checked valid."""
+    # Imported here: jsonschema costs a tenth of a second at start-up, for suites without it.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import validator_for
+
     if isinstance(schema, str):
         schema = _read_schema(base_dir / schema, check_id)
     cls = validator_for(schema, default=Draft202012Validator)

@@ -29,8 +29,9 @@ def _candidates_table(summary: RunSummary) -> Table:
     table = Table(
         title=f"{run.suite_name} · run {run.id} · {run.status}",
         title_justify="left",
-        caption="pass = answered and every check passed; [95% Wilson interval]. "
-        "e2e = end-to-end latency; TTFT = time to first token; both and tokens (mean per output) over answered outputs.",
+        caption="pass = answered and every check passed, [95% Wilson interval]. "
+        "e2e = end-to-end latency, TTFT = time to first token, tokens = mean per output; "
+        "all over answered outputs.",
         caption_justify="left",
     )
     table.add_column("candidate", style="bold", no_wrap=True)

@@ -46,8 +46,13 @@ def run_suite(
     """Run a suite to the end and return the stored run. See `run_suite_async`."""
     return asyncio.run(
         run_suite_async(
-            loaded, store, dataset=dataset, resume=resume, repeats=repeats,
-            use_cache=use_cache, on_event=on_event,
+            loaded,
+            store,
+            dataset=dataset,
+            resume=resume,
+            repeats=repeats,
+            use_cache=use_cache,
+            on_event=on_event,
         )
     )
 
@@ -111,13 +116,17 @@ class _Execution:
             self.run_id = resume.id
             self.store.set_status(self.run_id, "running")
             done = self.store.answered_keys(self.run_id)
-            self.plan = {c: [i for i in items if i.key not in done] for c, items in self.plan.items()}
-        self.emit(RunStarted(
-            run_id=self.run_id,
-            resumed=resume is not None,
-            planned={c: len(items) for c, items in self.plan.items()},
-            already_done=0 if resume is None else len(self.store.answered_keys(self.run_id)),
-        ))
+            self.plan = {
+                c: [i for i in items if i.key not in done] for c, items in self.plan.items()
+            }
+        self.emit(
+            RunStarted(
+                run_id=self.run_id,
+                resumed=resume is not None,
+                planned={c: len(items) for c, items in self.plan.items()},
+                already_done=0 if resume is None else len(self.store.answered_keys(self.run_id)),
+            )
+        )
         status = "interrupted"
         writer = asyncio.create_task(self._write())
         try:
@@ -127,7 +136,9 @@ class _Execution:
                     self._finish(item, cached[item.request_hash], attempts=0, from_cache=True)
             async with asyncio.TaskGroup() as group:
                 for candidate in self.loaded.suite.candidates:
-                    todo = iter([i for i in self.plan[candidate.id] if i.request_hash not in cached])
+                    todo = iter(
+                        [i for i in self.plan[candidate.id] if i.request_hash not in cached]
+                    )
                     limiter = _limiter(candidate)
                     for _ in range(candidate.concurrency):
                         group.create_task(self._work(candidate, todo, limiter))
@@ -197,7 +208,9 @@ class _Execution:
                 async with asyncio.timeout(candidate.timeout_s * 1.5 + 1):
                     completion = await provider.complete(item.request)
             except TimeoutError:
-                error = ProviderError(f"no answer within {candidate.timeout_s} s", ErrorKind.TIMEOUT)
+                error = ProviderError(
+                    f"no answer within {candidate.timeout_s} s", ErrorKind.TIMEOUT
+                )
             except ProviderError as raised:
                 error = raised
             else:
@@ -210,7 +223,9 @@ class _Execution:
             self.emit(Retrying(candidate.id, item.key.example_id, attempt, wait, str(error)))
             await asyncio.sleep(wait)
 
-    def _finish(self, item: WorkItem, completion: Completion, *, attempts: int, from_cache: bool) -> None:
+    def _finish(
+        self, item: WorkItem, completion: Completion, *, attempts: int, from_cache: bool
+    ) -> None:
         results = run_checks(self.checks, completion.text, item.example, item.key.candidate_id)
         record = OutputRecord(
             key=item.key,
@@ -221,10 +236,16 @@ class _Execution:
             from_cache=from_cache,
         )
         self.queue.put_nowait(record)
-        self.emit(OutputFinished(
-            item.key.candidate_id, item.key.example_id, ok=True,
-            passed=all(r.passed for r in results), from_cache=from_cache, attempts=attempts,
-        ))
+        self.emit(
+            OutputFinished(
+                item.key.candidate_id,
+                item.key.example_id,
+                ok=True,
+                passed=all(r.passed for r in results),
+                from_cache=from_cache,
+                attempts=attempts,
+            )
+        )
 
     def _fail(self, item: WorkItem, error: ProviderError, *, attempts: int) -> None:
         record = OutputRecord(
@@ -236,10 +257,16 @@ class _Execution:
             attempts=attempts,
         )
         self.queue.put_nowait(record)
-        self.emit(OutputFinished(
-            item.key.candidate_id, item.key.example_id, ok=False, passed=False,
-            from_cache=False, attempts=attempts,
-        ))
+        self.emit(
+            OutputFinished(
+                item.key.candidate_id,
+                item.key.example_id,
+                ok=False,
+                passed=False,
+                from_cache=False,
+                attempts=attempts,
+            )
+        )
 
     async def _write(self) -> None:
         """Commit results as they arrive, a batch at a time, off the event loop."""

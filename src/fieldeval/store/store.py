@@ -89,7 +89,9 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------------
 
-    def create_run(self, run: RunInfo, candidate_configs: Sequence[tuple[str, Mapping[str, Any], str]]) -> None:
+    def create_run(
+        self, run: RunInfo, candidate_configs: Sequence[tuple[str, Mapping[str, Any], str]]
+    ) -> None:
         """Record a new run and a snapshot of each candidate's config (id, config, hash)."""
         with self.engine.begin() as connection:
             connection.execute(
@@ -110,8 +112,13 @@ class Store:
             connection.execute(
                 insert(run_candidates),
                 [
-                    {"run_id": run.id, "candidate_id": cid, "position": i, "config": dict(cfg),
-                     "config_hash": chash}
+                    {
+                        "run_id": run.id,
+                        "candidate_id": cid,
+                        "position": i,
+                        "config": dict(cfg),
+                        "config_hash": chash,
+                    }
                     for i, (cid, cfg, chash) in enumerate(candidate_configs)
                 ],
             )
@@ -126,9 +133,13 @@ class Store:
     def run(self, run_id: str) -> RunInfo:
         """A run by id, or by a unique prefix of its id."""
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(runs).where(runs.c.id.startswith(run_id, autoescape=True)).limit(2)
-            ).mappings().all()
+            rows = (
+                connection.execute(
+                    select(runs).where(runs.c.id.startswith(run_id, autoescape=True)).limit(2)
+                )
+                .mappings()
+                .all()
+            )
             if len(rows) != 1:
                 problem = "matches several runs" if rows else "matches no run"
                 raise UserError(f"run {run_id!r} {problem}", hint="`fieldeval runs` lists them")
@@ -147,11 +158,15 @@ class Store:
         return found[0] if found else None
 
     def _run_info(self, connection: Any, row: RowMapping) -> RunInfo:
-        candidates = connection.execute(
-            select(run_candidates.c.candidate_id)
-            .where(run_candidates.c.run_id == row["id"])
-            .order_by(run_candidates.c.position)
-        ).scalars().all()
+        candidates = (
+            connection.execute(
+                select(run_candidates.c.candidate_id)
+                .where(run_candidates.c.run_id == row["id"])
+                .order_by(run_candidates.c.position)
+            )
+            .scalars()
+            .all()
+        )
         return RunInfo(
             id=row["id"],
             suite_name=row["suite_name"],
@@ -175,7 +190,7 @@ class Store:
                 .where(run_candidates.c.run_id == run_id)
                 .order_by(run_candidates.c.position)
             )
-            return {cid: config for cid, config in rows}
+            return dict(rows.tuples().all())
 
     # -- outputs --------------------------------------------------------------------------
 
@@ -209,22 +224,33 @@ class Store:
                         outputs.c.repeat == bindparam("b_repeat"),
                     ),
                     [
-                        {"b_run_id": run_id, "b_candidate_id": r.key.candidate_id,
-                         "b_example_id": r.key.example_id, "b_repeat": r.key.repeat}
+                        {
+                            "b_run_id": run_id,
+                            "b_candidate_id": r.key.candidate_id,
+                            "b_example_id": r.key.example_id,
+                            "b_repeat": r.key.repeat,
+                        }
                         for r in records
                     ],
                 )
                 inserted = connection.execute(
                     insert(outputs).returning(
-                        outputs.c.id, outputs.c.candidate_id, outputs.c.example_id,
+                        outputs.c.id,
+                        outputs.c.candidate_id,
+                        outputs.c.example_id,
                         outputs.c.repeat,
                     ),
                     [_output_row(run_id, record, now) for record in records],
                 )
                 ids = {OutputKey(c, e, r): output_id for output_id, c, e, r in inserted}
                 check_rows = [
-                    {"output_id": ids[record.key], "check_id": c.check_id,
-                     "passed": c.passed, "reason": c.reason, "score": c.score}
+                    {
+                        "output_id": ids[record.key],
+                        "check_id": c.check_id,
+                        "passed": c.passed,
+                        "reason": c.reason,
+                        "score": c.score,
+                    }
                     for record in records
                     for c in record.checks
                 ]
@@ -259,9 +285,11 @@ class Store:
 
     def count_outputs(self, run_id: str) -> int:
         with self.engine.connect() as connection:
-            return int(connection.execute(
-                select(func.count()).select_from(outputs).where(outputs.c.run_id == run_id)
-            ).scalar_one())
+            return int(
+                connection.execute(
+                    select(func.count()).select_from(outputs).where(outputs.c.run_id == run_id)
+                ).scalar_one()
+            )
 
     # -- cache ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 class CheckBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    type: str  # each kind narrows it to its own Literal, the union's discriminator
     id: str | None = Field(None, description="defaults to the check's type, made unique")
     applies_to: tuple[str, ...] = Field((), description="candidate ids; empty means all")
     description: str | None = None

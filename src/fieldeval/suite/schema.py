@@ -105,6 +105,7 @@ class Retry(Strict):
 
 
 class CandidateBase(Strict):
+    provider: str  # each kind narrows it to its own Literal, the union's discriminator
     id: str = Field(pattern=_ID)
     prompt: PromptField | None = Field(None, description="Overrides the task's prompt.")
     params: dict[str, Any] = Field(default_factory=dict)

@@ -30,7 +30,6 @@ TABLES = {
     "run_candidates",
     "outputs",
     "check_results",
-    "response_cache",
     "alembic_version",
 }
 START = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -122,24 +121,57 @@ def test_head_revision_constant_matches_the_migrations() -> None:
     assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
 
 
-def test_reopening_keeps_data_and_skips_alembic(store: Store, db_path: Path) -> None:
+def test_the_migrations_build_the_schema_a_new_store_is_created_with(tmp_path: Path) -> None:
+    # A new store is made by create_all + stamp; an old one is upgraded by the migrations.
+    # Both must end at the same schema, or upgraded stores would drift from new ones.
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from fieldeval.store.tables import metadata
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+    # The migrated file is a store like any other.
+    store = Store.open(f"sqlite:///{tmp_path / 'migrated.db'}")
+    try:
+        new_run(store, "r1")
+        assert store.run("r1").status == "running"
+    finally:
+        store.close()
+
+
+def test_opening_a_store_does_not_load_alembic_unless_it_must_migrate(
+    store: Store, db_path: Path
+) -> None:
     new_run(store, "20250102-030405-aaaaaa")
     store.save_outputs("20250102-030405-aaaaaa", [answered("e0", "kept")])
     store.close()
-    # In a fresh interpreter, so the check sees whether opening imported alembic at all;
-    # opening a new file afterwards shows the probe does notice a migration.
+    # In a fresh interpreter, so the check sees whether opening imported alembic at all:
+    # not for an up-to-date store, not for a new one, but yes for one at no revision.
     fresh = db_path.with_name("fresh.db")
+    stale = db_path.with_name("stale.db")
+    sqlite3.connect(stale).execute("CREATE TABLE notes (x TEXT)").connection.commit()
     probe = (
         "import sys; from fieldeval.store import Store; "
         f"s = Store.open({f'sqlite:///{db_path}'!r}); "
         "print([o.text for o in s.outputs('20250102-030405-aaaaaa')], "
         "'alembic.command' in sys.modules); "
-        f"Store.open({f'sqlite:///{fresh}'!r}); print('alembic.command' in sys.modules)"
+        f"Store.open({f'sqlite:///{fresh}'!r}); print('alembic.command' in sys.modules); "
+        f"Store.open({f'sqlite:///{stale}'!r}); print('alembic.command' in sys.modules)"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
-    assert result.stdout.splitlines() == ["['kept'] False", "True"]
+    assert result.stdout.splitlines() == ["['kept'] False", "False", "True"]
 
     reopened = Store.open(f"sqlite:///{db_path}")
     try:

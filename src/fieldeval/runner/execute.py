@@ -21,7 +21,7 @@ from fieldeval.runner.events import EventHandler, OutputFinished, Retrying, RunF
 from fieldeval.runner.limits import RateLimiter
 from fieldeval.runner.plan import WorkItem, plan_work
 from fieldeval.runner.retry import backoff_s
-from fieldeval.store import OutputRecord, RunInfo, Store
+from fieldeval.store import OutputKey, OutputRecord, RunInfo, Store
 from fieldeval.suite.loader import LoadedSuite
 from fieldeval.suite.schema import CandidateBase
 
@@ -107,13 +107,16 @@ class _Execution:
         self.queue: asyncio.Queue[OutputRecord | None] = asyncio.Queue()
         self.rng = random.Random()
         self.run_id = ""
+        self.resumed = False  # only a resumed run can hold outputs that a result replaces
 
     async def run(self, *, resume: RunInfo | None, repeats: int, use_cache: bool) -> RunInfo:
+        done: set[OutputKey] = set()
         if resume is None:
             self.run_id = self._create_run(repeats)
         else:
             self._check_resumable(resume, repeats)
             self.run_id = resume.id
+            self.resumed = True
             self.store.set_status(self.run_id, "running")
             done = self.store.answered_keys(self.run_id)
             self.plan = {
@@ -124,7 +127,7 @@ class _Execution:
                 run_id=self.run_id,
                 resumed=resume is not None,
                 planned={c: len(items) for c, items in self.plan.items()},
-                already_done=0 if resume is None else len(self.store.answered_keys(self.run_id)),
+                already_done=len(done),
             )
         )
         status = "interrupted"
@@ -276,9 +279,12 @@ class _Execution:
             while not self.queue.empty():
                 batch.append(self.queue.get_nowait())
             records = [r for r in batch if r is not None]
-            await asyncio.to_thread(self.store.save_outputs, self.run_id, records)
+            await asyncio.to_thread(self._save, records)
             if _STOP in batch:
                 return
+
+    def _save(self, records: list[OutputRecord]) -> None:
+        self.store.save_outputs(self.run_id, records, replace=self.resumed)
 
     async def _drain(self, writer: asyncio.Task[None]) -> None:
         """Store everything finished, even when the run was interrupted."""
@@ -291,7 +297,7 @@ class _Execution:
             if record is not None:
                 leftover.append(record)
         if leftover:
-            self.store.save_outputs(self.run_id, leftover)
+            self._save(leftover)
 
 
 def _limiter(candidate: CandidateBase) -> RateLimiter | None:

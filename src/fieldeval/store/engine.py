@@ -7,15 +7,36 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    Column,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    text,
+)
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from fieldeval.errors import StoreError
+from fieldeval.store.tables import metadata
 
 DEFAULT_DIR = Path(".fieldeval")
 DEFAULT_FILE = "fieldeval.db"
 # The newest migration; tests check it matches alembic's head so start-up can skip alembic.
 HEAD_REVISION = "0001"
+
+# Alembic's own bookkeeping table, as alembic creates it.
+alembic_version = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 def database_url(url: str | None = None) -> str:
@@ -38,7 +59,7 @@ def open_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         if _revision(engine) != HEAD_REVISION:
-            _migrate_once(engine)
+            _upgrade(engine)
     except OperationalError as error:
         raise StoreError(
             f"cannot open the store at {_redacted(url)}: {error.orig}",
@@ -64,11 +85,12 @@ def _revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _migrate_once(engine: Engine) -> None:
-    """Migrate, tolerating another process that migrates the same new file at once."""
+def _upgrade(engine: Engine) -> None:
+    """Bring the schema to HEAD_REVISION, tolerating another process doing it at once."""
     for attempt in range(5):
         try:
-            _migrate(engine)
+            if not _create_if_new(engine):
+                _migrate(engine)
             return
         except OperationalError as error:
             # The loser of the race sees the winner's tables; once the winner has committed,
@@ -78,6 +100,22 @@ def _migrate_once(engine: Engine) -> None:
             time.sleep(0.2 * (attempt + 1))
             if _revision(engine) == HEAD_REVISION:
                 return
+
+
+def _create_if_new(engine: Engine) -> bool:
+    """Create the current schema in an empty database, stamped with its revision.
+
+    This is alembic's "create_all, then stamp head" recipe, done without importing alembic:
+    a new store opens in a few milliseconds. A test checks that this schema and the one the
+    migrations build are the same.
+    """
+    with engine.begin() as connection:
+        if inspect(connection).get_table_names():
+            return False
+        metadata.create_all(connection)
+        alembic_version.create(connection)
+        connection.execute(insert(alembic_version).values(version_num=HEAD_REVISION))
+    return True
 
 
 def _migrate(engine: Engine) -> None:

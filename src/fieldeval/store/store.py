@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from fieldeval.data.example import Dataset
 from fieldeval.errors import StoreError, UserError
 from fieldeval.grading.result import CheckResult
-from fieldeval.providers.base import Completion
+from fieldeval.providers.base import Completion, Usage
 from fieldeval.store.engine import database_url, open_engine
 from fieldeval.store.records import OutputKey, OutputRecord, RunInfo, StoredOutput
 from fieldeval.store.tables import (
@@ -22,7 +22,6 @@ from fieldeval.store.tables import (
     datasets,
     examples,
     outputs,
-    response_cache,
     run_candidates,
     runs,
 )
@@ -190,7 +189,7 @@ class Store:
                 .where(run_candidates.c.run_id == run_id)
                 .order_by(run_candidates.c.position)
             )
-            return dict(rows.tuples().all())
+            return dict(rows.all())
 
     # -- outputs --------------------------------------------------------------------------
 
@@ -202,12 +201,15 @@ class Store:
         with self.engine.connect() as connection:
             return {OutputKey(c, e, r) for c, e, r in connection.execute(query)}
 
-    def save_outputs(self, run_id: str, records: Sequence[OutputRecord]) -> None:
-        """Store finished outputs and their checks in one transaction, and cache answers.
+    def save_outputs(
+        self, run_id: str, records: Sequence[OutputRecord], *, replace: bool = True
+    ) -> None:
+        """Store finished outputs and their checks in one transaction.
 
-        An output already stored under the same key (an error being retried on resume) is
-        replaced. Each step is one executemany, not a statement per record: at a fast
-        server's pace the per-statement overhead was what bounded a run.
+        With `replace`, an output already stored under the same key (an error retried on
+        resume) is replaced; a new run, which has none, passes False and skips the lookup.
+        Each step is one executemany, not a statement per record: at a fast server's pace
+        the per-statement overhead was what bounded a run.
         """
         if not records:
             return
@@ -216,23 +218,8 @@ class Store:
         now = _now()
         try:
             with self.engine.begin() as connection:
-                connection.execute(
-                    delete(outputs).where(
-                        outputs.c.run_id == bindparam("b_run_id"),
-                        outputs.c.candidate_id == bindparam("b_candidate_id"),
-                        outputs.c.example_id == bindparam("b_example_id"),
-                        outputs.c.repeat == bindparam("b_repeat"),
-                    ),
-                    [
-                        {
-                            "b_run_id": run_id,
-                            "b_candidate_id": r.key.candidate_id,
-                            "b_example_id": r.key.example_id,
-                            "b_repeat": r.key.repeat,
-                        }
-                        for r in records
-                    ],
-                )
+                if replace:
+                    self._delete_outputs(connection, run_id, records)
                 inserted = connection.execute(
                     insert(outputs).returning(
                         outputs.c.id,
@@ -256,14 +243,28 @@ class Store:
                 ]
                 if check_rows:
                     connection.execute(insert(check_results), check_rows)
-                fresh = {
-                    r.request_hash: r.completion.to_dict()
-                    for r in records
-                    if r.completion is not None and r.error_kind is None and not r.from_cache
-                }
-                self._cache_put(connection, fresh, now)
         except SQLAlchemyError as error:
             raise StoreError(f"could not save outputs of run {run_id}: {error}") from error
+
+    @staticmethod
+    def _delete_outputs(connection: Any, run_id: str, records: Sequence[OutputRecord]) -> None:
+        connection.execute(
+            delete(outputs).where(
+                outputs.c.run_id == bindparam("b_run_id"),
+                outputs.c.candidate_id == bindparam("b_candidate_id"),
+                outputs.c.example_id == bindparam("b_example_id"),
+                outputs.c.repeat == bindparam("b_repeat"),
+            ),
+            [
+                {
+                    "b_run_id": run_id,
+                    "b_candidate_id": r.key.candidate_id,
+                    "b_example_id": r.key.example_id,
+                    "b_repeat": r.key.repeat,
+                }
+                for r in records
+            ],
+        )
 
     def outputs(self, run_id: str) -> list[StoredOutput]:
         """Every output of a run with its check results, in candidate then example order."""
@@ -294,40 +295,28 @@ class Store:
     # -- cache ----------------------------------------------------------------------------
 
     def cached(self, request_hashes: Iterable[str]) -> dict[str, Completion]:
-        """The cached completions among these request hashes."""
+        """Earlier answers to these exact requests, from any run.
+
+        The cache is the outputs table itself: an answered output that was not itself served
+        from the cache holds everything the call returned.
+        """
         wanted = list(dict.fromkeys(request_hashes))
         found: dict[str, Completion] = {}
+        columns = [outputs.c[name] for name in _COMPLETION_COLUMNS]
         with self.engine.connect() as connection:
             for start in range(0, len(wanted), _IN_CHUNK):
-                chunk = wanted[start : start + _IN_CHUNK]
                 rows = connection.execute(
-                    select(response_cache.c.request_hash, response_cache.c.completion).where(
-                        response_cache.c.request_hash.in_(chunk)
+                    select(*columns)
+                    .where(
+                        outputs.c.request_hash.in_(wanted[start : start + _IN_CHUNK]),
+                        outputs.c.error_kind.is_(None),
+                        outputs.c.from_cache.is_(False),
                     )
-                )
-                found.update({h: Completion.from_dict(c) for h, c in rows})
+                    .order_by(outputs.c.id)
+                ).mappings()
+                for row in rows:
+                    found.setdefault(row["request_hash"], _completion(row))
         return found
-
-    def _cache_put(self, connection: Any, completions: Mapping[str, Any], now: datetime) -> None:
-        if not completions:
-            return
-        wanted = list(completions)
-        known: set[str] = set()
-        for start in range(0, len(wanted), _IN_CHUNK):
-            known.update(
-                connection.execute(
-                    select(response_cache.c.request_hash).where(
-                        response_cache.c.request_hash.in_(wanted[start : start + _IN_CHUNK])
-                    )
-                ).scalars()
-            )
-        rows = [
-            {"request_hash": h, "completion": c, "created_at": now}
-            for h, c in completions.items()
-            if h not in known
-        ]
-        if rows:
-            connection.execute(insert(response_cache), rows)
 
     # -- health ---------------------------------------------------------------------------
 
@@ -371,6 +360,44 @@ def _output_row(run_id: str, record: OutputRecord, now: datetime) -> dict[str, A
         "request_hash": record.request_hash,
         "created_at": now,
     }
+
+
+_COMPLETION_COLUMNS = (
+    "request_hash",
+    "text",
+    "finish_reason",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "reasoning_tokens",
+    "usage_estimated",
+    "latency_ms",
+    "ttft_ms",
+    "chunk_times_ms",
+    "model_reported",
+)
+
+
+def _completion(row: RowMapping) -> Completion:
+    return Completion(
+        text=row["text"],
+        usage=Usage(
+            input_tokens=row["input_tokens"],
+            output_tokens=row["output_tokens"],
+            cached_input_tokens=row["cached_input_tokens"],
+            reasoning_tokens=row["reasoning_tokens"],
+            estimated=row["usage_estimated"],
+        ),
+        finish_reason=row["finish_reason"],
+        latency_s=_seconds(row["latency_ms"]),
+        ttft_s=_seconds(row["ttft_ms"]),
+        chunk_times_s=[t / 1000 for t in row["chunk_times_ms"] or ()],
+        model=row["model_reported"],
+    )
+
+
+def _seconds(milliseconds: float | None) -> float | None:
+    return None if milliseconds is None else milliseconds / 1000
 
 
 def _ms(seconds: float | None) -> float | None:

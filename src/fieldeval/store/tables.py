@@ -108,6 +108,7 @@ outputs = Table(
         ["run_id", "candidate_id"], ["run_candidates.run_id", "run_candidates.candidate_id"]
     ),
     UniqueConstraint("run_id", "candidate_id", "example_id", "repeat"),
+    Index("ix_outputs_request_hash", "request_hash"),  # the response cache looks up by it
 )
 
 check_results = Table(
@@ -118,12 +119,4 @@ check_results = Table(
     Column("passed", Boolean, nullable=False),
     Column("reason", Text, nullable=False),
     Column("score", Float),
-)
-
-response_cache = Table(
-    "response_cache",
-    metadata,
-    Column("request_hash", String(80), primary_key=True),
-    Column("completion", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -24,13 +24,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("hash", name=op.f("pk_datasets")),
     )
     op.create_table(
-        "response_cache",
-        sa.Column("request_hash", sa.String(length=80), nullable=False),
-        sa.Column("completion", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("request_hash", name=op.f("pk_response_cache")),
-    )
-    op.create_table(
         "examples",
         sa.Column("dataset_hash", sa.String(length=80), nullable=False),
         sa.Column("example_id", sa.String(length=200), nullable=False),
@@ -119,6 +112,9 @@ def upgrade() -> None:
             name=op.f("uq_outputs_run_id_candidate_id_example_id_repeat"),
         ),
     )
+    with op.batch_alter_table("outputs", schema=None) as batch_op:
+        batch_op.create_index("ix_outputs_request_hash", ["request_hash"], unique=False)
+
     op.create_table(
         "check_results",
         sa.Column("output_id", sa.Integer(), nullable=False),
@@ -138,6 +134,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("check_results")
+    with op.batch_alter_table("outputs", schema=None) as batch_op:
+        batch_op.drop_index("ix_outputs_request_hash")
+
     op.drop_table("outputs")
     op.drop_table("run_candidates")
     with op.batch_alter_table("runs", schema=None) as batch_op:
@@ -145,5 +144,4 @@ def downgrade() -> None:
 
     op.drop_table("runs")
     op.drop_table("examples")
-    op.drop_table("response_cache")
     op.drop_table("datasets")

@@ -83,7 +83,7 @@ def test_validate_a_good_suite(tmp_path: Path, greet: Path) -> None:
     result = fieldeval(tmp_path, "validate", "suite.yaml")
     assert result.returncode == 0, result.stderr
     assert "ok suite.yaml: task 'greet', 3 examples" in result.stdout
-    assert "1 candidates, 2 checks" in result.stdout
+    assert "1 candidate, 2 checks" in result.stdout
 
 
 def test_validate_a_broken_suite_prints_locations_and_hints(tmp_path: Path, greet: Path) -> None:

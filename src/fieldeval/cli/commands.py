@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,8 +11,9 @@ from rich.table import Table
 
 from fieldeval.errors import ConfigError, Interrupted, UserError
 
-# Piped output gets a width that fits the tables instead of rich's 80 columns.
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+# Piped output gets a width that fits the tables instead of rich's 80 columns ($COLUMNS wins).
+_PIPED_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
+console = Console(highlight=False, width=_PIPED_WIDTH)
 
 
 def init(data: Path, out: Path, *, force: bool) -> None:
@@ -43,10 +45,15 @@ def validate(suite_path: Path) -> None:
         for example in dataset.examples:
             request_for(suite, candidate, example)  # every template renders on every example
     console.print(
-        f"[green]ok[/] {suite_path}: task {suite.task.name!r}, {len(dataset)} examples "
-        f"({dataset.content_hash[:17]}…), {len(suite.candidates)} candidates, "
-        f"{len(suite.checks)} checks"
+        f"[green]ok[/] {suite_path}: task {suite.task.name!r}, {_count(len(dataset), 'example')} "
+        f"({dataset.content_hash[:17]}…), {_count(len(suite.candidates), 'candidate')}, "
+        f"{_count(len(suite.checks), 'check')}"
     )
+    if "TODO" in suite.task.description:
+        console.print(
+            "[yellow]warning[/]: task.description still has a TODO: the task statement is "
+            "what every grade is measured against, so write it down"
+        )
 
 
 def run(
@@ -117,7 +124,9 @@ def run(
                 hint=f"continue with `fieldeval run {suite_path} --resume`",
             ) from None
         render_summary(summarize(info, store.outputs(info.id)), console)
-        console.print(f"results stored in [bold]{store.url}[/] as run [bold]{info.id}[/]")
+        console.print(
+            f"results stored in [bold]{store.url}[/] as run [bold]{info.id}[/]", soft_wrap=True
+        )
     finally:
         store.close()
 
@@ -153,3 +162,7 @@ def show(run_id: str, *, db: str | None) -> None:
         render_summary(summarize(info, store.outputs(info.id)), console)
     finally:
         store.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

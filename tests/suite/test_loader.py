@@ -251,7 +251,7 @@ def test_a_short_form_check_value_is_named_by_its_key(tmp_path: Path) -> None:
     assert (value.location, value.field) == (f"{path}:12:6", "checks[0].max_words")
     assert value.message == "expected a whole number (got 'ten')"
     assert (option.location, option.field) == (f"{path}:12:22", "checks[0].ignore_case")
-    assert option.hint == "allowed here: applies_to, description, id"
+    assert option.hint == "allowed here: applies_to, description, id, severity"
 
 
 def test_missing_task_description(tmp_path: Path) -> None:
@@ -302,4 +302,4 @@ def test_several_problems_are_reported_together_in_file_order(tmp_path: Path) ->
     text = str(caught.value)
     assert text.startswith(f"{path}: 5 problems\n")
     assert f"  {path}:10:5: candidates[0].concurrency: expected a whole number" in text
-    assert "allowed here: candidates, checks, dataset, task, version" in text
+    assert "allowed here: candidates, checks, dataset, gate, task, version" in text

@@ -54,3 +54,32 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     below = math.floor(rank)
     above = min(below + 1, len(ordered) - 1)
     return ordered[below] + (ordered[above] - ordered[below]) * (rank - below)
+
+
+@dataclass(frozen=True)
+class Mean:
+    """A mean with its standard error and a t interval; n values (c clusters when clustered)."""
+
+    value: float
+    n: int
+    se: float
+    low: float
+    high: float
+    df: int
+    clusters: int | None = None
+
+
+def t_interval(values: Sequence[float], *, confidence: float = 0.95) -> Mean:
+    raise NotImplementedError
+
+
+def clustered_mean(
+    values: Sequence[float], clusters: Sequence[object], *, confidence: float = 0.95
+) -> Mean:
+    """Inspect's clustered standard error, df = C − 1."""
+    raise NotImplementedError
+
+
+def zero_failure_upper_bound(n: int, *, alpha: float = 0.05) -> float:
+    """The highest failure rate still consistent with 0 failures in n: 1 − α^(1/n)."""
+    raise NotImplementedError

@@ -83,3 +83,12 @@ class StoredOutput:
     def passed(self) -> bool:
         """Answered, and every check applied to it passed."""
         return self.ok and all(check.passed for check in self.checks)
+
+
+@dataclass(frozen=True)
+class StoredExample:
+    id: str
+    input: str
+    reference: str | None
+    fields: Mapping[str, Any]
+    slices: Mapping[str, str]

@@ -16,7 +16,13 @@ from fieldeval.errors import StoreError, UserError
 from fieldeval.grading.result import CheckResult
 from fieldeval.providers.base import Completion, Usage
 from fieldeval.store.engine import database_url, open_engine
-from fieldeval.store.records import OutputKey, OutputRecord, RunInfo, StoredOutput
+from fieldeval.store.records import (
+    OutputKey,
+    OutputRecord,
+    RunInfo,
+    StoredExample,
+    StoredOutput,
+)
 from fieldeval.store.tables import (
     check_results,
     datasets,
@@ -85,6 +91,25 @@ class Store:
             ]
             if rows:
                 connection.execute(insert(examples), rows)
+
+    def examples(self, dataset_hash: str) -> list[StoredExample]:
+        """A dataset version's examples, in their order."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(examples)
+                .where(examples.c.dataset_hash == dataset_hash)
+                .order_by(examples.c.position)
+            ).mappings()
+            return [
+                StoredExample(
+                    id=row["example_id"],
+                    input=row["input"],
+                    reference=row["reference"],
+                    fields=row["fields"],
+                    slices=row["slices"],
+                )
+                for row in rows
+            ]
 
     # -- runs -----------------------------------------------------------------------------
 

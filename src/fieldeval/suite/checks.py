@@ -26,6 +26,9 @@ class CheckBase(BaseModel):
     type: str  # each kind narrows it to its own Literal, the union's discriminator
     id: str | None = Field(None, description="defaults to the check's type, made unique")
     applies_to: tuple[str, ...] = Field((), description="candidate ids; empty means all")
+    severity: Literal["cosmetic", "minor", "major", "critical"] = Field(
+        "major", description="how bad a failure of this check is for the users"
+    )
     description: str | None = None
 
 
@@ -167,7 +170,7 @@ def _short_form(data: Any) -> Any:
     return {"type": name, "value": data[name], **rest}
 
 
-_OPTION_KEYS = frozenset({"id", "applies_to", "description", "ignore_case"})
+_OPTION_KEYS = frozenset({"id", "applies_to", "description", "ignore_case", "severity"})
 
 CheckSpec = Annotated[
     MaxWords

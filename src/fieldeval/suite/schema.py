@@ -79,6 +79,9 @@ class DatasetSpec(Strict):
     input: str | None = Field(None, description="The field shown as the example's input.")
     reference: str | None = Field(None, description="Field holding a reference answer.")
     slices: tuple[str, ...] = ()
+    cluster: str | None = Field(
+        None, description="Field grouping related examples (same document, same template)."
+    )
     encoding: str | None = None
     sample: Sample | None = None
 
@@ -191,6 +194,20 @@ Candidate = Annotated[
     Field(discriminator="provider"),
 ]
 
+
+class Gate(Strict):
+    """What `fieldeval gate` fails a build on, besides a regression the data supports."""
+
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="one-sided level for a regression")
+    min_pass_rate: float | None = Field(None, ge=0, le=1, description="per candidate")
+    min_check_pass_rate: dict[str, float] = Field(
+        default_factory=dict, description="check id -> lowest pass rate allowed"
+    )
+    fail_on_new_critical: bool = Field(
+        True, description="fail when an example newly fails a check of severity critical"
+    )
+
+
 PROVIDERS = ("openai", "anthropic", "local", "http", "python", "command")
 
 
@@ -202,6 +219,7 @@ class Suite(Strict):
     dataset: DatasetSpec
     candidates: tuple[Candidate, ...] = Field(min_length=1)
     checks: tuple[CheckSpec, ...] = ()
+    gate: Gate = Gate()
 
     @field_validator("candidates")
     @classmethod

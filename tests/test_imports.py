@@ -6,7 +6,16 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("sqlalchemy", "aiohttp", "alembic", "jsonschema", "py3langid", "xllamacpp")
+HEAVY = (
+    "sqlalchemy",
+    "aiohttp",
+    "alembic",
+    "jsonschema",
+    "py3langid",
+    "xllamacpp",
+    "numpy",
+    "scipy",
+)
 
 
 def test_importing_the_cli_imports_no_heavy_dependency() -> None:

@@ -7,6 +7,7 @@
     │   └── ConfigError            missing extra, missing API key, bad option
     ├── ProviderError              a model call that failed (stored as data, never a crash)
     ├── StoreError                 the results store (exit 1)
+    ├── GateFailed                 `fieldeval gate` found a regression the data supports (exit 1)
     └── Interrupted                Ctrl-C during a run (exit 130)
 
 The CLI maps them to exit codes in one place (`fieldeval.cli.main`).
@@ -52,6 +53,12 @@ class ConfigError(UserError):
 
 class StoreError(FieldevalError):
     """The results store cannot be opened or written."""
+
+
+class GateFailed(FieldevalError):
+    """The gate failed: a supported regression, a new critical failure or a missed threshold."""
+
+    exit_code = 1  # a verdict on the change, unlike the user errors (2) a CI step must tell apart
 
 
 class Interrupted(FieldevalError):

@@ -5,7 +5,9 @@ Formulas: docs/statistics.md (Connor 1987 for paired pass/fail).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 
 @dataclass(frozen=True)
@@ -23,23 +25,65 @@ class Plan:
 
 def discordance_from_pass_rate(pass_rate: float) -> float:
     """ψ if the two candidates failed independently: 2p(1 − p). Correlated failures lower it."""
-    raise NotImplementedError
+    if not 0 <= pass_rate <= 1:
+        raise ValueError(f"pass_rate must be within [0, 1], got {pass_rate}")
+    return 2 * pass_rate * (1 - pass_rate)
 
 
 def paired_binary_mde(
     n: int, discordance: float, *, alpha: float = 0.05, power: float = 0.8
 ) -> float | None:
-    raise NotImplementedError
+    """The smallest paired difference δ that n examples detect (Connor 1987), or None.
+
+    Solves n·δ² = (z_{1−α/2}·√ψ + z_power·√(ψ − δ²))² for δ in (0, ψ]; ψ bounds δ
+    because two candidates differ only where they disagree. None when even δ = ψ needs
+    more than n examples.
+    """
+    z_alpha, z_power = _z(alpha, power)
+    _check_discordance(discordance)
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    if discordance == 0 or _connor_n(discordance, discordance, z_alpha, z_power) > n:
+        return None
+    # √n·δ − z_α·√ψ = z_β·√(ψ − δ²) squared is a quadratic in δ; with z_β ≥ 0 the
+    # larger root is the one where the left side is non-negative, i.e. the solution.
+    root = math.sqrt(n - z_alpha**2 + z_power**2)
+    delta = math.sqrt(discordance) * (math.sqrt(n) * z_alpha + z_power * root) / (n + z_power**2)
+    return min(delta, discordance)
 
 
 def paired_binary_n(
     difference: float, discordance: float, *, alpha: float = 0.05, power: float = 0.8
 ) -> int:
-    raise NotImplementedError
+    """Examples needed to detect a paired difference δ (Connor 1987), rounded up.
+
+    n = (z_{1−α/2}·√ψ + z_power·√(ψ − δ²))² / δ², for 0 < |δ| ≤ ψ.
+    """
+    z_alpha, z_power = _z(alpha, power)
+    _check_discordance(discordance)
+    delta = abs(difference)
+    if not 0 < delta <= discordance:
+        raise ValueError(
+            f"the difference must be non-zero and at most the discordance ψ={discordance}"
+            f" (two candidates differ only where they disagree), got {difference}"
+        )
+    # The tolerance keeps an n that is whole up to rounding (e.g. from paired_binary_mde)
+    # from being bumped to n + 1.
+    return math.ceil(_connor_n(delta, discordance, z_alpha, z_power) - 1e-9)
 
 
 def single_rate_mde(n: int, pass_rate: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
-    raise NotImplementedError
+    """The smallest shift from `pass_rate` a two-sided one-sample test detects with n examples.
+
+    (z_{1−α/2} + z_power)·√(p(1 − p)/n), the normal approximation: it is optimistic
+    for rates near 0 or 1, where few failures carry the whole signal.
+    """
+    z_alpha, z_power = _z(alpha, power)
+    if n < 1:
+        raise ValueError(f"n must be positive, got {n}")
+    if not 0 < pass_rate < 1:
+        raise ValueError(f"pass_rate must be within (0, 1), got {pass_rate}")
+    return (z_alpha + z_power) * math.sqrt(pass_rate * (1 - pass_rate) / n)
 
 
 def plan(
@@ -51,4 +95,47 @@ def plan(
     alpha: float = 0.05,
     power: float = 0.8,
 ) -> Plan:
-    raise NotImplementedError
+    """What n examples can detect at `pass_rate`, and what n `target` would need.
+
+    ψ defaults to 2p(1 − p), the discordance of candidates that fail independently.
+    """
+    psi = discordance_from_pass_rate(pass_rate) if discordance is None else discordance
+    if target is not None and not 0 < target <= psi:
+        raise ValueError(
+            f"cannot plan for a difference of {target}: it must be positive and at most the"
+            f" discordance ψ={psi:.3g}, the share of examples where the candidates disagree"
+        )
+    return Plan(
+        n=n,
+        pass_rate=pass_rate,
+        discordance=psi,
+        alpha=alpha,
+        power=power,
+        paired_mde=paired_binary_mde(n, psi, alpha=alpha, power=power),
+        threshold_mde=single_rate_mde(n, pass_rate, alpha=alpha, power=power),
+        target=target,
+        n_for_target=(
+            None if target is None else paired_binary_n(target, psi, alpha=alpha, power=power)
+        ),
+    )
+
+
+def _connor_n(delta: float, psi: float, z_alpha: float, z_power: float) -> float:
+    return (z_alpha * math.sqrt(psi) + z_power * math.sqrt(psi - delta**2)) ** 2 / delta**2
+
+
+def _z(alpha: float, power: float) -> tuple[float, float]:
+    """z_{1−α/2} and z_power, after checking both are usable for planning."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be within (0, 1), got {alpha}")
+    # Below 0.5 power the plan expects to miss the difference; the MDE solution also
+    # relies on z_power ≥ 0.
+    if not 0.5 <= power < 1:
+        raise ValueError(f"power must be within [0.5, 1), got {power}")
+    normal = NormalDist()
+    return normal.inv_cdf(1 - alpha / 2), normal.inv_cdf(power)
+
+
+def _check_discordance(discordance: float) -> None:
+    if not 0 <= discordance <= 1:
+        raise ValueError(f"discordance must be within [0, 1], got {discordance}")

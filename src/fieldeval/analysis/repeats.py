@@ -25,4 +25,14 @@ class Stability:
 
 
 def stability(outputs: Sequence[StoredOutput]) -> list[Stability]:
-    raise NotImplementedError
+    """Passes and answered repeats per (candidate, example), in the order first seen.
+
+    An errored repeat says nothing about the answer, so it counts in neither; an example
+    with only errors has `runs == 0`.
+    """
+    counts: dict[tuple[str, str], list[int]] = {}
+    for output in outputs:
+        passes_runs = counts.setdefault((output.candidate_id, output.example_id), [0, 0])
+        passes_runs[0] += output.passed
+        passes_runs[1] += output.ok
+    return [Stability(c, e, passes, runs) for (c, e), (passes, runs) in counts.items()]

@@ -37,7 +37,10 @@ def wilson(k: int, n: int, z: float = Z95) -> Rate:
     z2 = z * z
     center = (k + z2 / 2) / (n + z2)
     half = z * math.sqrt(k * (n - k) / n + z2 / 4) / (n + z2)
-    return Rate(k, n, max(0.0, center - half), min(1.0, center + half))
+    # At k = 0 or k = n the bound is exactly 0 or 1; the float sum can miss it by 2⁻⁵³.
+    low = 0.0 if k == 0 else max(0.0, center - half)
+    high = 1.0 if k == n else min(1.0, center + half)
+    return Rate(k, n, low, high)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -70,16 +73,82 @@ class Mean:
 
 
 def t_interval(values: Sequence[float], *, confidence: float = 0.95) -> Mean:
-    raise NotImplementedError
+    """The mean with a Student t interval: mean ± t_{n−1, (1+confidence)/2} · sd / √n.
+
+    sd has ddof = 1. With a single value the spread is unknown: se is nan and the
+    interval is (−inf, inf).
+    """
+    _check_confidence(confidence)
+    n = len(values)
+    if n == 0:
+        raise ValueError("a mean needs at least one value")
+    mean = math.fsum(values) / n
+    if n < 2:
+        return Mean(mean, n, math.nan, -math.inf, math.inf, df=0)
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    return _with_t_interval(mean, n, sd / math.sqrt(n), df=n - 1, confidence=confidence)
 
 
 def clustered_mean(
     values: Sequence[float], clusters: Sequence[object], *, confidence: float = 0.95
 ) -> Mean:
-    """Inspect's clustered standard error, df = C − 1."""
-    raise NotImplementedError
+    """The mean with a cluster-robust standard error and a t interval with df = C − 1.
+
+    SE = sqrt(C/(C−1) · Σ_c (Σ_{i∈c} (x_i − x̄))²) / n over C clusters (Miller 2024,
+    appendix A, as in Inspect AI). With fewer than two clusters se is nan and the
+    interval is (−inf, inf).
+    """
+    _check_confidence(confidence)
+    n = len(values)
+    if n == 0:
+        raise ValueError("a mean needs at least one value")
+    if len(clusters) != n:
+        raise ValueError(f"got {n} values but {len(clusters)} cluster labels")
+    mean = math.fsum(values) / n
+    residual_sums: dict[object, float] = {}
+    for value, cluster in zip(values, clusters, strict=True):
+        residual_sums[cluster] = residual_sums.get(cluster, 0.0) + (value - mean)
+    count = len(residual_sums)
+    if count < 2:
+        return Mean(mean, n, math.nan, -math.inf, math.inf, df=0, clusters=count)
+    spread = math.fsum(r * r for r in residual_sums.values()) * count / (count - 1)
+    return _with_t_interval(
+        mean, n, math.sqrt(spread) / n, df=count - 1, confidence=confidence, clusters=count
+    )
 
 
 def zero_failure_upper_bound(n: int, *, alpha: float = 0.05) -> float:
-    """The highest failure rate still consistent with 0 failures in n: 1 − α^(1/n)."""
-    raise NotImplementedError
+    """The highest failure rate still consistent with 0 failures in n: 1 − α^(1/n).
+
+    The one-sided exact (Clopper–Pearson) bound; about 3/n at α = 0.05 ("rule of
+    three"). With n = 0 nothing is known and the bound is 1.
+    """
+    if n < 0:
+        raise ValueError(f"n must be non-negative, got {n}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be within (0, 1), got {alpha}")
+    if n == 0:
+        return 1.0
+    # -expm1(log(α)/n) equals 1 − α^(1/n) without cancellation when n is large.
+    return -math.expm1(math.log(alpha) / n)
+
+
+def _with_t_interval(
+    mean: float,
+    n: int,
+    se: float,
+    *,
+    df: int,
+    confidence: float,
+    clusters: int | None = None,
+) -> Mean:
+    # Imported here: this module is loaded to display rates, scipy only to compute means.
+    from scipy.stats import t
+
+    half = float(t.ppf((1 + confidence) / 2, df)) * se
+    return Mean(mean, n, se, mean - half, mean + half, df=df, clusters=clusters)
+
+
+def _check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be within (0, 1), got {confidence}")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from fieldeval.analysis.stats import Rate, percentile, wilson
-from fieldeval.store.records import RunInfo, StoredOutput
+from fieldeval.analysis.repeats import stability
+from fieldeval.analysis.stats import Mean, Rate, clustered_mean, percentile, t_interval, wilson
+from fieldeval.store.records import RunInfo, StoredExample, StoredOutput
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class CandidateSummary:
     tokens_estimated: bool
     from_cache: int
     retried: int  # outputs that needed more than one attempt
+    # With --repeat K: the mean of the per-example pass fractions (the example is the unit).
+    pass_mean: Mean | None = None
+    flaky: int = 0  # examples that passed in some repeats and failed in others
 
     @property
     def error_count(self) -> int:
@@ -45,13 +49,53 @@ class RunSummary:
     missing: int  # planned outputs not stored (an interrupted run)
 
 
-def summarize(run: RunInfo, outputs: Sequence[StoredOutput]) -> RunSummary:
+def summarize(
+    run: RunInfo,
+    outputs: Sequence[StoredOutput],
+    *,
+    clusters: Mapping[str, object] | None = None,
+) -> RunSummary:
+    """Each candidate's rates, errors, latencies and tokens.
+
+    `clusters` maps example id -> cluster (see `example_clusters`); with repeats, the
+    interval on the per-example pass fractions is then clustered.
+    """
     by_candidate: dict[str, list[StoredOutput]] = {c: [] for c in run.candidates}
     for output in outputs:
         by_candidate.setdefault(output.candidate_id, []).append(output)
     check_order = [str(check["id"]) for check in run.suite.get("checks", ())]
-    summaries = tuple(_candidate(cid, rows, check_order) for cid, rows in by_candidate.items())
+    summaries = tuple(
+        _with_repeats(_candidate(cid, rows, check_order), rows, clusters)
+        if run.repeats > 1
+        else _candidate(cid, rows, check_order)
+        for cid, rows in by_candidate.items()
+    )
     return RunSummary(run=run, candidates=summaries, missing=max(0, run.n_planned - len(outputs)))
+
+
+def example_clusters(run: RunInfo, examples: Sequence[StoredExample]) -> dict[str, object] | None:
+    """Example id -> the value of the suite's `dataset.cluster` field; None without one."""
+    field = (run.suite.get("dataset") or {}).get("cluster")
+    if not field:
+        return None
+    return {example.id: example.fields.get(field) for example in examples}
+
+
+def _with_repeats(
+    summary: CandidateSummary,
+    rows: list[StoredOutput],
+    clusters: Mapping[str, object] | None,
+) -> CandidateSummary:
+    """Add the per-example mean: K repeats of one example are not K independent examples."""
+    stable = [s for s in stability(rows) if s.runs]
+    if not stable:
+        return summary
+    fractions = [s.fraction for s in stable]
+    if clusters is None:
+        mean = t_interval(fractions)
+    else:
+        mean = clustered_mean(fractions, [clusters.get(s.example_id) for s in stable])
+    return replace(summary, pass_mean=mean, flaky=sum(s.flaky for s in stable))
 
 
 def _candidate(

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.table import Table
 
+from fieldeval.cli.console import console, count
 from fieldeval.errors import ConfigError, Interrupted, UserError
 
-# Piped output gets a width that fits the tables instead of rich's 80 columns ($COLUMNS wins).
-_PIPED_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
-console = Console(highlight=False, width=_PIPED_WIDTH)
+if TYPE_CHECKING:
+    from fieldeval.store import RunInfo, StoredOutput
 
 
 def init(data: Path, out: Path, *, force: bool) -> None:
@@ -45,9 +44,9 @@ def validate(suite_path: Path) -> None:
         for example in dataset.examples:
             request_for(suite, candidate, example)  # every template renders on every example
     console.print(
-        f"[green]ok[/] {suite_path}: task {suite.task.name!r}, {_count(len(dataset), 'example')} "
-        f"({dataset.content_hash[:17]}…), {_count(len(suite.candidates), 'candidate')}, "
-        f"{_count(len(suite.checks), 'check')}"
+        f"[green]ok[/] {suite_path}: task {suite.task.name!r}, {count(len(dataset), 'example')} "
+        f"({dataset.content_hash[:17]}…), {count(len(suite.candidates), 'candidate')}, "
+        f"{count(len(suite.checks), 'check')}"
     )
     if "TODO" in suite.task.description:
         console.print(
@@ -69,9 +68,7 @@ def run(
     use_cache: bool,
     quiet: bool,
 ) -> None:
-    from fieldeval.analysis.summary import summarize
     from fieldeval.data.dataset import load_dataset
-    from fieldeval.report.terminal import render_summary
     from fieldeval.runner import run_suite
     from fieldeval.store import Store
     from fieldeval.suite.loader import load_suite
@@ -123,7 +120,7 @@ def run(
                 "interrupted: every finished result is stored",
                 hint=f"continue with `fieldeval run {suite_path} --resume`",
             ) from None
-        render_summary(summarize(info, store.outputs(info.id)), console)
+        render_run(info, store.outputs(info.id))
         console.print(
             f"results stored in [bold]{store.url}[/] as run [bold]{info.id}[/]", soft_wrap=True
         )
@@ -152,17 +149,25 @@ def list_runs(*, db: str | None, limit: int) -> None:
 
 
 def show(run_id: str, *, db: str | None) -> None:
-    from fieldeval.analysis.summary import summarize
-    from fieldeval.report.terminal import render_summary
     from fieldeval.store import Store
 
     store = Store.open(db)
     try:
         info = store.run(run_id)
-        render_summary(summarize(info, store.outputs(info.id)), console)
+        render_run(info, store.outputs(info.id))
     finally:
         store.close()
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def render_run(info: RunInfo, outputs: Sequence[StoredOutput]) -> None:
+    """The summary, then candidates paired (2+ candidates), then flaky examples (repeats)."""
+    from fieldeval.analysis.candidates import compare_candidates
+    from fieldeval.analysis.repeats import stability
+    from fieldeval.analysis.summary import summarize
+    from fieldeval.report.terminal import render_candidate_pairs, render_flaky, render_summary
+
+    render_summary(summarize(info, outputs), console)
+    if len(info.candidates) > 1:
+        render_candidate_pairs(compare_candidates(outputs, info.candidates), console)
+    if info.repeats > 1:
+        render_flaky(stability(outputs), info.repeats, console)

@@ -27,6 +27,11 @@ DbOption = Annotated[
     ),
 ]
 SuiteArgument = Annotated[Path, typer.Argument(help="The suite file (YAML).", show_default=False)]
+RunArgument = Annotated[str, typer.Argument(help="Run id or a unique prefix.", show_default=False)]
+JsonOption = Annotated[
+    str | None,
+    typer.Option("--json", help="Also write JSON to this file ('-': only JSON, stdout)."),
+]
 
 
 @app.command()
@@ -96,13 +101,86 @@ def runs(db: DbOption = None, limit: int = 20) -> None:
 
 
 @app.command()
-def show(
-    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")], db: DbOption = None
-) -> None:
-    """Show a stored run's summary table."""
+def show(run_id: RunArgument, db: DbOption = None) -> None:
+    """Show a stored run's summary, its candidates paired and its flaky examples."""
     from fieldeval.cli import commands
 
     commands.show(run_id, db=db)
+
+
+@app.command()
+def plan(
+    suite: SuiteArgument,
+    pass_rate: Annotated[
+        float | None,
+        typer.Option(help="Expected pass rate, 0-1 [default: 0.8, or measured by --from-run]."),
+    ] = None,
+    discordance: Annotated[
+        float | None,
+        typer.Option(
+            help="Expected share of examples two candidates disagree on, 0-1 "
+            "[default: 2p(1-p), or measured by --from-run]."
+        ),
+    ] = None,
+    target: Annotated[
+        float | None,
+        typer.Option(help="A difference in pass rate to detect, e.g. 0.1 for 10 points."),
+    ] = None,
+    from_run: Annotated[
+        str | None,
+        typer.Option(help="Measure pass rate and disagreement in this run's first 2 candidates."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Before a run: the smallest difference the suite's examples can detect."""
+    from fieldeval.cli import analysis_commands
+
+    analysis_commands.plan(
+        suite,
+        pass_rate=pass_rate,
+        discordance=discordance,
+        target=target,
+        from_run=from_run,
+        db=db,
+    )
+
+
+@app.command()
+def compare(
+    run_a: RunArgument, run_b: RunArgument, json: JsonOption = None, db: DbOption = None
+) -> None:
+    """What changed from RUN_A to RUN_B, what moved, and which examples flipped."""
+    from fieldeval.cli import analysis_commands
+
+    analysis_commands.compare(run_a, run_b, json_path=json, db=db)
+
+
+@app.command()
+def gate(
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="Run to compare against [default: the finished run before --run]."),
+    ] = None,
+    run: Annotated[
+        str | None,
+        typer.Option(help="Run to gate [default: the latest finished run of the suite]."),
+    ] = None,
+    suite: Annotated[
+        Path | None, typer.Option(help="Pick the runs of this suite [default: the latest run's].")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")] = None,
+    json: JsonOption = None,
+    db: DbOption = None,
+) -> None:
+    """Fail (exit 1) on a regression the data supports, a new critical failure or a threshold.
+
+    Rules come from the `gate:` section of the gated run's suite; noise never fails it.
+    """
+    from fieldeval.cli import analysis_commands
+
+    analysis_commands.gate(
+        baseline=baseline, run=run, suite_path=suite, junit_path=junit, json_path=json, db=db
+    )
 
 
 def main() -> None:

@@ -1,13 +1,20 @@
-"""The run summary as terminal tables (rich)."""
+"""A run as terminal tables (rich): its summary, its candidates paired, its flaky examples."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from fieldeval.analysis.candidates import CANNOT_SEPARATE, CandidatePair
+from fieldeval.analysis.repeats import Stability
 from fieldeval.analysis.stats import Rate
 from fieldeval.analysis.summary import CandidateSummary, RunSummary
+from fieldeval.report.format import p_value, points_interval
+
+MAX_FLAKY_ROWS = 20
 
 
 def render_summary(summary: RunSummary, console: Console) -> None:
@@ -22,6 +29,73 @@ def render_summary(summary: RunSummary, console: Console) -> None:
             f"[yellow]{summary.missing} planned outputs are missing[/]: "
             f"finish them with `fieldeval run {run.suite_path} --resume-run {run.id}`"
         )
+
+
+def render_candidate_pairs(pairs: Sequence[CandidatePair], console: Console) -> None:
+    """Every pair of candidates on the examples both answered, Holm-corrected across pairs."""
+    if not pairs:
+        return
+    table = Table(
+        title="candidates against each other (paired on the same examples)",
+        title_justify="left",
+        caption="difference = pass rate of the first − the second, in points [95% Agresti–Min "
+        "interval]; mid-p = McNemar mid-p; Holm p = adjusted across "
+        f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''}.",
+        caption_justify="left",
+    )
+    # Numbers never wrap; on a narrow terminal the names and the verdict do.
+    table.add_column("pair")
+    table.add_column("n", justify="right", no_wrap=True)
+    table.add_column("difference", justify="right", no_wrap=True)
+    table.add_column("mid-p", justify="right", no_wrap=True)
+    table.add_column("Holm p", justify="right", no_wrap=True)
+    table.add_column("verdict")
+    for pair in pairs:
+        paired = pair.paired
+        table.add_row(
+            Text(f"{pair.a} − {pair.b}"),
+            str(paired.n),
+            points_interval(paired.difference, paired.low, paired.high),
+            p_value(paired.p_value),
+            p_value(pair.adjusted_p),
+            _verdict(pair),
+        )
+    console.print(table)
+
+
+def render_flaky(stabilities: Sequence[Stability], repeats: int, console: Console) -> None:
+    """Examples that passed in some repeats and failed in others, least stable first."""
+    flaky = sorted(
+        (s for s in stabilities if s.flaky),
+        key=lambda s: (abs(s.fraction - 0.5), s.candidate_id, s.example_id),
+    )
+    if not flaky:
+        console.print(
+            f"no flaky examples: each passed in all or none of its {repeats} repeats", style="dim"
+        )
+        return
+    # A line, not a table title: a title wraps to the width of this narrow table.
+    console.print(f"flaky examples: {len(flaky)} passed in some of {repeats} repeats, not all")
+    table = Table()
+    table.add_column("candidate", no_wrap=True)
+    table.add_column("example", no_wrap=True)
+    table.add_column("passed", justify="right", no_wrap=True)
+    for stable in flaky[:MAX_FLAKY_ROWS]:
+        table.add_row(
+            Text(stable.candidate_id),
+            Text(stable.example_id),
+            f"{stable.passes}/{stable.runs}",
+        )
+    console.print(table)
+    if len(flaky) > MAX_FLAKY_ROWS:
+        console.print(f"… and {len(flaky) - MAX_FLAKY_ROWS} more", style="dim")
+
+
+def _verdict(pair: CandidatePair) -> Text:
+    if pair.verdict == CANNOT_SEPARATE:
+        return Text(CANNOT_SEPARATE, style="dim")
+    better = pair.a if pair.verdict == "a better" else pair.b
+    return Text(f"{better} is better", style="bold green")
 
 
 def _candidates_table(summary: RunSummary) -> Table:

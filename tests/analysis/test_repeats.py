@@ -63,3 +63,19 @@ def test_without_repeats_there_is_no_per_example_mean(project: BotProject, store
 
     assert (bot.pass_mean, bot.flaky) == (None, 0)
     assert example_clusters(run, store.examples(run.dataset_hash)) is None
+
+
+def test_a_cluster_field_alone_makes_the_interval_clustered(
+    project: BotProject, store: Store
+) -> None:
+    # Four examples from two documents are not four independent examples, even run once.
+    project.write(["e1", "e2", "e3", "e4"], clusters=["x", "x", "y", "y"])
+    run = project.run({"e1": "ok", "e2": "ok", "e3": "no", "e4": "ok"})
+    clusters = example_clusters(run, store.examples(run.dataset_hash))
+
+    (bot,) = summarize(run, store.outputs(run.id), clusters=clusters).candidates
+
+    assert bot.pass_mean is not None
+    assert bot.pass_mean.value == pytest.approx(3 / 4)
+    assert (bot.pass_mean.n, bot.pass_mean.clusters, bot.pass_mean.df) == (4, 2, 1)
+    assert bot.pass_mean.high - bot.pass_mean.low > bot.pass_rate.high - bot.pass_rate.low

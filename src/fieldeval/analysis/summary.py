@@ -57,16 +57,17 @@ def summarize(
 ) -> RunSummary:
     """Each candidate's rates, errors, latencies and tokens.
 
-    `clusters` maps example id -> cluster (see `example_clusters`); with repeats, the
-    interval on the per-example pass fractions is then clustered.
+    `clusters` maps example id -> cluster (see `example_clusters`). With repeats or
+    clusters, the example (or its cluster) is the unit: `pass_mean` averages each example's
+    pass fraction, with a t interval, clustered when there are clusters.
     """
     by_candidate: dict[str, list[StoredOutput]] = {c: [] for c in run.candidates}
     for output in outputs:
         by_candidate.setdefault(output.candidate_id, []).append(output)
     check_order = [str(check["id"]) for check in run.suite.get("checks", ())]
     summaries = tuple(
-        _with_repeats(_candidate(cid, rows, check_order), rows, clusters)
-        if run.repeats > 1
+        _per_example(_candidate(cid, rows, check_order), rows, clusters)
+        if run.repeats > 1 or clusters is not None
         else _candidate(cid, rows, check_order)
         for cid, rows in by_candidate.items()
     )
@@ -81,12 +82,13 @@ def example_clusters(run: RunInfo, examples: Sequence[StoredExample]) -> dict[st
     return {example.id: example.fields.get(field) for example in examples}
 
 
-def _with_repeats(
+def _per_example(
     summary: CandidateSummary,
     rows: list[StoredOutput],
     clusters: Mapping[str, object] | None,
 ) -> CandidateSummary:
-    """Add the per-example mean: K repeats of one example are not K independent examples."""
+    """Add the per-example mean: K repeats of one example, or examples of one cluster, are
+    not independent examples."""
     stable = [s for s in stability(rows) if s.runs]
     if not stable:
         return summary

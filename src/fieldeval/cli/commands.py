@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,7 @@ from fieldeval.cli.console import console, count
 from fieldeval.errors import ConfigError, Interrupted, UserError
 
 if TYPE_CHECKING:
-    from fieldeval.store import RunInfo, StoredOutput
+    from fieldeval.store import RunInfo, Store
 
 
 def init(data: Path, out: Path, *, force: bool) -> None:
@@ -120,7 +119,7 @@ def run(
                 "interrupted: every finished result is stored",
                 hint=f"continue with `fieldeval run {suite_path} --resume`",
             ) from None
-        render_run(info, store.outputs(info.id))
+        render_run(store, info)
         console.print(
             f"results stored in [bold]{store.url}[/] as run [bold]{info.id}[/]", soft_wrap=True
         )
@@ -154,19 +153,21 @@ def show(run_id: str, *, db: str | None) -> None:
     store = Store.open(db)
     try:
         info = store.run(run_id)
-        render_run(info, store.outputs(info.id))
+        render_run(store, info)
     finally:
         store.close()
 
 
-def render_run(info: RunInfo, outputs: Sequence[StoredOutput]) -> None:
+def render_run(store: Store, info: RunInfo) -> None:
     """The summary, then candidates paired (2+ candidates), then flaky examples (repeats)."""
     from fieldeval.analysis.candidates import compare_candidates
     from fieldeval.analysis.repeats import stability
-    from fieldeval.analysis.summary import summarize
+    from fieldeval.analysis.summary import example_clusters, summarize
     from fieldeval.report.terminal import render_candidate_pairs, render_flaky, render_summary
 
-    render_summary(summarize(info, outputs), console)
+    outputs = store.outputs(info.id)
+    clusters = example_clusters(info, store.examples(info.dataset_hash))
+    render_summary(summarize(info, outputs, clusters=clusters), console)
     if len(info.candidates) > 1:
         render_candidate_pairs(compare_candidates(outputs, info.candidates), console)
     if info.repeats > 1:

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from fieldeval.analysis.candidates import CANNOT_SEPARATE, CandidatePair
 from fieldeval.analysis.repeats import Stability
-from fieldeval.analysis.stats import Rate
+from fieldeval.analysis.stats import Mean, Rate
 from fieldeval.analysis.summary import CandidateSummary, RunSummary
 from fieldeval.report.format import p_value, points_interval
 
@@ -103,8 +103,8 @@ def _candidates_table(summary: RunSummary) -> Table:
     table = Table(
         title=f"{run.suite_name} · run {run.id} · {run.status}",
         title_justify="left",
-        caption="pass = answered and every check passed, [95% Wilson interval]. "
-        "e2e = end-to-end latency, TTFT = time to first token, tokens = mean per output; "
+        caption=_pass_rate_caption(summary)
+        + " e2e = end-to-end latency, TTFT = time to first token, tokens = mean per output; "
         "all over answered outputs.",
         caption_justify="left",
     )
@@ -120,7 +120,9 @@ def _candidates_table(summary: RunSummary) -> Table:
         table.add_row(
             candidate.candidate_id,
             str(candidate.n),
-            _rate(candidate.pass_rate),
+            _rate(candidate.pass_rate)
+            if candidate.pass_mean is None
+            else _mean(candidate.pass_mean),
             _errors(candidate),
             _ms(candidate.latency_p50_ms),
             _ms(candidate.latency_p95_ms),
@@ -159,6 +161,30 @@ def _rate(rate: Rate) -> Text:
         f" {rate.k}/{rate.n} ",
         (f"[{100 * rate.low:.0f}–{100 * rate.high:.0f}%]", "dim"),
     )
+
+
+def _mean(mean: Mean) -> Text:
+    unit = f"{mean.clusters} clusters" if mean.clusters is not None else f"{mean.n} examples"
+    return Text.assemble(
+        (f"{100 * mean.value:.0f}%", "bold"),
+        f" of {unit} ",
+        (f"[{100 * max(0.0, mean.low):.0f}–{100 * min(1.0, mean.high):.0f}%]", "dim"),
+    )
+
+
+def _pass_rate_caption(summary: RunSummary) -> str:
+    means = [c.pass_mean for c in summary.candidates if c.pass_mean is not None]
+    if not means:
+        return "pass = answered and every check passed, [95% Wilson interval]."
+    repeats = summary.run.repeats
+    unit = (
+        f"each example's pass fraction over its {repeats} repeats"
+        if repeats > 1
+        else ("each example's pass (0 or 1)")
+    )
+    if any(m.clusters is not None for m in means):
+        return f"pass = mean of {unit}, [95% t interval, clustered, df = clusters − 1]."
+    return f"pass = mean of {unit}, [95% t interval, df = examples − 1]."
 
 
 def _errors(candidate: CandidateSummary) -> Text:

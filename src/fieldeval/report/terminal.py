@@ -104,7 +104,8 @@ def _candidates_table(summary: RunSummary) -> Table:
         title=f"{run.suite_name} · run {run.id} · {run.status}",
         title_justify="left",
         caption=_pass_rate_caption(summary)
-        + " e2e = end-to-end latency, TTFT = time to first token, tokens = mean per output; "
+        + " errors: calls that failed after their retries (· outputs that needed a retry)."
+        " e2e = end-to-end latency, TTFT = time to first token, tokens = mean per output; "
         "all over answered outputs.",
         caption_justify="left",
     )
@@ -188,10 +189,15 @@ def _pass_rate_caption(summary: RunSummary) -> str:
 
 
 def _errors(candidate: CandidateSummary) -> Text:
-    if not candidate.errors:
-        return Text("0", style="dim")
-    detail = ", ".join(f"{kind} {n}" for kind, n in sorted(candidate.errors.items()))
-    return Text(f"{candidate.error_count} ({detail})", style="red")
+    """Errors after retries, by kind; then how many outputs needed a retry to get there."""
+    if candidate.errors:
+        detail = ", ".join(f"{kind} {n}" for kind, n in sorted(candidate.errors.items()))
+        cell = Text(f"{candidate.error_count} ({detail})", style="red")
+    else:
+        cell = Text("0", style="dim")
+    if candidate.retried:
+        cell.append(f" · {candidate.retried} retried", style="yellow")
+    return cell
 
 
 def _ms(value: float | None) -> str:

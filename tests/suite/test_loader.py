@@ -302,4 +302,4 @@ def test_several_problems_are_reported_together_in_file_order(tmp_path: Path) ->
     text = str(caught.value)
     assert text.startswith(f"{path}: 5 problems\n")
     assert f"  {path}:10:5: candidates[0].concurrency: expected a whole number" in text
-    assert "allowed here: candidates, checks, dataset, gate, task, version" in text
+    assert "allowed here: candidates, checks, dataset, gate, load, task, version" in text

@@ -1,0 +1,1 @@
+"""Latency under load: many users at once against one candidate, measured from raw records."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +13,7 @@ from fieldeval.cli.console import console, count
 from fieldeval.errors import ConfigError, Interrupted, UserError
 
 if TYPE_CHECKING:
+    from fieldeval.cli.progress import RunProgress
     from fieldeval.store import RunInfo, Store
 
 
@@ -91,8 +94,11 @@ def run(
                 raise UserError(f"no earlier run of {loaded.suite.task.name!r} to resume")
             if previous.status == "finished":
                 console.print(f"run {previous.id} is already finished; nothing to resume")
+        progress: AbstractContextManager[RunProgress | None] = (
+            contextlib.nullcontext() if quiet else _progress()
+        )
         try:
-            if quiet:
+            with progress as on_event:
                 info = run_suite(
                     loaded,
                     store,
@@ -100,20 +106,8 @@ def run(
                     resume=previous,
                     repeats=repeats,
                     use_cache=use_cache,
+                    on_event=on_event,
                 )
-            else:
-                from fieldeval.cli.progress import RunProgress
-
-                with RunProgress(console) as progress:
-                    info = run_suite(
-                        loaded,
-                        store,
-                        dataset=dataset,
-                        resume=previous,
-                        repeats=repeats,
-                        use_cache=use_cache,
-                        on_event=progress,
-                    )
         except KeyboardInterrupt:
             raise Interrupted(
                 "interrupted: every finished result is stored",
@@ -125,6 +119,12 @@ def run(
         )
     finally:
         store.close()
+
+
+def _progress() -> RunProgress:
+    from fieldeval.cli.progress import RunProgress
+
+    return RunProgress(console)
 
 
 def list_runs(*, db: str | None, limit: int) -> None:

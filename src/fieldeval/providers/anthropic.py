@@ -71,9 +71,13 @@ class AnthropicProvider:
         body = _body(self.model, request, stream=self.stream)
         started = time.perf_counter()
         async with self._client.post(f"{self.base_url}/v1/messages", body) as response:
+            first_byte = time.perf_counter() - started  # `post` yields once the headers are in
             if self.stream:
-                return await self._read_stream(response, request, started)
-            return await self._read_whole(response, request, started)
+                completion = await self._read_stream(response, request, started)
+            else:
+                completion = await self._read_whole(response, request, started)
+        completion.first_byte_s = first_byte
+        return completion
 
     async def aclose(self) -> None:
         await self._client.aclose()

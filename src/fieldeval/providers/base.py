@@ -81,6 +81,7 @@ class Completion:
     ttft_s: float | None = None  # first content token; a role-only chunk does not count
     chunk_times_s: list[float] = field(default_factory=list)
     model: str | None = None  # the model name the server reports
+    first_byte_s: float | None = None  # the response headers arrived (TTFB)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +92,7 @@ class Completion:
             "ttft_s": self.ttft_s,
             "chunk_times_s": self.chunk_times_s,
             "model": self.model,
+            "first_byte_s": self.first_byte_s,
         }
 
     @classmethod
@@ -103,6 +105,7 @@ class Completion:
             ttft_s=data.get("ttft_s"),
             chunk_times_s=list(data.get("chunk_times_s") or []),
             model=data.get("model"),
+            first_byte_s=data.get("first_byte_s"),
         )
 
 

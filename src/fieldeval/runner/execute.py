@@ -74,7 +74,8 @@ async def run_suite_async(
     A failed call is stored as an error after its retries; it never stops the run.
     """
     suite = loaded.suite
-    dataset = dataset or load_dataset(suite.dataset, base_dir=loaded.base_dir)
+    if dataset is None:
+        dataset = load_dataset(suite.dataset, base_dir=loaded.base_dir)
     checks = compile_checks(suite.checks, base_dir=loaded.base_dir)
     providers = {c.id: create_provider(c, base_dir=loaded.base_dir) for c in suite.candidates}
     try:
@@ -87,6 +88,8 @@ async def run_suite_async(
 
 
 class _Execution:
+    """One run in progress: its plan, its providers, and a writer storing results as they come."""
+
     def __init__(
         self,
         loaded: LoadedSuite,

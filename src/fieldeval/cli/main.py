@@ -183,6 +183,65 @@ def gate(
     )
 
 
+@app.command()
+def load(
+    suite: SuiteArgument,
+    candidate: Annotated[
+        str | None, typer.Option(help="Candidate id (default: load.candidate, else the first).")
+    ] = None,
+    users: Annotated[
+        str | None, typer.Option(help="Closed loop: users per level, e.g. 1,2,4,8.")
+    ] = None,
+    rates: Annotated[
+        str | None, typer.Option(help="Open loop: requests per second per level, e.g. 1,2,5.")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Seconds measured per level (default: load.duration_s).")
+    ] = None,
+    warmup: Annotated[
+        float | None, typer.Option(help="Seconds before each level is measured.")
+    ] = None,
+    all_levels: Annotated[
+        bool,
+        typer.Option("--all-levels", help="Run every level, not stop at the first that fails."),
+    ] = False,
+    html: Annotated[
+        Path | None, typer.Option(help="Also write the charts to this HTML file.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Latency and throughput of one candidate as load grows, against the suite's targets."""
+    from fieldeval.cli import load_command
+
+    load_command.load(
+        suite,
+        candidate=candidate,
+        users=users,
+        rates=rates,
+        duration=duration,
+        warmup=warmup,
+        all_levels=all_levels,
+        html=html,
+        db=db,
+    )
+
+
+@app.command("load-show")
+def load_show(
+    load_run: Annotated[
+        str, typer.Argument(help="Load run id or a unique prefix.", show_default=False)
+    ],
+    html: Annotated[
+        Path | None, typer.Option(help="Also write the charts to this HTML file.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Show a stored load run again, its metrics recomputed from every request."""
+    from fieldeval.cli import load_command
+
+    load_command.show(load_run, html=html, db=db)
+
+
 def main() -> None:
     """Entry point: runs the app and maps errors to exit codes in one place."""
     from rich.console import Console

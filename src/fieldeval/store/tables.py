@@ -120,3 +120,65 @@ check_results = Table(
     Column("reason", Text, nullable=False),
     Column("score", Float),
 )
+
+# -- load tests ---------------------------------------------------------------------------
+# A load run drives one candidate through a sweep of levels; every request it sent is a row,
+# so each latency and throughput figure is recomputed from these, never stored as a summary.
+# Times are milliseconds on the run's own monotonic clock (0 = the start of the sweep).
+
+load_runs = Table(
+    "load_runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("suite_name", String(200), nullable=False),
+    Column("suite_path", Text, nullable=False),
+    Column("candidate_id", String(200), nullable=False),
+    Column("spec", JSON, nullable=False),  # the suite's load section as run, overrides applied
+    Column("candidate_config", JSON, nullable=False),  # the suite's entry; never a key value
+    Column("status", String(20), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("fieldeval_version", String(40), nullable=False),
+    Index("ix_load_runs_suite_name_started_at", "suite_name", "started_at"),
+)
+
+load_levels = Table(
+    "load_levels",
+    metadata,
+    Column("load_run_id", String(40), ForeignKey("load_runs.id"), primary_key=True),
+    Column("level", Integer, primary_key=True),  # index in the sweep
+    Column("label", String(100), nullable=False),
+    Column("mode", String(10), nullable=False),
+    Column("users", Integer),
+    Column("rate", Float),
+    Column("max_concurrency", Integer),
+    Column("started_ms", Float, nullable=False),
+    Column("steady_start_ms", Float, nullable=False),
+    Column("steady_end_ms", Float, nullable=False),
+    Column("ended_ms", Float, nullable=False),
+    Column("client_lag_ms", JSON, nullable=False),
+    Column("client_cpu_fraction", Float, nullable=False),
+)
+
+load_requests = Table(
+    "load_requests",
+    metadata,
+    Column("load_run_id", String(40), primary_key=True),
+    Column("level", Integer, primary_key=True),
+    Column("worker", String(200), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("phase", String(10), nullable=False),
+    Column("intended_ms", Float),
+    Column("sent_ms", Float, nullable=False),
+    Column("first_byte_ms", Float),
+    Column("first_token_ms", Float),
+    Column("end_ms", Float),
+    Column("chunk_times_ms", JSON, nullable=False),
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Column("tokens_estimated", Boolean, nullable=False),
+    Column("error_kind", String(40)),
+    ForeignKeyConstraint(
+        ["load_run_id", "level"], ["load_levels.load_run_id", "load_levels.level"]
+    ),
+)

@@ -1,0 +1,113 @@
+"""`fieldeval load` and `fieldeval load-show`, over `fieldeval.load.session`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from fieldeval.cli.console import console
+from fieldeval.errors import ConfigError, Interrupted
+
+if TYPE_CHECKING:
+    from fieldeval.load.level import Level
+    from fieldeval.load.session import LoadResult
+
+N = TypeVar("N", int, float)
+
+
+def load(
+    suite_path: Path,
+    *,
+    candidate: str | None,
+    users: str | None,
+    rates: str | None,
+    duration: float | None,
+    warmup: float | None,
+    all_levels: bool,
+    html: Path | None,
+    db: str | None,
+) -> None:
+    from fieldeval.load.session import load_spec, run_load
+    from fieldeval.report.load_table import level_line, render_load
+    from fieldeval.store import Store
+    from fieldeval.suite.loader import load_suite
+
+    loaded = load_suite(suite_path)
+    spec = load_spec(
+        loaded.suite.load,
+        users=_numbers(users, "--users", int) if users else None,
+        rates=_numbers(rates, "--rates", float) if rates else None,
+        duration_s=duration,
+        warmup_s=warmup,
+    )
+    store = Store.open(db)
+    try:
+        try:
+            result = run_load(
+                loaded,
+                store,
+                candidate_id=candidate,
+                spec=spec,
+                all_levels=all_levels,
+                on_level_start=_announce(spec.warmup_s + spec.duration_s + spec.cooldown_s),
+                on_level=lambda metrics: console.print(level_line(metrics)),
+            )
+        except KeyboardInterrupt:
+            raise Interrupted(
+                "interrupted: every level that finished is stored",
+                hint="`fieldeval load-show ID` shows them",
+            ) from None
+        render_load(result, console)
+        _write_html(result, html)
+        console.print(
+            f"stored in [bold]{store.url}[/] as load run [bold]{result.info.id}[/]; "
+            f"`fieldeval load-show {result.info.id}` shows it again",
+            soft_wrap=True,
+        )
+    finally:
+        store.close()
+
+
+def show(load_run: str, *, html: Path | None, db: str | None) -> None:
+    from fieldeval.load.session import stored_result
+    from fieldeval.report.load_table import render_load
+    from fieldeval.store import Store
+
+    store = Store.open(db)
+    try:
+        result = stored_result(store, load_run)
+    finally:
+        store.close()
+    render_load(result, console)
+    _write_html(result, html)
+
+
+def _announce(seconds: float) -> Callable[[Level, int], None]:
+    """A line as each level starts: a default level runs for over half a minute."""
+
+    def announce(level: Level, total: int) -> None:
+        console.print(
+            f"level {level.index + 1}/{total}: {level.label} for {seconds:g} s…", style="dim"
+        )
+
+    return announce
+
+
+def _write_html(result: LoadResult, path: Path | None) -> None:
+    if path is None:
+        return
+    from fieldeval.report.load_html import write_load_html
+
+    write_load_html(result, path)
+    console.print(f"charts written to [bold]{path}[/]")
+
+
+def _numbers(text: str, option: str, kind: Callable[[str], N]) -> list[N]:
+    """`1,2,4` as numbers; a bad list is a usage error that names the option."""
+    try:
+        return [kind(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"{option} takes numbers separated by commas, got {text!r}", hint=f"{option} 1,2,4"
+        ) from None

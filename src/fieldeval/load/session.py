@@ -1,0 +1,252 @@
+"""Running a load test: one candidate through a sweep of levels, each stored as it finishes.
+
+The sweep runs from the lightest level to the heaviest and, unless asked to run them all,
+stops after the first level that misses a target: heavier levels would only miss it too,
+and on a shared server they cost real load for no new answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import fieldeval
+from fieldeval.errors import ConfigError, ProviderError, UserError
+from fieldeval.load.driver import LevelRun, run_level
+from fieldeval.load.level import Level
+from fieldeval.load.metrics import LevelMetrics, SweepResult, level_metrics, sweep_result
+from fieldeval.load.prompts import dataset_requests, synthetic_requests
+from fieldeval.providers import create_provider
+from fieldeval.providers.base import ModelRequest, Provider
+from fieldeval.runner.execute import new_run_id
+from fieldeval.store import Store
+from fieldeval.store.load_store import LoadRunInfo, LoadStore, as_stored
+from fieldeval.suite.loader import LoadedSuite
+from fieldeval.suite.schema import CandidateBase, Load
+
+# An open loop with no cap can have any number of requests in flight; this bounds the
+# client's connection pool, as the suite schema bounds a candidate's concurrency.
+MAX_CONNECTIONS = 1024
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """A stored load run, its levels as stored, and their metrics."""
+
+    info: LoadRunInfo
+    spec: Load
+    runs: tuple[LevelRun, ...]
+    sweep: SweepResult
+    planned: tuple[Level, ...]  # every level of the sweep, run or not
+
+    @property
+    def stopped_early(self) -> bool:
+        """The sweep ended at a level that missed a target, before its heaviest level."""
+        return self.info.status == "finished" and len(self.runs) < len(self.planned)
+
+
+def load_spec(
+    spec: Load,
+    *,
+    users: Sequence[int] | None = None,
+    rates: Sequence[float] | None = None,
+    duration_s: float | None = None,
+    warmup_s: float | None = None,
+) -> Load:
+    """The suite's load section with command-line overrides; `users` or `rates` sets the mode."""
+    if users and rates:
+        raise UserError("give --users or --rates, not both", hint="closed loop or open loop")
+    update: dict[str, object] = {}
+    if users:
+        update |= {"mode": "closed", "users": tuple(users)}
+    if rates:
+        update |= {"mode": "open", "rates": tuple(rates)}
+    if duration_s is not None:
+        update["duration_s"] = duration_s
+    if warmup_s is not None:
+        update["warmup_s"] = warmup_s
+    try:
+        # Validated again, unlike model_copy: a --duration of 0 is refused like one in YAML.
+        return Load.model_validate({**spec.model_dump(), **update})
+    except ValueError as error:
+        raise ConfigError(f"invalid load option: {error}") from None
+
+
+def sweep_levels(spec: Load) -> tuple[Level, ...]:
+    """The levels of a sweep, lightest first."""
+    if spec.mode == "closed":
+        if not spec.users or min(spec.users) < 1:
+            raise ConfigError("load.users needs at least one level of 1 or more users")
+        return tuple(
+            Level(index=i, mode="closed", users=users)
+            for i, users in enumerate(sorted(set(spec.users)))
+        )
+    if not spec.rates or min(spec.rates) <= 0:
+        raise ConfigError(
+            "an open-loop load test needs rates above 0", hint="set load.rates or pass --rates"
+        )
+    return tuple(
+        Level(index=i, mode="open", rate=rate, max_concurrency=spec.max_concurrency)
+        for i, rate in enumerate(sorted(set(spec.rates)))
+    )
+
+
+def pick_candidate(loaded: LoadedSuite, candidate_id: str | None) -> CandidateBase:
+    """The candidate asked for, else the load section's, else the suite's first."""
+    candidates = loaded.suite.candidates
+    wanted = candidate_id or loaded.suite.load.candidate
+    if wanted is None:
+        return candidates[0]
+    for candidate in candidates:
+        if candidate.id == wanted:
+            return candidate
+    raise UserError(
+        f"no candidate {wanted!r} in {loaded.path}",
+        hint="the candidates are " + ", ".join(c.id for c in candidates),
+    )
+
+
+LevelStarted = Callable[[Level, int], None]  # the level, and how many the sweep has
+LevelFinished = Callable[[LevelMetrics], None]
+
+
+def run_load(
+    loaded: LoadedSuite,
+    store: Store,
+    *,
+    candidate_id: str | None = None,
+    spec: Load | None = None,
+    all_levels: bool = False,
+    on_level_start: LevelStarted | None = None,
+    on_level: LevelFinished | None = None,
+) -> LoadResult:
+    """Load-test one candidate and store every request. See `run_load_async`."""
+    return asyncio.run(
+        run_load_async(
+            loaded,
+            store,
+            candidate_id=candidate_id,
+            spec=spec,
+            all_levels=all_levels,
+            on_level_start=on_level_start,
+            on_level=on_level,
+        )
+    )
+
+
+async def run_load_async(
+    loaded: LoadedSuite,
+    store: Store,
+    *,
+    candidate_id: str | None = None,
+    spec: Load | None = None,
+    all_levels: bool = False,
+    on_level_start: LevelStarted | None = None,
+    on_level: LevelFinished | None = None,
+) -> LoadResult:
+    """Drive one candidate through the sweep of `spec` (default: the suite's load section).
+
+    Each level is stored as soon as it ends, so a stopped test keeps what it measured. The
+    metrics are computed from the levels as stored, so `fieldeval load-show` repeats them.
+    """
+    candidate = pick_candidate(loaded, candidate_id)
+    spec = (spec or loaded.suite.load).model_copy(update={"candidate": candidate.id})
+    levels = sweep_levels(spec)
+    if spec.prompts == "synthetic":
+        requests = synthetic_requests(candidate, spec)
+    else:
+        requests = dataset_requests(
+            loaded.suite, candidate, base_dir=loaded.base_dir, seed=spec.seed
+        )
+    if not requests:
+        raise UserError(
+            "the dataset has no examples to send", hint="or set load.prompts: synthetic"
+        )
+    provider = create_provider(_with_connections(candidate, levels), base_dir=loaded.base_dir)
+    loads = LoadStore(store)
+    runs: list[LevelRun] = []
+    metrics: list[LevelMetrics] = []
+    try:
+        await _first_call(provider, requests[0], candidate)
+        info = _new_info(loaded, candidate, spec)
+        loads.create(info)
+        status = "interrupted"  # unless the sweep gets to its end
+        try:
+            clock_origin = time.perf_counter()  # one clock for every level of the sweep
+            sent = 1  # the first call's prompt
+            for level in levels:
+                if on_level_start:
+                    on_level_start(level, len(levels))
+                # Each level goes on through the prompts where the last one stopped: a level
+                # replaying the same prompts would find them in the server's prompt cache.
+                start = sent % len(requests)
+                ordered = [*requests[start:], *requests[:start]]
+                run = await run_level(provider, ordered, level, spec, clock_origin=clock_origin)
+                sent += len(run.records)
+                loads.save_level(info.id, run)
+                runs.append(as_stored(run))
+                metrics.append(level_metrics(runs[-1], spec.targets))
+                if on_level:
+                    on_level(metrics[-1])
+                if not metrics[-1].meets_targets and not all_levels:
+                    break
+            status = "finished"
+        finally:
+            loads.set_status(info.id, status)
+    finally:
+        await provider.aclose()
+    return LoadResult(loads.run(info.id), spec, tuple(runs), sweep_result(metrics), levels)
+
+
+def stored_result(store: Store, load_run_id: str) -> LoadResult:
+    """A stored load run with its metrics recomputed from the raw records."""
+    loads = LoadStore(store)
+    info = loads.run(load_run_id)
+    spec = Load.model_validate(info.spec)
+    runs = tuple(loads.levels(info.id))
+    sweep = sweep_result([level_metrics(run, spec.targets) for run in runs])
+    return LoadResult(info, spec, runs, sweep, sweep_levels(spec))
+
+
+def _with_connections(candidate: CandidateBase, levels: Sequence[Level]) -> CandidateBase:
+    """The candidate with a connection pool as large as the heaviest level's requests.
+
+    A run's `concurrency` caps the client's connections; under load that cap would queue
+    requests in the client and count the wait as server latency. The local model keeps its
+    own: there it sets llama.cpp's slots, the capacity under test, and requests beyond the
+    slots wait at the server either way.
+    """
+    if candidate.provider == "local":
+        return candidate
+    in_flight = max(level.users or level.max_concurrency or MAX_CONNECTIONS for level in levels)
+    return candidate.model_copy(update={"concurrency": max(candidate.concurrency, in_flight)})
+
+
+async def _first_call(provider: Provider, request: ModelRequest, candidate: CandidateBase) -> None:
+    """One untimed call before the clock starts: a server that starts on first use (the local
+    model) or a cold connection is not measured, and a dead endpoint fails before any load."""
+    try:
+        await provider.complete(request)
+    except ProviderError as error:
+        raise UserError(
+            f"candidate {candidate.id!r} did not answer a first request: {error}",
+            hint="check it answers at all, e.g. `fieldeval run SUITE --sample 1`",
+        ) from error
+
+
+def _new_info(loaded: LoadedSuite, candidate: CandidateBase, spec: Load) -> LoadRunInfo:
+    return LoadRunInfo(
+        id=new_run_id(),
+        suite_name=loaded.suite.task.name,
+        suite_path=str(loaded.path),
+        candidate_id=candidate.id,
+        spec=spec.model_dump(mode="json"),
+        candidate_config=candidate.model_dump(mode="json"),
+        status="running",
+        started_at=datetime.now(UTC),
+        finished_at=None,
+        fieldeval_version=fieldeval.__version__,
+    )

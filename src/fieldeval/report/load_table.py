@@ -1,0 +1,222 @@
+"""A load test in the terminal: a line per level as it ends, then the table and the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fieldeval.analysis.stats import Rate
+from fieldeval.load.metrics import Distribution, LevelMetrics, SweepResult
+from fieldeval.load.session import LoadResult
+from fieldeval.report.format import number, percent
+from fieldeval.suite.schema import LoadTargets
+
+# Below this many requests a p95 rests on the one or two slowest, so the table says so.
+FEW_REQUESTS = 20
+
+
+@dataclass(frozen=True)
+class TargetFigure:
+    """One target of one level: what was measured against what was asked."""
+
+    name: str  # e.g. "TTFT p95"
+    measured: str
+    limit: str
+    met: bool
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.measured} {'≤' if self.met else '>'} {self.limit}"
+
+
+def duration(ms: float | None) -> str:
+    """A latency for a sentence: `812 ms`, `2.3 s`."""
+    if ms is None:
+        return "–"
+    return number(ms, "ms") if ms < 1000 else number(ms / 1000, "s")
+
+
+def target_figures(metrics: LevelMetrics, targets: LoadTargets) -> list[TargetFigure]:
+    """Every target the level was judged on, in the order `targets` lists them."""
+    figures = []
+    for name, met in metrics.target_results.items():
+        if name == "error_rate":
+            measured = metrics.errors / metrics.requests if metrics.requests else None
+            figures.append(
+                TargetFigure("error rate", percent(measured), percent(targets.max_error_rate), met)
+            )
+            continue
+        metric, quantile = _PERCENTILE_TARGETS[name]
+        distribution: Distribution = getattr(metrics, metric)
+        figures.append(
+            TargetFigure(
+                f"{metric.upper()} {quantile}",
+                duration(getattr(distribution, quantile)),
+                duration(getattr(targets, name)),
+                met,
+            )
+        )
+    return figures
+
+
+# Each percentile target of `LoadTargets` -> the distribution and percentile it bounds.
+_PERCENTILE_TARGETS = {
+    f"{metric}_{quantile}_ms": (metric, quantile)
+    for metric in ("ttft", "e2e", "tpot")
+    for quantile in ("p50", "p95", "p99")
+}
+
+
+def level_line(metrics: LevelMetrics) -> Text:
+    """The line printed as each level ends."""
+    mark = ("✓ targets met", "green") if metrics.meets_targets else ("✗ targets missed", "red")
+    line = Text.assemble(
+        (metrics.label, "bold"),
+        f": {metrics.requests} requests, {metrics.errors} errors, "
+        f"TTFT p95 {duration(metrics.ttft.p95)}, E2E p95 {duration(metrics.e2e.p95)}, "
+        f"{number(metrics.request_throughput)} req/s  ",
+        mark,
+    )
+    if metrics.client_bound:
+        line.append("  ⚠ client-bound", style="yellow")
+    return line
+
+
+def render_load(result: LoadResult, console: Console) -> None:
+    """The table of every level run, then which load meets the targets and where it breaks."""
+    sweep = result.sweep
+    if not sweep.levels:
+        console.print(f"load run {result.info.id} has no finished level", style="yellow")
+        return
+    console.print(_latency_table(result))
+    console.print(_throughput_table(result))
+    bound = [m.label for m in sweep.levels if m.client_bound]
+    if bound:
+        console.print(
+            f"[yellow]⚠ client-bound[/] at {', '.join(bound)}: the load generator's own delays "
+            "(event-loop lag or CPU) are part of these latencies; run it on a bigger machine "
+            "or spread the load",
+            soft_wrap=True,
+        )
+    few = [m.label for m in sweep.levels if m.requests < FEW_REQUESTS]
+    if few:
+        console.print(
+            f"[yellow]⚠ few requests[/] at {', '.join(few)} (under {FEW_REQUESTS} in the steady "
+            "window): their p95 and p99 are close to the maximum; a longer --duration gives more",
+            soft_wrap=True,
+        )
+    console.print(verdict(sweep, result.spec.targets), soft_wrap=True)
+    if result.stopped_early:
+        console.print(
+            f"stopped at the first level that missed a target ({len(sweep.levels)} of "
+            f"{len(result.planned)} levels run); --all-levels runs them all",
+            style="dim",
+        )
+    elif result.info.status != "finished":
+        console.print(f"the load run is {result.info.status}", style="yellow")
+
+
+def verdict(sweep: SweepResult, targets: LoadTargets) -> str:
+    """The highest load meeting the targets, and the load where they break."""
+
+    def judged(metrics: LevelMetrics, keep: Callable[[TargetFigure], bool]) -> str:
+        return ", ".join(str(f) for f in target_figures(metrics, targets) if keep(f))
+
+    best, knee = sweep.best, sweep.knee
+    parts = []
+    if best is not None:
+        parts.append(
+            f"highest load meeting the targets: {best.label} ({judged(best, lambda f: True)})"
+        )
+    if knee is not None:
+        broken = judged(knee, lambda f: not f.met) or "no steady requests"
+        where = (
+            "targets break at" if best is not None else "no level met the targets; they break at"
+        )
+        parts.append(f"{where} {knee.label} ({broken})")
+    else:
+        parts.append(f"every level met them, so the limit lies above {sweep.levels[-1].label}")
+    return "; ".join(parts)
+
+
+def _latency_table(result: LoadResult) -> Table:
+    table = Table(
+        title=f"{result.info.candidate_id} under load: latency in ms over each steady window",
+        title_justify="left",
+        caption="TTFT = to the first token; ITL = every gap between chunks, pooled; "
+        "TPOT = decode time per output token after the first; E2E = to the end of the answer.",
+        caption_justify="left",
+    )
+    table.add_column("level")
+    table.add_column("n", justify="right", no_wrap=True)
+    table.add_column("errors", justify="right", no_wrap=True)
+    for metric in ("TTFT", "ITL", "TPOT", "E2E"):
+        quantiles = ("p95",) if metric in ("ITL", "TPOT") else ("p50", "p95", "p99")
+        for quantile in quantiles:
+            table.add_column(f"{metric}\n{quantile}", justify="right", no_wrap=True)
+    table.add_column("targets", justify="center", no_wrap=True)
+    for metrics in result.sweep.levels:
+        table.add_row(
+            _label(metrics),
+            str(metrics.requests),
+            Text(str(metrics.errors), style="red" if metrics.errors else "dim"),
+            *_percentiles(metrics.ttft),
+            number(metrics.itl_pooled.p95),
+            number(metrics.tpot.p95),
+            *_percentiles(metrics.e2e),
+            Text("✓", style="green") if metrics.meets_targets else Text("✗", style="bold red"),
+        )
+    return table
+
+
+def _throughput_table(result: LoadResult) -> Table:
+    table = Table(
+        title="throughput per second over each steady window",
+        title_justify="left",
+        caption="sent = requests started (open loop: / the rate asked); done = answered; "
+        "good = answered within every latency target [95% Wilson interval].",
+        caption_justify="left",
+    )
+    table.add_column("level")
+    for header in ("sent", "done", "output tokens", "goodput", "good"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for metrics in result.sweep.levels:
+        tokens = ("~" if metrics.tokens_estimated else "") + number(metrics.output_token_throughput)
+        table.add_row(
+            _label(metrics),
+            _sent(metrics),
+            number(metrics.request_throughput),
+            tokens,
+            number(metrics.goodput),
+            _good(metrics.good_fraction),
+        )
+    return table
+
+
+def _label(metrics: LevelMetrics) -> Text:
+    label = Text(metrics.label)
+    if metrics.client_bound:
+        label.append(" ⚠", style="yellow")
+    return label
+
+
+def _sent(metrics: LevelMetrics) -> str:
+    """Requests sent per second; an open loop's against the rate it was asked for."""
+    achieved = number(metrics.achieved_rate)
+    return achieved if metrics.target_rate is None else f"{achieved}/{number(metrics.target_rate)}"
+
+
+def _percentiles(distribution: Distribution) -> tuple[str, str, str]:
+    return number(distribution.p50), number(distribution.p95), number(distribution.p99)
+
+
+def _good(rate: Rate) -> Text:
+    if rate.n == 0:
+        return Text("–", style="dim")
+    return Text.assemble(
+        f"{100 * rate.k / rate.n:.0f}% ",
+        (f"[{100 * rate.low:.0f}–{100 * rate.high:.0f}]", "dim"),
+    )

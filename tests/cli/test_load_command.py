@@ -1,0 +1,160 @@
+"""`fieldeval load` and `load-show`, run as a user runs them, against the fake server."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.cli.test_cli import assert_user_error, fieldeval
+from tests.doubles.fixtures import ServerHandle, start_server
+
+from fieldeval.load.session import stored_result
+from fieldeval.report.load_html import load_html
+from fieldeval.store import Store
+
+STORED = re.compile(r"stored in (\S+) as load run (\S+);")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerHandle]:
+    with start_server("--config", '{"delay_s": 0.02, "chunk_delay_s": 0.005}') as handle:
+        yield handle
+
+
+def write_suite(folder: Path, server_url: str, **load: Any) -> Path:
+    (folder / "data.csv").write_text(
+        "id,text\n" + "".join(f"e{i},question number {i}\n" for i in range(4)), encoding="utf-8"
+    )
+    suite = {
+        "task": {"name": "cli-load", "description": "answer", "prompt": "{{ text }}"},
+        "dataset": {"path": "data.csv", "id": "id", "input": "text"},
+        "candidates": [
+            {
+                "id": "fake",
+                "provider": "openai",
+                "model": "m",
+                "base_url": server_url,
+                "api_key_env": None,
+                "params": {"max_tokens": 8},
+            }
+        ],
+        "load": {"warmup_s": 0.3, "duration_s": 1, "cooldown_s": 0.2, **load},
+    }
+    path = folder / "suite.yaml"
+    path.write_text(json.dumps(suite), encoding="utf-8")
+    return path
+
+
+def test_load_prints_the_tables_and_the_verdict_and_load_show_repeats_them(
+    tmp_path: Path, server: ServerHandle
+) -> None:
+    write_suite(tmp_path, server.url, targets={"ttft_p95_ms": 1000})
+
+    result = fieldeval(tmp_path, "load", "suite.yaml", "--users", "1,2", "--db", "f.db")
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"level 1/2: 1 users? for 1.5 s", out)
+    assert re.search(r"^2 users: \d+ requests, 0 errors, TTFT p95 \d+ ms", out, re.MULTILINE)
+    assert "fake under load: latency in ms over each steady window" in out
+    assert "throughput per second over each steady window" in out
+    assert re.search(
+        r"highest load meeting the targets: 2 users \(TTFT p95 \d+ ms ≤ 1 s, "
+        r"error rate 0% ≤ 1%\); every level met them, so the limit lies above 2 users",
+        out,
+    )
+    stored = STORED.search(out)
+    assert stored is not None and stored.group(1) == f"sqlite:///{Path('f.db')}"
+
+    shown = fieldeval(tmp_path, "load-show", stored.group(2)[:15], "--db", "f.db")
+
+    assert shown.returncode == 0, shown.stderr
+    # The same tables and verdict, recomputed from the stored requests.
+    report = out[out.index("fake under load") : out.index("stored in")]
+    assert shown.stdout == report
+
+
+def test_a_broken_target_is_named_and_the_sweep_stops_there(
+    tmp_path: Path, server: ServerHandle
+) -> None:
+    write_suite(tmp_path, server.url, users=[1, 2, 4], targets={"ttft_p95_ms": 5})
+
+    result = fieldeval(tmp_path, "load", "suite.yaml", "--db", "f.db")
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r"no level met the targets; they break at 1 users? \(TTFT p95 \d+ ms > 5 ms\)",
+        result.stdout,
+    )
+    assert "stopped at the first level that missed a target (1 of 3 levels run)" in result.stdout
+    assert "level 2/3" not in result.stdout
+
+
+def test_html_writes_one_page_that_opens_offline(tmp_path: Path, server: ServerHandle) -> None:
+    write_suite(tmp_path, server.url, users=[1, 2], targets={"ttft_p95_ms": 5})
+
+    result = fieldeval(
+        tmp_path, "load", "suite.yaml", "--all-levels", "--db", "f.db", "--html", "out/load.html"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "charts written to out/load.html" in result.stdout
+    page = (tmp_path / "out" / "load.html").read_text(encoding="utf-8")
+    assert "plotly.js v" in page  # the library itself, inline
+    assert not re.search(r"<script[^>]*\bsrc=", page)
+    assert not re.search(r"<link[^>]*\bhref=\"?https?://", page)
+    for title in ("TTFT (ms) by load", "Requests per second by load", "of each request"):
+        assert title in page
+    assert "targets break" in page  # the knee, marked on the charts
+    assert "no level met the targets" in page
+
+
+def test_text_from_the_suite_is_escaped_in_the_page(tmp_path: Path, server: ServerHandle) -> None:
+    write_suite(tmp_path, server.url, users=[1])
+    ran = fieldeval(tmp_path, "load", "suite.yaml", "--db", "f.db")
+    stored = STORED.search(ran.stdout)
+    assert stored is not None, ran.stderr
+    store = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
+    try:
+        result = stored_result(store, stored.group(2))
+    finally:
+        store.close()
+    hostile = "</script><script>alert(1)</script>"
+    result = replace(result, info=replace(result.info, suite_name=hostile, candidate_id=hostile))
+
+    page = load_html(result)
+
+    assert hostile not in page
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in page
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--users", "1,x"), "--users takes numbers separated by commas"),
+        (("--users", "1", "--rates", "2"), "give --users or --rates, not both"),
+        (("--duration", "0"), "invalid load option"),
+        (("--candidate", "nope"), "no candidate 'nope'"),
+    ],
+)
+def test_bad_options_are_user_errors(
+    tmp_path: Path, server: ServerHandle, args: tuple[str, ...], message: str
+) -> None:
+    write_suite(tmp_path, server.url, users=[1])
+
+    result = fieldeval(tmp_path, "load", "suite.yaml", "--db", "f.db", *args)
+
+    assert_user_error(result)
+    assert message in result.stderr
+
+
+def test_load_show_of_an_unknown_run_is_a_user_error(tmp_path: Path) -> None:
+    result = fieldeval(tmp_path, "load-show", "nope", "--db", "f.db")
+
+    assert_user_error(result)
+    assert "load run 'nope' matches no load run" in result.stderr

@@ -15,6 +15,8 @@ HEAVY = (
     "xllamacpp",
     "numpy",
     "scipy",
+    "plotly",
+    "ray",
 )
 
 

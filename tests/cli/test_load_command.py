@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from tests.cli.test_cli import assert_user_error, fieldeval
 from tests.doubles.fixtures import ServerHandle, start_server
 
+from fieldeval.load.distributed import RAY_HINT
 from fieldeval.load.session import stored_result
 from fieldeval.report.load_html import load_html
 from fieldeval.store import Store
@@ -59,7 +62,7 @@ def test_load_prints_the_tables_and_the_verdict_and_load_show_repeats_them(
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert re.search(r"level 1/2: 1 users? for 1.5 s", out)
+    assert re.search(r"level 1/2: 1 user for 1.5 s", out)
     assert re.search(r"^2 users: \d+ requests, 0 errors, TTFT p95 \d+ ms", out, re.MULTILINE)
     assert "fake under load: latency in ms over each steady window" in out
     assert "throughput per second over each steady window" in out
@@ -88,7 +91,7 @@ def test_a_broken_target_is_named_and_the_sweep_stops_there(
 
     assert result.returncode == 0, result.stderr
     assert re.search(
-        r"no level met the targets; they break at 1 users? \(TTFT p95 \d+ ms > 5 ms\)",
+        r"no level met the targets; they break at 1 user \(TTFT p95 \d+ ms > 5 ms\)",
         result.stdout,
     )
     assert "stopped at the first level that missed a target (1 of 3 levels run)" in result.stdout
@@ -139,6 +142,8 @@ def test_text_from_the_suite_is_escaped_in_the_page(tmp_path: Path, server: Serv
         (("--users", "1,x"), "--users takes numbers separated by commas"),
         (("--users", "1", "--rates", "2"), "give --users or --rates, not both"),
         (("--duration", "0"), "invalid load option"),
+        (("--ramp", "1"), "ramp_s (1 s) must be at most warmup_s (0.3 s)"),
+        (("--ray-address", "auto"), "--ray-address needs --workers 2 or more"),
         (("--candidate", "nope"), "no candidate 'nope'"),
     ],
 )
@@ -158,3 +163,48 @@ def test_load_show_of_an_unknown_run_is_a_user_error(tmp_path: Path) -> None:
 
     assert_user_error(result)
     assert "load run 'nope' matches no load run" in result.stderr
+
+
+@pytest.mark.timeout(90)
+def test_workers_split_each_level_over_ray_actors(tmp_path: Path, server: ServerHandle) -> None:
+    pytest.importorskip("ray")
+    write_suite(tmp_path, server.url, users=[2], targets={"ttft_p95_ms": 1000})
+
+    # A local two-CPU Ray cluster, started by the command for its one sweep.
+    result = fieldeval(tmp_path, "load", "suite.yaml", "--workers", "2", "--db", "f.db", timeout=80)
+
+    assert result.returncode == 0, result.stderr
+    assert "fake under load: latency in ms over each steady window" in result.stdout
+    assert re.search(r"^2 users: \d+ requests, 0 errors", result.stdout, re.MULTILINE)
+    stored = STORED.search(result.stdout)
+    assert stored is not None
+    store = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
+    try:
+        (run,) = stored_result(store, stored.group(2)).runs
+    finally:
+        store.close()
+    assert {record.worker for record in run.records} == {"ray-0", "ray-1"}
+    assert all(record.ok for record in run.records)
+
+
+def test_workers_without_ray_installed_name_the_extra(tmp_path: Path, server: ServerHandle) -> None:
+    write_suite(tmp_path, server.url, users=[2])
+    # `import ray` raises ImportError when its sys.modules entry is None.
+    probe = (
+        "import sys; sys.modules['ray'] = None\n"
+        "sys.argv = ['fieldeval', 'load', 'suite.yaml', '--workers', '2', '--db', 'f.db']\n"
+        "from fieldeval.cli.main import main; main()\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert_user_error(result)
+    assert "distributed load testing needs Ray, which is not installed" in result.stderr
+    assert f"hint: {RAY_HINT}" in result.stderr

@@ -250,3 +250,50 @@ async def test_arrivals_still_queued_after_the_grace_are_timeouts(
     queued = sorted(run.records, key=lambda r: r.intended_s or 0.0)[1:]
     assert [r.wait_s for r in queued] == pytest.approx([0.7, 0.6, 0.5, 0.4], abs=0.05)
     assert server.stats()["prompts"][f"queued [[delay:5]] {WORDS}"] == 1
+
+
+def first_time_in_flight(records: Sequence[RequestRecord], count: int) -> float:
+    """When `count` requests were first in flight at once."""
+    edges = sorted(
+        [(r.sent_s, 1) for r in records] + [(r.end_s or math.inf, -1) for r in records],
+        key=lambda edge: (edge[0], edge[1]),
+    )
+    level = 0
+    for at, step in edges:
+        level += step
+        if level >= count:
+            return at
+    return math.inf
+
+
+async def test_a_closed_loop_ramp_starts_its_users_one_by_one(server: ServerHandle) -> None:
+    users, ramp_s = 4, 0.8
+    run = await drive(
+        server,
+        [ask(f"ramp {WORDS}")],
+        Level(0, "closed", users=users),
+        load(warmup_s=ramp_s, ramp_s=ramp_s),
+    )
+
+    # User k starts at k/4 of the ramp and from then on always has a request in flight (no
+    # think time), so the (k+1)-th request in flight appears at its start, never before.
+    for k in range(users):
+        start = run.started_s + k * ramp_s / users
+        assert start - 0.001 <= first_time_in_flight(run.records, k + 1) <= start + 0.03
+    assert max_in_flight(run.records) == users
+    assert max_in_flight(steady(run)) == users  # the measured window has the full load
+
+
+async def test_an_open_loop_ramp_sends_half_as_many_and_then_the_full_rate(
+    server: ServerHandle,
+) -> None:
+    rate, ramp_s = 50.0, 0.5
+    spec = load(mode="open", arrival="constant", warmup_s=ramp_s, ramp_s=ramp_s)
+    run = await drive(server, [ask(f"open ramp {WORDS}")], Level(0, "open", rate=rate), spec)
+
+    ramp_end = run.started_s + ramp_s
+    in_ramp = [r for r in run.records if r.intended_s is not None and r.intended_s < ramp_end]
+    assert len(in_ramp) == pytest.approx(rate * ramp_s / 2, abs=1)  # half of 25
+    window_s = run.steady_end_s - run.steady_start_s
+    assert len(steady(run)) / window_s == pytest.approx(rate, rel=0.02)
+    assert all(r.ok for r in run.records)

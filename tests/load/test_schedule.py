@@ -85,3 +85,40 @@ def test_a_span_of_zero_has_no_arrivals() -> None:
 def test_a_rate_that_is_not_positive_is_refused(rate: float) -> None:
     with pytest.raises(ValueError, match="rate"):
         arrival_times("poisson", rate, 10.0)
+
+
+def test_a_ramp_sends_half_as_many_then_the_full_rate_evenly() -> None:
+    times = np.asarray(arrival_times("constant", 100.0, 5.0, ramp_s=2.0))
+
+    # Λ(2 s) = 100/s · 2 s / 2: the ramp holds half the arrivals of 2 s at full rate.
+    assert np.sum(times < 2.0) == 100
+    assert np.sum(times >= 2.0) == 300
+    after = times[times >= 2.0]
+    assert np.allclose(np.diff(after), 0.01)
+    # Rising intensity: the ramp's gaps shrink, and its first half holds a quarter of it.
+    ramp = times[times < 2.0]
+    assert np.all(np.diff(np.diff(ramp)) < 1e-12)
+    assert np.sum(ramp < 1.0) == 25
+
+
+@pytest.mark.parametrize("arrival", ["poisson", "gamma"])
+def test_a_random_ramp_rises_linearly_and_then_keeps_the_rate(arrival: Arrival) -> None:
+    ramp_s = 1000.0
+    times = np.asarray(
+        arrival_times(arrival, RATE, 2 * ramp_s, burstiness=2.0, seed=5, ramp_s=ramp_s)
+    )
+
+    # Expected counts: Λ(t) = RATE·t²/(2·ramp) over the ramp, RATE per second after it.
+    assert np.sum(times < ramp_s / 2) == pytest.approx(RATE * ramp_s / 8, rel=0.06)
+    assert np.sum(times < ramp_s) == pytest.approx(RATE * ramp_s / 2, rel=0.04)
+    assert np.sum(times >= ramp_s) == pytest.approx(RATE * ramp_s, rel=0.03)
+    assert list(times) == arrival_times(
+        arrival, RATE, 2 * ramp_s, burstiness=2.0, seed=5, ramp_s=ramp_s
+    )
+
+
+def test_a_level_shorter_than_its_ramp_only_ramps() -> None:
+    times = arrival_times("constant", 100.0, 1.0, ramp_s=2.0)
+
+    # Λ(1 s) = 100 · 1² / (2 · 2) = 25 arrivals.
+    assert len(times) == 25 and times[-1] < 1.0

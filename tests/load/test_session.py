@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from tests.doubles.fixtures import ServerHandle, start_server
 
-from fieldeval.errors import UserError
+from fieldeval.errors import ConfigError, UserError
+from fieldeval.load import driver
 from fieldeval.load.level import Level
 from fieldeval.load.metrics import level_metrics
 from fieldeval.load.prompts import CHARS_PER_TOKEN, SYNTHETIC_PROMPTS, synthetic_requests
 from fieldeval.load.session import load_spec, run_load, stored_result
+from fieldeval.load.sweep import SweepOptions
 from fieldeval.store import Store
 from fieldeval.store.load_store import LoadStore, as_stored
 from fieldeval.suite.loader import LoadedSuite, load_suite
@@ -38,10 +40,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
-def write_suite(folder: Path, server_url: str, load: dict[str, Any]) -> LoadedSuite:
+def write_suite(
+    folder: Path, server_url: str, load: dict[str, Any], text: str = "tell me about item {i}"
+) -> LoadedSuite:
     """A suite of five examples answered by the fake server; JSON is valid YAML."""
     (folder / "data.csv").write_text(
-        "id,text\n" + "".join(f"e{i},tell me about item {i}\n" for i in range(5)),
+        "id,text\n" + "".join(f"e{i},{text.format(i=i)}\n" for i in range(5)),
         encoding="utf-8",
     )
     suite = {
@@ -137,7 +141,7 @@ def test_all_levels_runs_past_a_failing_level(
     loaded = write_suite(tmp_path, server.url, {"users": [1, 2], "targets": {"ttft_p95_ms": 5}})
     spec = load_spec(loaded.suite.load, duration_s=0.5, warmup_s=0.1)
 
-    result = run_load(loaded, store, spec=spec, all_levels=True)
+    result = run_load(loaded, store, spec=spec, options=SweepOptions(all_levels=True))
 
     assert [m.meets_targets for m in result.sweep.levels] == [False, False]
     assert not result.stopped_early
@@ -193,6 +197,40 @@ def test_overrides_pick_the_mode_and_are_validated() -> None:
         load_spec(spec, users=[1], rates=[1])
     with pytest.raises(UserError, match="invalid load option"):
         load_spec(spec, duration_s=0)
+    assert load_spec(spec, ramp_s=2.0).ramp_s == 2.0
+    with pytest.raises(ConfigError, match=r"ramp_s \(6 s\) must be at most warmup_s \(5 s\)"):
+        load_spec(spec, ramp_s=6.0)
+
+
+def test_refining_bisects_between_the_best_level_and_the_knee(
+    tmp_path: Path, server: ServerHandle, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Capacity is known: every answer takes at least 200 ms ([[delay:0.2]]) and at most 4
+    # are in flight, so the server finishes at most 4 / 0.23 s ≈ 17 requests a second.
+    # Arrivals beyond that queue at the cap; with a 50 ms grace, steady arrivals still
+    # queued when the level ends are timeouts. 8 and 16 req/s keep up (no errors); at 24
+    # req/s the arrivals after about 1.1 s of a 1.5 s level are still queued at its end.
+    monkeypatch.setattr(driver, "GRACE_S", 0.05)
+    loaded = write_suite(
+        tmp_path,
+        server.url,
+        {"mode": "open", "rates": [8, 40], "arrival": "constant", "max_concurrency": 4, **SHORT},
+        text="[[delay:0.2]] item {i}",
+    )
+
+    result = run_load(loaded, store, options=SweepOptions(refine=2))
+
+    rates = [run.level.rate for run in result.runs]
+    assert rates == [8, 40, 24, 16]  # the sweep, then 24 (fails) and 16 (passes)
+    assert [run.level.index for run in result.runs] == [0, 1, 2, 3]
+    assert [m.meets_targets for m in result.sweep.levels] == [True, False, False, True]
+    assert result.sweep.refined == 2 and not result.stopped_early
+    best, knee = result.sweep.best, result.sweep.knee
+    assert best is not None and knee is not None
+    assert (best.label, knee.label) == ("16 req/s", "24 req/s")
+    assert knee.target_results["error_rate"] is False  # queued arrivals that gave up
+    again = stored_result(store, result.info.id)
+    assert again.sweep == result.sweep and not again.stopped_early
 
 
 def test_a_sweep_sends_each_synthetic_prompt_once_before_any_again(
@@ -247,7 +285,7 @@ def test_the_local_model_queues_requests_once_users_outnumber_its_slots(store: S
         output_tokens=16,
     )
 
-    result = run_load(loaded, store, spec=spec, all_levels=True)
+    result = run_load(loaded, store, spec=spec, options=SweepOptions(all_levels=True))
 
     one, two, four = result.sweep.levels
     for metrics in (one, two, four):

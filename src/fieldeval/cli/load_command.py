@@ -24,11 +24,16 @@ def load(
     rates: str | None,
     duration: float | None,
     warmup: float | None,
+    ramp: float | None,
     all_levels: bool,
+    refine: int,
+    workers: int,
+    ray_address: str | None,
     html: Path | None,
     db: str | None,
 ) -> None:
     from fieldeval.load.session import load_spec, run_load
+    from fieldeval.load.sweep import SweepOptions
     from fieldeval.report.load_table import level_line, render_load
     from fieldeval.store import Store
     from fieldeval.suite.loader import load_suite
@@ -40,6 +45,10 @@ def load(
         rates=_numbers(rates, "--rates", float) if rates else None,
         duration_s=duration,
         warmup_s=warmup,
+        ramp_s=ramp,
+    )
+    options = SweepOptions(
+        all_levels=all_levels, refine=refine, workers=workers, ray_address=ray_address
     )
     store = Store.open(db)
     try:
@@ -49,7 +58,7 @@ def load(
                 store,
                 candidate_id=candidate,
                 spec=spec,
-                all_levels=all_levels,
+                options=options,
                 on_level_start=_announce(spec.warmup_s + spec.duration_s + spec.cooldown_s),
                 on_level=lambda metrics: console.print(level_line(metrics)),
             )
@@ -87,9 +96,9 @@ def _announce(seconds: float) -> Callable[[Level, int], None]:
     """A line as each level starts: a default level runs for over half a minute."""
 
     def announce(level: Level, total: int) -> None:
-        console.print(
-            f"level {level.index + 1}/{total}: {level.label} for {seconds:g} s…", style="dim"
-        )
+        # Refining levels are indexed after the planned ones, and their number is open.
+        step = f"level {level.index + 1}/{total}" if level.index < total else "refining"
+        console.print(f"{step}: {level.label} for {seconds:g} s…", style="dim")
 
     return announce
 

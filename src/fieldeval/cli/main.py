@@ -23,7 +23,7 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar="FIELDEVAL_DB",
-        help="Store URL or SQLite path [default: .fieldeval/fieldeval.db]",
+        help="Store URL or SQLite path (default: .fieldeval/fieldeval.db).",
     ),
 ]
 SuiteArgument = Annotated[Path, typer.Argument(help="The suite file (YAML).", show_default=False)]
@@ -113,13 +113,13 @@ def plan(
     suite: SuiteArgument,
     pass_rate: Annotated[
         float | None,
-        typer.Option(help="Expected pass rate, 0-1 [default: 0.8, or measured by --from-run]."),
+        typer.Option(help="Expected pass rate, 0-1 (default: 0.8, or measured by --from-run)."),
     ] = None,
     discordance: Annotated[
         float | None,
         typer.Option(
             help="Expected share of examples two candidates disagree on, 0-1 "
-            "[default: 2p(1-p), or measured by --from-run]."
+            "(default: 2p(1-p), or measured by --from-run)."
         ),
     ] = None,
     target: Annotated[
@@ -159,14 +159,14 @@ def compare(
 def gate(
     baseline: Annotated[
         str | None,
-        typer.Option(help="Run to compare against [default: the finished run before --run]."),
+        typer.Option(help="Run to compare against (default: the finished run before --run)."),
     ] = None,
     run: Annotated[
         str | None,
-        typer.Option(help="Run to gate [default: the latest finished run of the suite]."),
+        typer.Option(help="Run to gate (default: the latest finished run of the suite)."),
     ] = None,
     suite: Annotated[
-        Path | None, typer.Option(help="Pick the runs of this suite [default: the latest run's].")
+        Path | None, typer.Option(help="Pick the runs of this suite (default: the latest run's).")
     ] = None,
     junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")] = None,
     json: JsonOption = None,
@@ -199,12 +199,32 @@ def load(
         float | None, typer.Option(help="Seconds measured per level (default: load.duration_s).")
     ] = None,
     warmup: Annotated[
-        float | None, typer.Option(help="Seconds before each level is measured.")
+        float | None,
+        typer.Option(help="Seconds before each level is measured (default: load.warmup_s)."),
+    ] = None,
+    ramp: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds over which each level's load rises, within the warm-up "
+            "(default: load.ramp_s)."
+        ),
     ] = None,
     all_levels: Annotated[
         bool,
         typer.Option("--all-levels", help="Run every level, not stop at the first that fails."),
     ] = False,
+    refine: Annotated[
+        int,
+        typer.Option(min=0, help="Then bisect K times between the best level and the knee."),
+    ] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Split each level over N Ray actors, one CPU each; 1: no Ray."),
+    ] = 1,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster for --workers (default: start a local one)."),
+    ] = None,
     html: Annotated[
         Path | None, typer.Option(help="Also write the charts to this HTML file.")
     ] = None,
@@ -220,7 +240,11 @@ def load(
         rates=rates,
         duration=duration,
         warmup=warmup,
+        ramp=ramp,
         all_levels=all_levels,
+        refine=refine,
+        workers=workers,
+        ray_address=ray_address,
         html=html,
         db=db,
     )

@@ -70,7 +70,7 @@ async def run_level(
     probe = asyncio.create_task(_probe_lag(lag_ms))
     try:
         if level.mode == "closed":
-            await _closed_loop(sender, _users(level), spec.think_time_s, end_s)
+            await _closed_loop(sender, _users(level), spec.think_time_s, spec.ramp_s, end_s)
         else:
             arrivals = [sender.started_s + offset for offset in offsets]
             await _open_loop(sender, arrivals, level.max_concurrency, lag_ms)
@@ -106,21 +106,32 @@ def _offsets(level: Level, spec: Load, span_s: float) -> list[float]:
         raise ValueError(f"open-loop level {level.index} needs a rate")
     # Seeded per level, so levels do not replay one sequence of gaps at different scales.
     return arrival_times(
-        spec.arrival, level.rate, span_s, burstiness=spec.burstiness, seed=(spec.seed, level.index)
+        spec.arrival,
+        level.rate,
+        span_s,
+        burstiness=spec.burstiness,
+        seed=(spec.seed, level.index),
+        ramp_s=spec.ramp_s,
     )
 
 
-async def _closed_loop(sender: _Sender, users: int, think_time_s: float, end_s: float) -> None:
-    """`users` loops of send, wait for the answer, think; none starts a request after `end_s`."""
+async def _closed_loop(
+    sender: _Sender, users: int, think_time_s: float, ramp_s: float, end_s: float
+) -> None:
+    """`users` loops of send, wait for the answer, think; none starts a request after `end_s`.
 
-    async def user() -> None:
+    User k of N starts k/N·`ramp_s` after the level's start, so the load rises linearly.
+    """
+
+    async def user(k: int) -> None:
+        await asyncio.sleep(max(0.0, sender.started_s + k * ramp_s / users - sender.now()))
         while sender.now() < end_s:
             # Shielded: stopping the user at the end must not cancel its request in flight.
             await asyncio.shield(sender.launch(None, None))
             if think_time_s:
                 await asyncio.sleep(think_time_s)
 
-    tasks = [asyncio.create_task(user()) for _ in range(users)]
+    tasks = [asyncio.create_task(user(k)) for k in range(users)]
     try:
         done, _ = await asyncio.wait(
             tasks, timeout=max(0.0, end_s - sender.now()), return_when=asyncio.FIRST_EXCEPTION

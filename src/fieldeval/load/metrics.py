@@ -233,20 +233,32 @@ def level_metrics(run: LevelRun, targets: LoadTargets) -> LevelMetrics:
 
 @dataclass(frozen=True)
 class SweepResult:
-    levels: tuple[LevelMetrics, ...]
+    levels: tuple[LevelMetrics, ...]  # in the order run: the sweep, then any refining levels
     best: LevelMetrics | None  # the highest load that met every target
-    knee: LevelMetrics | None  # the first level that broke a target
+    knee: LevelMetrics | None  # the lowest load found to break a target
+    refined: int = 0  # how many of `levels`, at the end, bisected between best and knee
 
 
-def sweep_result(levels: Sequence[LevelMetrics]) -> SweepResult:
+def sweep_result(
+    levels: Sequence[LevelMetrics], refined: Sequence[LevelMetrics] = ()
+) -> SweepResult:
     """Best = the last level of the unbroken run of passing levels; knee = the first failure.
 
     Levels come in increasing load; a pass after a failure is not trusted (noise, or a
     server that recovered by shedding load), so the search stops at the first failure.
+    `refined` are bisection levels, each between the best and the knee found before it, so
+    each one that passes is the new best and each one that fails the new knee.
     """
     best: LevelMetrics | None = None
+    knee: LevelMetrics | None = None
     for metrics in levels:
         if not metrics.meets_targets:
-            return SweepResult(tuple(levels), best, metrics)
+            knee = metrics
+            break
         best = metrics
-    return SweepResult(tuple(levels), best, None)
+    for metrics in refined:
+        if metrics.meets_targets:
+            best = metrics
+        else:
+            knee = metrics
+    return SweepResult((*levels, *refined), best, knee, len(refined))

@@ -8,17 +8,25 @@ and on a shared server they cost real load for no new answer.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import fieldeval
 from fieldeval.errors import ConfigError, ProviderError, UserError
-from fieldeval.load.driver import LevelRun, run_level
-from fieldeval.load.level import Level
-from fieldeval.load.metrics import LevelMetrics, SweepResult, level_metrics, sweep_result
+from fieldeval.load.distributed import import_ray
+from fieldeval.load.driver import LevelRun
+from fieldeval.load.level import Level, midpoint, sweep_levels
+from fieldeval.load.metrics import LevelMetrics, SweepResult, level_metrics
 from fieldeval.load.prompts import dataset_requests, synthetic_requests
+from fieldeval.load.sweep import (
+    LevelDriver,
+    SweepOptions,
+    bracket,
+    level_driver,
+    ray_for,
+    split_sweep,
+)
 from fieldeval.providers import create_provider
 from fieldeval.providers.base import ModelRequest, Provider
 from fieldeval.runner.execute import new_run_id
@@ -45,7 +53,8 @@ class LoadResult:
     @property
     def stopped_early(self) -> bool:
         """The sweep ended at a level that missed a target, before its heaviest level."""
-        return self.info.status == "finished" and len(self.runs) < len(self.planned)
+        swept = sum(run.level.index < len(self.planned) for run in self.runs)
+        return self.info.status == "finished" and swept < len(self.planned)
 
 
 def load_spec(
@@ -55,6 +64,7 @@ def load_spec(
     rates: Sequence[float] | None = None,
     duration_s: float | None = None,
     warmup_s: float | None = None,
+    ramp_s: float | None = None,
 ) -> Load:
     """The suite's load section with command-line overrides; `users` or `rates` sets the mode."""
     if users and rates:
@@ -68,30 +78,13 @@ def load_spec(
         update["duration_s"] = duration_s
     if warmup_s is not None:
         update["warmup_s"] = warmup_s
+    if ramp_s is not None:
+        update["ramp_s"] = ramp_s
     try:
         # Validated again, unlike model_copy: a --duration of 0 is refused like one in YAML.
         return Load.model_validate({**spec.model_dump(), **update})
     except ValueError as error:
         raise ConfigError(f"invalid load option: {error}") from None
-
-
-def sweep_levels(spec: Load) -> tuple[Level, ...]:
-    """The levels of a sweep, lightest first."""
-    if spec.mode == "closed":
-        if not spec.users or min(spec.users) < 1:
-            raise ConfigError("load.users needs at least one level of 1 or more users")
-        return tuple(
-            Level(index=i, mode="closed", users=users)
-            for i, users in enumerate(sorted(set(spec.users)))
-        )
-    if not spec.rates or min(spec.rates) <= 0:
-        raise ConfigError(
-            "an open-loop load test needs rates above 0", hint="set load.rates or pass --rates"
-        )
-    return tuple(
-        Level(index=i, mode="open", rate=rate, max_concurrency=spec.max_concurrency)
-        for i, rate in enumerate(sorted(set(spec.rates)))
-    )
 
 
 def pick_candidate(loaded: LoadedSuite, candidate_id: str | None) -> CandidateBase:
@@ -119,7 +112,7 @@ def run_load(
     *,
     candidate_id: str | None = None,
     spec: Load | None = None,
-    all_levels: bool = False,
+    options: SweepOptions | None = None,
     on_level_start: LevelStarted | None = None,
     on_level: LevelFinished | None = None,
 ) -> LoadResult:
@@ -130,7 +123,7 @@ def run_load(
             store,
             candidate_id=candidate_id,
             spec=spec,
-            all_levels=all_levels,
+            options=options,
             on_level_start=on_level_start,
             on_level=on_level,
         )
@@ -143,7 +136,7 @@ async def run_load_async(
     *,
     candidate_id: str | None = None,
     spec: Load | None = None,
-    all_levels: bool = False,
+    options: SweepOptions | None = None,
     on_level_start: LevelStarted | None = None,
     on_level: LevelFinished | None = None,
 ) -> LoadResult:
@@ -151,10 +144,82 @@ async def run_load_async(
 
     Each level is stored as soon as it ends, so a stopped test keeps what it measured. The
     metrics are computed from the levels as stored, so `fieldeval load-show` repeats them.
+    With `options.refine`, levels bisect between the best level and the knee afterwards,
+    indexed after every planned level so that they never take a planned level's index.
     """
+    options = options or SweepOptions()
     candidate = pick_candidate(loaded, candidate_id)
     spec = (spec or loaded.suite.load).model_copy(update={"candidate": candidate.id})
     levels = sweep_levels(spec)
+    if options.workers > 1:
+        import_ray()  # before any request: a missing extra is a usage error, not a crash
+    elif options.ray_address is not None:
+        raise UserError("--ray-address needs --workers 2 or more", hint="--workers 2")
+    requests = _requests(loaded, candidate, spec)
+    widened = _with_connections(candidate, levels)
+    provider = create_provider(widened, base_dir=loaded.base_dir)
+    loads = LoadStore(store)
+    runs: list[LevelRun] = []
+    metrics: list[LevelMetrics] = []
+    try:
+        await _first_call(provider, requests[0], candidate)
+        info = _new_info(loaded, candidate, spec)
+        loads.create(info)
+        status = "interrupted"  # unless the sweep gets to its end
+        sent = 1  # the first call's prompt
+
+        async def measure(drive: LevelDriver, level: Level) -> LevelMetrics:
+            nonlocal sent
+            if on_level_start:
+                on_level_start(level, len(levels))
+            # Each level goes on through the prompts where the last one stopped: a level
+            # replaying the same prompts would find them in the server's prompt cache.
+            start = sent % len(requests)
+            run = await drive([*requests[start:], *requests[:start]], level)
+            sent += len(run.records)
+            loads.save_level(info.id, run)
+            runs.append(as_stored(run))
+            metrics.append(level_metrics(runs[-1], spec.targets))
+            if on_level:
+                on_level(metrics[-1])
+            return metrics[-1]
+
+        try:
+            with ray_for(options):
+                drive = level_driver(provider, widened, loaded.base_dir, spec, options)
+                for level in levels:
+                    if not (await measure(drive, level)).meets_targets and not options.all_levels:
+                        break
+                best, knee = bracket(runs, metrics)
+                for index in range(len(levels), len(levels) + options.refine):
+                    between = midpoint(best, knee, index) if best and knee else None
+                    if between is None:
+                        break
+                    if (await measure(drive, between)).meets_targets:
+                        best = between
+                    else:
+                        knee = between
+            status = "finished"
+        finally:
+            loads.set_status(info.id, status)
+    finally:
+        await provider.aclose()
+    sweep = split_sweep(runs, metrics, len(levels))
+    return LoadResult(loads.run(info.id), spec, tuple(runs), sweep, levels)
+
+
+def stored_result(store: Store, load_run_id: str) -> LoadResult:
+    """A stored load run with its metrics recomputed from the raw records."""
+    loads = LoadStore(store)
+    info = loads.run(load_run_id)
+    spec = Load.model_validate(info.spec)
+    runs = tuple(loads.levels(info.id))
+    planned = sweep_levels(spec)
+    metrics = [level_metrics(run, spec.targets) for run in runs]
+    return LoadResult(info, spec, runs, split_sweep(runs, metrics, len(planned)), planned)
+
+
+def _requests(loaded: LoadedSuite, candidate: CandidateBase, spec: Load) -> list[ModelRequest]:
     if spec.prompts == "synthetic":
         requests = synthetic_requests(candidate, spec)
     else:
@@ -165,50 +230,7 @@ async def run_load_async(
         raise UserError(
             "the dataset has no examples to send", hint="or set load.prompts: synthetic"
         )
-    provider = create_provider(_with_connections(candidate, levels), base_dir=loaded.base_dir)
-    loads = LoadStore(store)
-    runs: list[LevelRun] = []
-    metrics: list[LevelMetrics] = []
-    try:
-        await _first_call(provider, requests[0], candidate)
-        info = _new_info(loaded, candidate, spec)
-        loads.create(info)
-        status = "interrupted"  # unless the sweep gets to its end
-        try:
-            clock_origin = time.perf_counter()  # one clock for every level of the sweep
-            sent = 1  # the first call's prompt
-            for level in levels:
-                if on_level_start:
-                    on_level_start(level, len(levels))
-                # Each level goes on through the prompts where the last one stopped: a level
-                # replaying the same prompts would find them in the server's prompt cache.
-                start = sent % len(requests)
-                ordered = [*requests[start:], *requests[:start]]
-                run = await run_level(provider, ordered, level, spec, clock_origin=clock_origin)
-                sent += len(run.records)
-                loads.save_level(info.id, run)
-                runs.append(as_stored(run))
-                metrics.append(level_metrics(runs[-1], spec.targets))
-                if on_level:
-                    on_level(metrics[-1])
-                if not metrics[-1].meets_targets and not all_levels:
-                    break
-            status = "finished"
-        finally:
-            loads.set_status(info.id, status)
-    finally:
-        await provider.aclose()
-    return LoadResult(loads.run(info.id), spec, tuple(runs), sweep_result(metrics), levels)
-
-
-def stored_result(store: Store, load_run_id: str) -> LoadResult:
-    """A stored load run with its metrics recomputed from the raw records."""
-    loads = LoadStore(store)
-    info = loads.run(load_run_id)
-    spec = Load.model_validate(info.spec)
-    runs = tuple(loads.levels(info.id))
-    sweep = sweep_result([level_metrics(run, spec.targets) for run in runs])
-    return LoadResult(info, spec, runs, sweep, sweep_levels(spec))
+    return requests
 
 
 def _with_connections(candidate: CandidateBase, levels: Sequence[Level]) -> CandidateBase:

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from fieldeval.load.metrics import Distribution, ttft_ms
 from fieldeval.load.session import LoadResult
-from fieldeval.report.load_table import verdict
+from fieldeval.report.load_table import by_load, verdict
 
 _QUANTILES = (("p50", "dot"), ("p95", "solid"), ("p99", "dash"))
 _COLOURS = {"p50": "#4c78a8", "p95": "#f58518", "p99": "#e45756"}
@@ -64,7 +64,9 @@ p {{ max-width: 70rem; }}
 
 
 def _figure(result: LoadResult) -> go.Figure:
-    levels = result.sweep.levels
+    # By load, not in the order run: refining levels fall between the sweep's own.
+    runs = sorted(result.runs, key=lambda run: run.level.load)
+    levels = by_load(result)
     labels = [escape(m.label) for m in levels]
     figure = make_subplots(
         rows=3,
@@ -89,7 +91,7 @@ def _figure(result: LoadResult) -> go.Figure:
         2,
         2,
     )
-    for run, label in zip(result.runs, labels, strict=True):
+    for run, label in zip(runs, labels, strict=True):
         values = [
             value
             for record in run.records

@@ -109,6 +109,12 @@ def render_load(result: LoadResult, console: Console) -> None:
             soft_wrap=True,
         )
     console.print(verdict(sweep, result.spec.targets), soft_wrap=True)
+    if sweep.refined:
+        console.print(
+            f"refined by {sweep.refined} level{'s' if sweep.refined > 1 else ''} bisecting "
+            "between the best level and the knee",
+            style="dim",
+        )
     if result.stopped_early:
         console.print(
             f"stopped at the first level that missed a target ({len(sweep.levels)} of "
@@ -158,7 +164,7 @@ def _latency_table(result: LoadResult) -> Table:
         for quantile in quantiles:
             table.add_column(f"{metric}\n{quantile}", justify="right", no_wrap=True)
     table.add_column("targets", justify="center", no_wrap=True)
-    for metrics in result.sweep.levels:
+    for metrics in by_load(result):
         table.add_row(
             _label(metrics),
             str(metrics.requests),
@@ -183,7 +189,7 @@ def _throughput_table(result: LoadResult) -> Table:
     table.add_column("level")
     for header in ("sent", "done", "output tokens", "goodput", "good"):
         table.add_column(header, justify="right", no_wrap=True)
-    for metrics in result.sweep.levels:
+    for metrics in by_load(result):
         tokens = ("~" if metrics.tokens_estimated else "") + number(metrics.output_token_throughput)
         table.add_row(
             _label(metrics),
@@ -194,6 +200,14 @@ def _throughput_table(result: LoadResult) -> Table:
             _good(metrics.good_fraction),
         )
     return table
+
+
+def by_load(result: LoadResult) -> list[LevelMetrics]:
+    """The levels from the lightest load up: refining levels fall between the sweep's own."""
+    pairs = sorted(
+        zip(result.runs, result.sweep.levels, strict=True), key=lambda p: p[0].level.load
+    )
+    return [metrics for _, metrics in pairs]
 
 
 def _label(metrics: LevelMetrics) -> Text:

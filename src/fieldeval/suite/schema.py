@@ -234,12 +234,23 @@ class Load(Strict):
     max_concurrency: int | None = Field(None, ge=1, description="open loop: in-flight cap")
     duration_s: float = Field(30.0, gt=0, description="the measured (steady) window per level")
     warmup_s: float = Field(5.0, ge=0)
+    ramp_s: float = Field(0.0, ge=0, description="the load rises linearly over this, in warmup")
     cooldown_s: float = Field(2.0, ge=0)
     prompts: Literal["dataset", "synthetic"] = "dataset"
     input_tokens: int = Field(200, ge=1, description="synthetic prompts: about this many")
     output_tokens: int = Field(100, ge=1, description="synthetic prompts: max_tokens")
     targets: LoadTargets = LoadTargets()
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _ramp_within_warmup(self) -> Load:
+        # A ramp that ran on into the steady window would measure a load still rising.
+        if self.ramp_s > self.warmup_s:
+            raise ValueError(
+                f"ramp_s ({self.ramp_s:g} s) must be at most warmup_s ({self.warmup_s:g} s): "
+                "the load ramps up during the warm-up, so the measured window sees all of it"
+            )
+        return self
 
 
 PROVIDERS = ("openai", "anthropic", "local", "http", "python", "command")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from fieldeval.data.example import Dataset
 from fieldeval.errors import StoreError, UserError
 from fieldeval.grading.result import CheckResult
-from fieldeval.providers.base import Completion, Usage
+from fieldeval.providers.base import Completion
 from fieldeval.store.engine import database_url, open_engine
 from fieldeval.store.records import (
     OutputKey,
@@ -22,6 +22,12 @@ from fieldeval.store.records import (
     RunInfo,
     StoredExample,
     StoredOutput,
+)
+from fieldeval.store.rows import (
+    COMPLETION_COLUMNS,
+    completion_from_row,
+    output_row,
+    stored_output,
 )
 from fieldeval.store.tables import (
     check_results,
@@ -252,7 +258,7 @@ class Store:
                         outputs.c.example_id,
                         outputs.c.repeat,
                     ),
-                    [_output_row(run_id, record, now) for record in records],
+                    [output_row(run_id, record, now) for record in records],
                 )
                 ids = {OutputKey(c, e, r): output_id for output_id, c, e, r in inserted}
                 check_rows = [
@@ -307,7 +313,7 @@ class Store:
             rows = connection.execute(
                 select(outputs).where(outputs.c.run_id == run_id).order_by(outputs.c.id)
             ).mappings()
-            return [_stored_output(row, checks.get(row["id"], [])) for row in rows]
+            return [stored_output(row, checks.get(row["id"], [])) for row in rows]
 
     def count_outputs(self, run_id: str) -> int:
         with self.engine.connect() as connection:
@@ -327,7 +333,7 @@ class Store:
         """
         wanted = list(dict.fromkeys(request_hashes))
         found: dict[str, Completion] = {}
-        columns = [outputs.c[name] for name in _COMPLETION_COLUMNS]
+        columns = [outputs.c[name] for name in COMPLETION_COLUMNS]
         with self.engine.connect() as connection:
             for start in range(0, len(wanted), _IN_CHUNK):
                 rows = connection.execute(
@@ -340,7 +346,7 @@ class Store:
                     .order_by(outputs.c.id)
                 ).mappings()
                 for row in rows:
-                    found.setdefault(row["request_hash"], _completion(row))
+                    found.setdefault(row["request_hash"], completion_from_row(row))
         return found
 
     # -- health ---------------------------------------------------------------------------
@@ -355,96 +361,3 @@ class Store:
         problems = [row for row in rows if row != "ok"]
         problems += [f"foreign key: {tuple(row)}" for row in fks]
         return problems
-
-
-def _output_row(run_id: str, record: OutputRecord, now: datetime) -> dict[str, Any]:
-    completion = record.completion
-    usage = completion.usage if completion else None
-    return {
-        "run_id": run_id,
-        "candidate_id": record.key.candidate_id,
-        "example_id": record.key.example_id,
-        "repeat": record.key.repeat,
-        "text": completion.text if completion else None,
-        "finish_reason": completion.finish_reason if completion else None,
-        "input_tokens": usage.input_tokens if usage else None,
-        "output_tokens": usage.output_tokens if usage else None,
-        "cached_input_tokens": usage.cached_input_tokens if usage else None,
-        "reasoning_tokens": usage.reasoning_tokens if usage else None,
-        "usage_estimated": bool(usage and usage.estimated),
-        "latency_ms": _ms(completion.latency_s) if completion else None,
-        "ttft_ms": _ms(completion.ttft_s) if completion else None,
-        "chunk_times_ms": [round(t * 1000, 3) for t in completion.chunk_times_s]
-        if completion
-        else None,
-        "model_reported": completion.model if completion else None,
-        "error_kind": record.error_kind.value if record.error_kind else None,
-        "error_message": record.error_message,
-        "attempts": record.attempts,
-        "from_cache": record.from_cache,
-        "request_hash": record.request_hash,
-        "created_at": now,
-    }
-
-
-_COMPLETION_COLUMNS = (
-    "request_hash",
-    "text",
-    "finish_reason",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "reasoning_tokens",
-    "usage_estimated",
-    "latency_ms",
-    "ttft_ms",
-    "chunk_times_ms",
-    "model_reported",
-)
-
-
-def _completion(row: RowMapping) -> Completion:
-    return Completion(
-        text=row["text"],
-        usage=Usage(
-            input_tokens=row["input_tokens"],
-            output_tokens=row["output_tokens"],
-            cached_input_tokens=row["cached_input_tokens"],
-            reasoning_tokens=row["reasoning_tokens"],
-            estimated=row["usage_estimated"],
-        ),
-        finish_reason=row["finish_reason"],
-        latency_s=_seconds(row["latency_ms"]),
-        ttft_s=_seconds(row["ttft_ms"]),
-        chunk_times_s=[t / 1000 for t in row["chunk_times_ms"] or ()],
-        model=row["model_reported"],
-    )
-
-
-def _seconds(milliseconds: float | None) -> float | None:
-    return None if milliseconds is None else milliseconds / 1000
-
-
-def _ms(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds * 1000, 3)
-
-
-def _stored_output(row: RowMapping, checks: list[CheckResult]) -> StoredOutput:
-    return StoredOutput(
-        id=row["id"],
-        candidate_id=row["candidate_id"],
-        example_id=row["example_id"],
-        repeat=row["repeat"],
-        text=row["text"],
-        finish_reason=row["finish_reason"],
-        input_tokens=row["input_tokens"],
-        output_tokens=row["output_tokens"],
-        usage_estimated=row["usage_estimated"],
-        latency_ms=row["latency_ms"],
-        ttft_ms=row["ttft_ms"],
-        error_kind=row["error_kind"],
-        error_message=row["error_message"],
-        attempts=row["attempts"],
-        from_cache=row["from_cache"],
-        checks=tuple(checks),
-    )

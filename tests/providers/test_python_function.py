@@ -124,3 +124,25 @@ def test_bad_names_are_config_errors(suite_dir: Path) -> None:
 def test_identity_names_the_function(suite_dir: Path) -> None:
     identity = provider(suite_dir, "shout").cache_identity()
     assert identity == {"provider": "python", "function": "fieldeval_test_bot:shout"}
+
+
+async def test_a_function_slower_than_timeout_s_is_a_timeout() -> None:
+    def slow(request: ModelRequest) -> str:
+        import time
+
+        time.sleep(1.0)
+        return "too late"
+
+    async def slower(request: ModelRequest) -> str:
+        await asyncio.sleep(5)
+        return "too late"
+
+    for function in (slow, slower):
+        provider = PythonFunctionProvider(function, name="bot:slow", timeout_s=0.2)
+        request = ModelRequest(messages=(Message("user", "hi"),))
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(ProviderError) as raised:
+            await provider.complete(request)
+        assert raised.value.kind is ErrorKind.TIMEOUT
+        assert "0.2 s" in str(raised.value)
+        assert asyncio.get_running_loop().time() - started < 0.9

@@ -78,19 +78,22 @@ def to_completion(result: Any, request: ModelRequest) -> Completion:
 class PythonFunctionProvider:
     """Calls a Python function in this process."""
 
-    def __init__(self, function: Callable[[ModelRequest], Any], *, name: str) -> None:
+    def __init__(
+        self, function: Callable[[ModelRequest], Any], *, name: str, timeout_s: float = 120.0
+    ) -> None:
         self.function = function
         self.name = name
+        self.timeout_s = timeout_s
 
     async def complete(self, request: ModelRequest) -> Completion:
         started = time.perf_counter()
         try:
-            if inspect.iscoroutinefunction(self.function):
-                result = await self.function(request)
-            else:
-                result = await asyncio.to_thread(self.function, request)
-                if inspect.isawaitable(result):  # e.g. a callable object with an async __call__
-                    result = await result
+            async with asyncio.timeout(self.timeout_s):
+                result = await self._call(request)
+        except TimeoutError as error:
+            # A sync function's thread cannot be stopped; its answer, if it comes, is dropped.
+            message = f"{self.name} did not return within {self.timeout_s:g} s"
+            raise ProviderError(message, ErrorKind.TIMEOUT) from error
         except ProviderError:
             raise  # the function chose its own kind, e.g. RATE_LIMITED to be retried
         except Exception as error:  # whatever the team's code raises is a result to store
@@ -102,6 +105,14 @@ class PythonFunctionProvider:
             completion.latency_s = latency
         return completion
 
+    async def _call(self, request: ModelRequest) -> Any:
+        if inspect.iscoroutinefunction(self.function):
+            return await self.function(request)
+        result = await asyncio.to_thread(self.function, request)
+        if inspect.isawaitable(result):  # e.g. a callable object with an async __call__
+            result = await result
+        return result
+
     async def aclose(self) -> None:
         """Nothing to release: the function owns its own resources."""
 
@@ -111,4 +122,4 @@ class PythonFunctionProvider:
 
 def from_candidate(candidate: PythonCandidate, *, base_dir: Path) -> PythonFunctionProvider:
     function = load_function(candidate.function, base_dir=base_dir)
-    return PythonFunctionProvider(function, name=candidate.function)
+    return PythonFunctionProvider(function, name=candidate.function, timeout_s=candidate.timeout_s)

@@ -23,6 +23,7 @@ class FieldevalError(Exception):
     """Base class for errors fieldeval raises on purpose."""
 
     exit_code = 1
+    label = "error"  # how the CLI introduces the message
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -65,6 +66,7 @@ class Interrupted(FieldevalError):
     """The user stopped a run (Ctrl-C); what finished is stored."""
 
     exit_code = 130
+    label = "stopped"
 
 
 class ErrorKind(StrEnum):

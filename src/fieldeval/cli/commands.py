@@ -110,7 +110,7 @@ def run(
                 )
         except KeyboardInterrupt:
             raise Interrupted(
-                "interrupted: every finished result is stored",
+                "every finished result is stored",
                 hint=f"continue with `fieldeval run {suite_path} --resume`",
             ) from None
         render_run(store, info)

@@ -64,7 +64,7 @@ def load(
             )
         except KeyboardInterrupt:
             raise Interrupted(
-                "interrupted: every level that finished is stored",
+                "every level that finished is stored",
                 hint="`fieldeval load-show ID` shows them",
             ) from None
         render_load(result, console)

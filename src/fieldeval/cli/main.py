@@ -276,7 +276,8 @@ def main() -> None:
         app()  # typer handles usage errors itself (exit 2) and exits with the command's code
     except FieldevalError as error:
         # Messages quote user data (paths, field names with [0]): never read them as markup.
-        err.print(Text.assemble(("error: ", "bold red"), error.message), soft_wrap=True)
+        label = f"{error.label}: "
+        err.print(Text.assemble((label, "bold red"), error.message), soft_wrap=True)
         if error.hint:
             err.print(Text.assemble(("hint: ", "bold"), error.hint), soft_wrap=True)
         sys.exit(error.exit_code)

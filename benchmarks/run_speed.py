@@ -306,26 +306,21 @@ def main() -> None:
             )
 
         others: dict[str, str] = {}
-        command = promptfoo_command()
-        if command is None:
-            others["promptfoo"] = "not installed"
-        else:
+        peers = (
+            ("promptfoo", "promptfoo", promptfoo_command, time_promptfoo),
+            ("Inspect AI", "inspect", inspect_command, time_inspect),
+        )
+        for name, key, find, time_peer in peers:
+            command = find()
+            if command is None:
+                others[name] = "not installed"
+                continue
             try:
                 for _ in range(args.repeats):
-                    record("promptfoo", time_promptfoo(command, url, plain, c))
-                    record("promptfoo_1", time_promptfoo(command, url, one, c))
+                    record(key, time_peer(command, url, plain, c))
+                    record(f"{key}_1", time_peer(command, url, one, c))
             except (RuntimeError, OSError) as error:
-                others["promptfoo"] = f"failed: {str(error).splitlines()[0]}"
-        command = inspect_command()
-        if command is None:
-            others["Inspect AI"] = "not installed"
-        else:
-            try:
-                for _ in range(args.repeats):
-                    record("inspect", time_inspect(command, url, plain, c))
-                    record("inspect_1", time_inspect(command, url, one, c))
-            except (RuntimeError, OSError) as error:
-                others["Inspect AI"] = f"failed: {str(error).splitlines()[0]}"
+                others[name] = f"failed: {str(error).splitlines()[0]}"
 
     m = {case: median(values) for case, values in times.items()}
     n = args.n

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers.base import Message, Usage
+from fieldeval.providers.base import Completion, Message, ModelRequest, Usage
 
 MAX_DETAIL_CHARS = 300
 
@@ -173,6 +173,29 @@ def estimate_usage(messages: Iterable[Message], text: str) -> Usage:
         input_tokens=math.ceil(input_chars / 4),
         output_tokens=math.ceil(len(text) / 4),
         estimated=True,
+    )
+
+
+def streamed_completion(
+    request: ModelRequest,
+    parts: list[str],
+    chunk_times: list[float],
+    *,
+    latency_s: float,
+    finish_reason: str | None,
+    usage: Usage | None,
+    model: str | None,
+) -> Completion:
+    """A finished stream as a Completion: the first content chunk's time is the TTFT."""
+    text = "".join(parts)
+    return Completion(
+        text=text,
+        usage=usage or estimate_usage(request.messages, text),
+        finish_reason=finish_reason,
+        latency_s=latency_s,
+        ttft_s=chunk_times[0] if chunk_times else None,
+        chunk_times_s=chunk_times,
+        model=model,
     )
 
 

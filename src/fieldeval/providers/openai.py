@@ -21,6 +21,7 @@ from fieldeval.providers._transport import (
     int_or_none,
     parse_json,
     str_or_none,
+    streamed_completion,
 )
 from fieldeval.providers.base import Completion, ModelRequest, Usage
 from fieldeval.suite.schema import OpenAICandidate
@@ -141,14 +142,13 @@ class OpenAIProvider:
         latency = time.perf_counter() - started
         if not done and finish_reason is None:
             raise bad_response("the stream ended before [DONE] and without a finish_reason")
-        text = "".join(parts)
-        return Completion(
-            text=text,
-            usage=usage or estimate_usage(request.messages, text),
-            finish_reason=finish_reason,
+        return streamed_completion(
+            request,
+            parts,
+            chunk_times,
             latency_s=latency,
-            ttft_s=chunk_times[0] if chunk_times else None,
-            chunk_times_s=chunk_times,
+            finish_reason=finish_reason,
+            usage=usage,
             model=model,
         )
 

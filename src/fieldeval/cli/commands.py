@@ -15,6 +15,8 @@ from fieldeval.errors import ConfigError, Interrupted, UserError
 if TYPE_CHECKING:
     from fieldeval.cli.progress import RunProgress
     from fieldeval.store import RunInfo, Store
+    from fieldeval.suite.loader import LoadedSuite
+    from fieldeval.suite.rubric import Criterion
 
 
 def init(data: Path, out: Path, *, force: bool) -> None:
@@ -69,6 +71,7 @@ def run(
     repeats: int,
     use_cache: bool,
     quiet: bool,
+    judge: bool = True,
 ) -> None:
     from fieldeval.data.dataset import load_dataset
     from fieldeval.runner import run_suite
@@ -113,12 +116,22 @@ def run(
                 "every finished result is stored",
                 hint=f"continue with `fieldeval run {suite_path} --resume`",
             ) from None
+        if judge and _judges(loaded):
+            from fieldeval.cli.grading_commands import render_judge_report, run_judge
+
+            render_judge_report(run_judge(store, loaded, info, quiet=quiet))
         render_run(store, info)
         console.print(
             f"results stored in [bold]{store.url}[/] as run [bold]{info.id}[/]", soft_wrap=True
         )
     finally:
         store.close()
+
+
+def _judges(loaded: LoadedSuite) -> bool:
+    """The suite has a judge and a criterion for it to grade."""
+    suite = loaded.suite
+    return suite.judge is not None and any(criterion.judge for criterion in suite.rubric)
 
 
 def _progress() -> RunProgress:
@@ -172,3 +185,20 @@ def render_run(store: Store, info: RunInfo) -> None:
         render_candidate_pairs(compare_candidates(outputs, info.candidates), console)
     if info.repeats > 1:
         render_flaky(stability(outputs), info.repeats, console)
+    rubric = rubric_of(info)
+    if rubric:
+        from fieldeval.analysis.rubric import rubric_results
+        from fieldeval.report.rubric import render_rubric
+        from fieldeval.store.grade_store import GradeStore
+
+        render_rubric(rubric_results(GradeStore(store).grades(info.id), rubric), console)
+
+
+def rubric_of(info: RunInfo) -> tuple[Criterion, ...]:
+    """The rubric as it stood when the run was made (the run keeps its suite)."""
+    from pydantic import TypeAdapter
+
+    from fieldeval.suite.rubric import Criterion
+
+    adapter = TypeAdapter(tuple[Criterion, ...])
+    return adapter.validate_python(info.suite.get("rubric") or ())

@@ -28,7 +28,7 @@ from fieldeval.store.tables import metadata
 DEFAULT_DIR = Path(".fieldeval")
 DEFAULT_FILE = "fieldeval.db"
 # The newest migration; tests check it matches alembic's head so start-up can skip alembic.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 # Alembic's own bookkeeping table, as alembic creates it.
 alembic_version = Table(

@@ -182,3 +182,112 @@ load_requests = Table(
         ["load_run_id", "level"], ["load_levels.load_run_id", "load_levels.level"]
     ),
 )
+
+# -- grading ------------------------------------------------------------------------------
+# Grades by people and by the judge, long format: one row per output, criterion version and
+# grader. Every agreement, calibration and rubric pass rate is recomputed from these rows.
+
+criteria = Table(
+    "criteria",
+    metadata,
+    Column("version", String(80), primary_key=True),  # the hash of what graders read
+    Column("criterion_id", String(200), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+judge_calls = Table(
+    "judge_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), nullable=False),  # the run whose grading first made the call
+    Column("judge_id", String(200), nullable=False),
+    Column("request_hash", String(80), nullable=False),
+    Column("request", JSON, nullable=False),  # messages and params; never a key value
+    Column("response_text", Text),
+    Column("parsed", JSON),  # the strictly parsed answer; None when none could be parsed
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Column("cached_input_tokens", Integer),
+    Column("reasoning_tokens", Integer),
+    Column("usage_estimated", Boolean, nullable=False, default=False),
+    Column("latency_ms", Float),
+    Column("cost_usd", Float),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("error_kind", String(40)),
+    Column("error_message", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_judge_calls_request_hash", "request_hash"),
+    Index("ix_judge_calls_run_id", "run_id"),
+)
+
+grades = Table(
+    "grades",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), ForeignKey("runs.id"), nullable=False),
+    Column("candidate_id", String(200), nullable=False),
+    Column("example_id", String(200), nullable=False),
+    Column("repeat", Integer, nullable=False, default=0),
+    Column("criterion_id", String(200), nullable=False),
+    Column("criterion_version", String(80), ForeignKey("criteria.version"), nullable=False),
+    Column("grader", String(200), nullable=False),
+    Column("grader_kind", String(20), nullable=False),  # human, judge, adjudicated
+    Column("value", Integer),  # 1 pass / 0 fail, or the scale's level; None is n/a
+    Column("note", Text),
+    Column("judge_call_id", Integer, ForeignKey("judge_calls.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "run_id",
+        "candidate_id",
+        "example_id",
+        "repeat",
+        "criterion_id",
+        "criterion_version",
+        "grader",
+        name="uq_grades_key",  # the convention's name is too long for PostgreSQL
+    ),
+    Index("ix_grades_run_id_criterion_id", "run_id", "criterion_id"),
+)
+
+grade_edits = Table(
+    "grade_edits",
+    metadata,
+    # The audit trail: what a grade was before a grader changed it.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("grade_id", Integer, ForeignKey("grades.id", ondelete="CASCADE"), nullable=False),
+    Column("old_value", Integer),
+    Column("old_note", Text),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+pair_grades = Table(
+    "pair_grades",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), ForeignKey("runs.id"), nullable=False),
+    Column("example_id", String(200), nullable=False),
+    Column("repeat", Integer, nullable=False, default=0),
+    Column("criterion_id", String(200), nullable=False),
+    Column("criterion_version", String(80), ForeignKey("criteria.version"), nullable=False),
+    Column("grader", String(200), nullable=False),
+    Column("grader_kind", String(20), nullable=False),
+    Column("left_candidate", String(200), nullable=False),  # as shown: logged for position bias
+    Column("right_candidate", String(200), nullable=False),
+    Column("winner", String(10), nullable=False),  # left, right, tie
+    Column("note", Text),
+    Column("judge_call_id", Integer, ForeignKey("judge_calls.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "run_id",
+        "example_id",
+        "repeat",
+        "criterion_id",
+        "criterion_version",
+        "grader",
+        "left_candidate",
+        "right_candidate",
+        name="uq_pair_grades_key",
+    ),
+)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from fieldeval.suite.checks import CheckBase, CheckSpec, with_unique_ids
+from fieldeval.suite.rubric import Criterion, Judge, unique_criteria
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 
@@ -264,6 +265,8 @@ class Suite(Strict):
     dataset: DatasetSpec
     candidates: tuple[Candidate, ...] = Field(min_length=1)
     checks: tuple[CheckSpec, ...] = ()
+    rubric: tuple[Criterion, ...] = ()
+    judge: Judge | None = None
     gate: Gate = Gate()
     load: Load = Load()
 
@@ -281,6 +284,42 @@ class Suite(Strict):
     @classmethod
     def _name_checks(cls, checks: tuple[CheckBase, ...]) -> tuple[CheckBase, ...]:
         return with_unique_ids(checks)
+
+    @field_validator("rubric")
+    @classmethod
+    def _unique_criteria(cls, rubric: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+        return unique_criteria(rubric)
+
+    @model_validator(mode="after")
+    def _rubric_names_known_candidates(self) -> Suite:
+        known = {candidate.id for candidate in self.candidates}
+        for criterion in self.rubric:
+            for name in criterion.applies_to.candidates:
+                if name not in known:
+                    raise ValueError(
+                        f"criterion {criterion.id!r} applies to {name!r}, which is not a candidate"
+                        f" (candidates: {', '.join(sorted(known))})"
+                    )
+        if self.judge is not None:
+            self.judge_candidate()
+        return self
+
+    def judge_candidate(self) -> CandidateBase:
+        """The judge's candidate entry: one of the suite's candidates, or its own."""
+        if self.judge is None:
+            raise ValueError("the suite has no `judge:` section")
+        chosen = self.judge.candidate
+        if isinstance(chosen, str):
+            for candidate in self.candidates:
+                if candidate.id == chosen:
+                    return candidate
+            known = ", ".join(candidate.id for candidate in self.candidates)
+            raise ValueError(
+                f"judge.candidate {chosen!r} is not a candidate (candidates: {known});"
+                " name one, or give the judge its own entry with `provider:`"
+            )
+        entry: CandidateBase = TypeAdapter(Candidate).validate_python(chosen)
+        return entry
 
     def prompt_for(self, candidate: CandidateBase) -> Prompt:
         return candidate.prompt or self.task.prompt

@@ -1,0 +1,216 @@
+"""`fieldeval judge`, `agreement` and `calibrate`: the rubric's grades, read and checked."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from fieldeval.cli.console import console
+from fieldeval.errors import ConfigError, Interrupted, UserError
+
+if TYPE_CHECKING:
+    from fieldeval.grading.judge import JudgeReport
+    from fieldeval.store import Store
+    from fieldeval.store.records import RunInfo
+    from fieldeval.suite.loader import LoadedSuite
+
+RUBRIC_HINT = (
+    "add a rubric to the suite, e.g.\n"
+    "rubric:\n"
+    "  - id: names-the-product\n"
+    "    question: Does the summary name the financial product?"
+)
+
+
+def resolve_run(store: Store, loaded: LoadedSuite, run_id: str | None) -> RunInfo:
+    """The run named, else the suite's latest."""
+    if run_id is not None:
+        return store.run(run_id)
+    latest = store.latest_run(loaded.suite.task.name)
+    if latest is None:
+        raise UserError(
+            f"no run of {loaded.suite.task.name!r} in the store yet",
+            hint=f"run it first: fieldeval run {loaded.path}",
+        )
+    return latest
+
+
+def load_with_rubric(suite_path: Path) -> LoadedSuite:
+    from fieldeval.suite.loader import load_suite
+
+    loaded = load_suite(suite_path)
+    if not loaded.suite.rubric:
+        raise ConfigError(f"{suite_path}: the suite has no rubric to grade by", hint=RUBRIC_HINT)
+    return loaded
+
+
+def judge(
+    suite_path: Path,
+    *,
+    run_id: str | None,
+    pair: str | None,
+    criteria: list[str],
+    db: str | None,
+    quiet: bool,
+) -> None:
+    from fieldeval.store import Store
+
+    loaded = load_with_rubric(suite_path)
+    if loaded.suite.judge is None:
+        raise ConfigError(
+            f"{suite_path}: the suite has no judge",
+            hint="add `judge: {candidate: <a candidate id>}` or give the judge its own entry",
+        )
+    store = Store.open(db)
+    try:
+        info = resolve_run(store, loaded, run_id)
+        report = run_judge(store, loaded, info, pair=pair, criteria=criteria, quiet=quiet)
+        render_judge_report(report)
+        if pair is None:
+            render_rubric_results(store, loaded, info)
+    finally:
+        store.close()
+
+
+def run_judge(
+    store: Store,
+    loaded: LoadedSuite,
+    info: RunInfo,
+    *,
+    pair: str | None = None,
+    criteria: list[str] | tuple[str, ...] = (),
+    quiet: bool = False,
+) -> JudgeReport:
+    """Grade the run with the suite's judge, showing progress; Ctrl-C keeps what was graded."""
+    from fieldeval.grading.judge import judge_outputs, judge_pairs
+
+    known = {criterion.id for criterion in loaded.suite.rubric}
+    for name in criteria:
+        if name not in known:
+            raise UserError(f"no criterion {name!r} in the rubric ({', '.join(sorted(known))})")
+    progress = None if quiet else _JudgeProgress()
+    try:
+        if pair is None:
+            call = judge_outputs(store, loaded, info.id, criteria=criteria, on_progress=progress)
+        else:
+            first, second = split_pair(pair, info)
+            call = judge_pairs(
+                store, loaded, info.id, first, second, criteria=criteria, on_progress=progress
+            )
+        return asyncio.run(call)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "every grade given so far is stored", hint="run the same command to finish"
+        ) from None
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def split_pair(pair: str, info: RunInfo) -> tuple[str, str]:
+    names = [name.strip() for name in pair.split(",")]
+    if len(names) != 2 or names[0] == names[1]:
+        raise UserError(f"--pair takes two candidate ids separated by a comma, not {pair!r}")
+    for name in names:
+        if name not in info.candidates:
+            raise UserError(
+                f"{name!r} is not a candidate of run {info.id}",
+                hint=f"candidates: {', '.join(info.candidates)}",
+            )
+    return names[0], names[1]
+
+
+class _JudgeProgress:
+    """A progress bar over the judge's calls."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._progress = Progress(
+            "judging", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+        )
+        self._task = self._progress.add_task("judge", total=None)
+        self._progress.start()
+
+    def __call__(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def render_judge_report(report: JudgeReport) -> None:
+    from fieldeval.report.format import number
+
+    cost = "no price set" if report.cost_usd is None else number(report.cost_usd, "$")
+    console.print(
+        Text(
+            f"judge {report.judge_id}: {report.graded} grades written, {report.calls} calls "
+            f"({report.cached} answered from the cache, {report.skipped} already graded), "
+            f"{report.failed} failed; judge tokens {report.input_tokens} in / "
+            f"{report.output_tokens} out, cost {cost}, p50 latency "
+            f"{number(report.latency_ms_p50, 'ms')}"
+        )
+    )
+    for failure in report.failures[:5]:
+        console.print(Text(f"  failed: {failure}"), style="yellow")
+
+
+def render_rubric_results(store: Store, loaded: LoadedSuite, info: RunInfo) -> None:
+    from fieldeval.analysis.rubric import rubric_results
+    from fieldeval.report.rubric import render_rubric
+    from fieldeval.store.grade_store import GradeStore
+
+    grades = GradeStore(store).grades(info.id)
+    render_rubric(rubric_results(grades, loaded.suite.rubric), console)
+
+
+def agreement(suite_path: Path, *, run_id: str | None, db: str | None) -> None:
+    from fieldeval.analysis.rubric import rubric_agreement
+    from fieldeval.grading.session import GradingSession
+    from fieldeval.report.rubric import render_agreement
+    from fieldeval.store import Store
+    from fieldeval.store.grade_store import GradeStore
+
+    loaded = load_with_rubric(suite_path)
+    store = Store.open(db)
+    try:
+        info = resolve_run(store, loaded, run_id)
+        grades = GradeStore(store).grades(info.id)
+        render_agreement(rubric_agreement(grades, loaded.suite.rubric), console)
+        open_disagreements = [
+            d
+            for d in GradingSession(store, info.id, loaded.suite.rubric).disagreements()
+            if d.settled is None
+        ]
+        if open_disagreements:
+            console.print(
+                f"{len(open_disagreements)} graded outputs where people disagree are not settled:"
+                f" settle them with `fieldeval grade {suite_path} --disagreements`"
+            )
+    finally:
+        store.close()
+
+
+def calibrate(suite_path: Path, *, run_id: str | None, db: str | None) -> None:
+    from fieldeval.analysis.rubric import rubric_calibration
+    from fieldeval.report.rubric import render_calibration
+    from fieldeval.store import Store
+    from fieldeval.store.grade_store import GradeStore
+
+    loaded = load_with_rubric(suite_path)
+    store = Store.open(db)
+    try:
+        info = resolve_run(store, loaded, run_id)
+        grades = GradeStore(store).grades(info.id)
+        if not any(grade.grader_kind == "judge" for grade in grades):
+            raise UserError(
+                f"run {info.id} has no judge grades to calibrate",
+                hint=f"grade it with the judge first: fieldeval judge {suite_path}",
+            )
+        render_calibration(rubric_calibration(grades, loaded.suite.rubric), console)
+    finally:
+        store.close()

@@ -1,0 +1,156 @@
+"""The rubric as terminal tables: pass rates per criterion, agreement between people, the judge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fieldeval.analysis.agreement import Agreement, Estimate
+from fieldeval.analysis.calibration import Calibration
+from fieldeval.analysis.rubric import CriterionResult
+from fieldeval.analysis.stats import Rate
+from fieldeval.report.format import p_value, percent
+
+
+def rate_text(rate: Rate) -> str:
+    """`40% [22–61%] (10/25)`: a pass rate, its 95% interval, and its n."""
+    if rate.n == 0:
+        return "– (0 graded)"
+    return f"{percent(rate.value)} [{percent(rate.low)}–{percent(rate.high)}] ({rate.k}/{rate.n})"
+
+
+def estimate_text(estimate: Estimate | None, digits: int = 2) -> str:
+    if estimate is None or estimate.value is None:
+        return "–"
+    if estimate.low is None or estimate.high is None:
+        return f"{estimate.value:.{digits}f}"
+    return f"{estimate.value:.{digits}f} [{estimate.low:.{digits}f}, {estimate.high:.{digits}f}]"
+
+
+def render_rubric(results: Sequence[CriterionResult], console: Console) -> None:
+    """Per criterion and candidate: the pass rate people gave, and the judge's."""
+    if not results:
+        return
+    table = Table(
+        title="rubric (pass rate [95% Wilson] (passes/graded))",
+        title_justify="left",
+        caption="people: the settled grade, else the majority of graders; n/a left out.",
+        caption_justify="left",
+    )
+    table.add_column("criterion")
+    table.add_column("candidate")
+    table.add_column("people", justify="right", no_wrap=True)
+    table.add_column("judge", justify="right", no_wrap=True)
+    rows: dict[tuple[str, str], dict[str, CriterionResult]] = {}
+    for result in results:
+        rows.setdefault((result.criterion_id, result.candidate_id), {})[result.source] = result
+    for (criterion_id, candidate_id), by_source in rows.items():
+        cells = [
+            rate_text(by_source[source].rate) if source in by_source else "not graded"
+            for source in ("people", "judge")
+        ]
+        table.add_row(Text(criterion_id), Text(candidate_id), *cells)
+    console.print(table)
+
+
+def _reliability(agreement: Agreement) -> str:
+    alpha = agreement.krippendorff_alpha.value
+    if agreement.n_units == 0:
+        return "no output graded twice yet"
+    if alpha is None:
+        return "undefined (no variation)"
+    if alpha >= 0.8:
+        return "reliable (α ≥ 0.80)"
+    if alpha >= 0.667:
+        return "tentative (0.667 ≤ α < 0.80)"
+    return "unreliable: sharpen the question"
+
+
+def render_agreement(agreements: Sequence[Agreement], console: Console) -> None:
+    table = Table(
+        title="agreement between graders, per criterion",
+        title_justify="left",
+        caption="on outputs graded by two or more people; [95% bootstrap over outputs]. "
+        "κ: Cohen (two graders; quadratic weights on a scale); α: Krippendorff; "
+        "AC1: Gwet (robust when nearly all pass).",
+        caption_justify="left",
+    )
+    table.add_column("criterion")
+    table.add_column("graders", justify="right")
+    table.add_column("outputs", justify="right")
+    table.add_column("agree", justify="right", no_wrap=True)
+    table.add_column("κ", justify="right", no_wrap=True)
+    table.add_column("α", justify="right", no_wrap=True)
+    table.add_column("AC1", justify="right", no_wrap=True)
+    table.add_column("pass share", justify="right")
+    table.add_column("reading")
+    for agreement in agreements:
+        table.add_row(
+            Text(agreement.criterion_id),
+            str(len(agreement.graders)),
+            str(agreement.n_units),
+            estimate_text(agreement.percent),
+            estimate_text(agreement.cohen_kappa),
+            estimate_text(agreement.krippendorff_alpha),
+            estimate_text(agreement.gwet_ac1),
+            percent(agreement.prevalence),
+            _reliability(agreement),
+        )
+    console.print(table)
+
+
+def render_calibration(calibrations: Sequence[Calibration], console: Console) -> None:
+    if not calibrations:
+        console.print("no criterion is graded by the judge (judge: false on every one)")
+        return
+    table = Table(
+        title="the judge against people (pass is the positive class)",
+        title_justify="left",
+        caption="TPR: judge passes among outputs people passed; TNR: judge fails among outputs "
+        "people failed [95% Wilson]; McNemar exact p on lenient vs harsh disagreements.",
+        caption_justify="left",
+    )
+    table.add_column("criterion")
+    table.add_column("n", justify="right")
+    table.add_column("TPR", justify="right", no_wrap=True)
+    table.add_column("TNR", justify="right", no_wrap=True)
+    table.add_column("κ", justify="right", no_wrap=True)
+    table.add_column("lenient / harsh", justify="right")
+    table.add_column("McNemar p", justify="right")
+    table.add_column("stands in", justify="center")
+    for calibration in calibrations:
+        table.add_row(
+            Text(calibration.criterion_id),
+            str(calibration.n),
+            rate_text(calibration.tpr),
+            rate_text(calibration.tnr),
+            estimate_text(calibration.kappa),
+            f"{calibration.false_pass} / {calibration.false_fail}",
+            p_value(calibration.mcnemar_p),
+            "[green]yes[/]" if calibration.stands_in else "[red]no[/]",
+        )
+    console.print(table)
+    for calibration in calibrations:
+        console.print(Text.assemble((f"{calibration.criterion_id}: ", "bold"), calibration.verdict))
+        corrected = calibration.corrected
+        if corrected is None:
+            continue
+        line = (
+            f"  on the {corrected.n} outputs only the judge graded: observed pass rate "
+            f"{percent(corrected.observed)}, corrected for the judge's errors "
+            f"{_percent_estimate(corrected.estimate)} (Rogan–Gladen)"
+        )
+        if corrected.note:
+            line += f"; {corrected.note}"
+        console.print(Text(line))
+
+
+def _percent_estimate(estimate: Estimate) -> str:
+    if estimate.value is None:
+        return "–"
+    if estimate.low is None or estimate.high is None:
+        return percent(estimate.value)
+    return f"{percent(estimate.value)} [{percent(estimate.low)}–{percent(estimate.high)}]"

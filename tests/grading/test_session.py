@@ -1,0 +1,200 @@
+"""Human grading on a real run: blind items, per-grader order, versions, sides, disagreements."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fieldeval.analysis.rubric import human_verdicts, rubric_agreement, rubric_results
+from fieldeval.errors import UserError
+from fieldeval.grading.session import GradingSession
+from fieldeval.runner import run_suite
+from fieldeval.store import Store
+from fieldeval.store.grade_store import GradeStore
+from fieldeval.store.records import RunInfo
+from fieldeval.suite.loader import LoadedSuite, load_suite
+
+NAMES = ["ann", "bob", "cy", "di", "ed", "flo"]
+
+SUITE = """\
+task:
+  name: greet
+  description: Greet whoever the text names.
+  prompt: "Greet {{ name }}"
+dataset: {path: data.csv, id: id, input: name, slices: [group]}
+candidates:
+  - {id: warm, provider: python, function: "bot:warm"}
+  - {id: cold, provider: python, function: "bot:cold"}
+rubric:
+  - id: friendly
+    question: QUESTION
+  - id: tone
+    question: How warm is it?
+    scale:
+      levels:
+        - {value: 1, label: cold, anchor: No greeting word.}
+        - {value: 2, label: plain, anchor: "A greeting, nothing more."}
+        - {value: 3, label: warm, anchor: A greeting with a kind word.}
+    applies_to: {candidates: [warm], slices: {group: [a]}}
+"""
+
+
+def write_suite(folder: Path, question: str = "Is the greeting friendly?") -> LoadedSuite:
+    (folder / "suite.yaml").write_text(SUITE.replace("QUESTION", question))
+    return load_suite(folder / "suite.yaml")
+
+
+@pytest.fixture
+def graded(tmp_path: Path) -> tuple[Store, LoadedSuite, RunInfo]:
+    rows = "".join(
+        f"e{i},{name},{'a' if i % 2 else 'b'}\n" for i, name in enumerate(NAMES, start=1)
+    )
+    (tmp_path / "data.csv").write_text("id,name,group\n" + rows)
+    (tmp_path / "bot.py").write_text(
+        textwrap.dedent(
+            """\
+            def warm(request):
+                return "hello dear " + request.variables["name"]
+
+            def cold(request):
+                return request.variables["name"] + "."
+            """
+        )
+    )
+    loaded = write_suite(tmp_path)
+    store = Store.open(f"sqlite:///{tmp_path / 'f.db'}")
+    info = run_suite(loaded, store)
+    return store, loaded, info
+
+
+def test_items_are_blind_and_each_grader_has_a_stable_order(
+    graded: tuple[Store, LoadedSuite, RunInfo],
+) -> None:
+    store, loaded, info = graded
+    session = GradingSession(store, info.id, loaded.suite.rubric)
+    ana, ben = session.items("ana"), session.items("ben")
+    assert len(ana) == 12  # two candidates × six examples
+    assert {item.key for item in ana} == {item.key for item in ben}
+    assert [item.key for item in ana] == [item.key for item in session.items("ana")]
+    assert [item.key for item in ana] != [item.key for item in ben]
+    for item in ana:  # the key says nothing about who wrote the output
+        assert item.candidate_id not in item.key
+    # `tone` applies to `warm` on slice a only.
+    tone = {(i.candidate_id, i.example_id) for i in ana if "tone" in [c.id for c in i.criteria]}
+    assert tone == {("warm", "e1"), ("warm", "e3"), ("warm", "e5")}
+
+
+def test_a_fail_needs_a_note_and_values_must_be_on_the_scale(
+    graded: tuple[Store, LoadedSuite, RunInfo],
+) -> None:
+    store, loaded, info = graded
+    session = GradingSession(store, info.id, loaded.suite.rubric)
+    item = next(i for i in session.items("ana") if len(i.criteria) == 2)
+    with pytest.raises(UserError, match="a fail needs a note"):
+        session.record("ana", item.key, "friendly", 0)
+    with pytest.raises(UserError, match="not on its scale"):
+        session.record("ana", item.key, "tone", 7)
+    with pytest.raises(UserError, match="a fail needs a note"):
+        session.record("ana", item.key, "tone", 2)  # pass_at defaults to above the middle: 3
+    with pytest.raises(UserError, match="reserved"):
+        session.record("judge:x", item.key, "friendly", 1)
+    session.record("ana", item.key, "friendly", 0, "no greeting at all")
+    session.record("ana", item.key, "tone", None)  # n/a needs no note
+    answers = session.answers("ana")[item.key]
+    assert answers["friendly"].value == 0 and answers["friendly"].note == "no greeting at all"
+    assert answers["tone"].value is None
+    progress = session.progress("ana")
+    assert (progress.done, progress.total, progress.answered) == (1, 12, 2)
+
+
+def test_changing_a_grade_keeps_the_old_one_in_the_audit_trail(
+    graded: tuple[Store, LoadedSuite, RunInfo],
+) -> None:
+    store, loaded, info = graded
+    session = GradingSession(store, info.id, loaded.suite.rubric)
+    key = session.items("ana")[0].key
+    session.record("ana", key, "friendly", 1)
+    session.record("ana", key, "friendly", 0, "too curt")
+    edits = GradeStore(store).edits(info.id)
+    assert [(e["old_value"], e["grader"]) for e in edits] == [(1, "ana")]
+    assert session.answers("ana")[key]["friendly"].value == 0
+
+
+def test_editing_a_criterion_makes_a_new_version_and_old_grades_stop_counting(
+    graded: tuple[Store, LoadedSuite, RunInfo], tmp_path: Path
+) -> None:
+    store, loaded, info = graded
+    session = GradingSession(store, info.id, loaded.suite.rubric)
+    key = session.items("ana")[0].key
+    session.record("ana", key, "friendly", 1)
+    old_version = loaded.suite.rubric[0].version
+
+    edited = write_suite(tmp_path, "Does the reply greet the person by name, kindly?")
+    assert edited.suite.rubric[0].version != old_version
+    assert edited.suite.rubric[1].version == loaded.suite.rubric[1].version
+    again = GradingSession(store, info.id, edited.suite.rubric)
+    assert "friendly" not in again.answers("ana").get(key, {})
+    stored = GradeStore(store).grades(info.id, grader="ana")
+    assert [g.criterion_version for g in stored] == [old_version]  # kept, under its version
+    assert old_version in GradeStore(store).criterion_definitions()
+
+
+def test_side_by_side_draws_sides_per_grader_and_logs_them(
+    graded: tuple[Store, LoadedSuite, RunInfo],
+) -> None:
+    store, loaded, info = graded
+    session = GradingSession(store, info.id, loaded.suite.rubric)
+    pairs = session.pair_items("ana", "warm", "cold")
+    assert len(pairs) == 6
+    assert {p.left_candidate for p in pairs} == {"warm", "cold"}  # both sides occur
+    assert [p.left_candidate for p in session.pair_items("ana", "warm", "cold")] == [
+        p.left_candidate for p in pairs
+    ]
+    for pair in pairs:
+        assert [c.id for c in pair.criteria] == ["friendly"]  # tone applies to warm only
+        session.record_pair("ana", pair, "friendly", "left")
+    stored = GradeStore(store).pair_grades(info.id)
+    assert sorted((g.example_id, g.left_candidate) for g in stored) == sorted(
+        (p.example_id, p.left_candidate) for p in pairs
+    )
+    assert len(session.pair_answers("ana")) == 6
+
+
+def test_disagreements_are_listed_and_a_settled_grade_wins(
+    graded: tuple[Store, LoadedSuite, RunInfo],
+) -> None:
+    store, loaded, info = graded
+    rubric = loaded.suite.rubric
+    session = GradingSession(store, info.id, rubric)
+    items = session.items("ana")
+    for item in items[:4]:
+        session.record("ana", item.key, "friendly", 1)
+        session.record("ben", item.key, "friendly", 1)
+    session.record("ben", items[0].key, "friendly", 0, "not friendly")  # ben changes his mind
+    (found,) = session.disagreements()
+    assert found.item.key == items[0].key and found.settled is None
+    assert sorted((g.grader, g.value) for g in found.grades) == [("ana", 1), ("ben", 0)]
+
+    grades = GradeStore(store).grades(info.id)
+    output = (items[0].candidate_id, items[0].example_id, 0)
+    assert human_verdicts(grades, rubric[0])[output] is None  # one each way: undecided
+
+    session.settle("cleo", items[0].key, "friendly", 0, "no greeting word")
+    (settled,) = session.disagreements()
+    assert settled.settled is not None and settled.settled.note is not None
+    assert settled.settled.note.startswith("settled by cleo")
+    grades = GradeStore(store).grades(info.id)
+    assert human_verdicts(grades, rubric[0])[output] is False
+
+    results = {
+        (r.candidate_id, r.source): r for r in rubric_results(grades, rubric) if r.criterion_id
+    }
+    people = [r for (_, source), r in results.items() if source == "people"]
+    assert sum(r.rate.n for r in people) == 4
+    assert sum(r.rate.k for r in people) == 3
+
+    (friendly, _tone) = rubric_agreement(grades, rubric)
+    assert friendly.n_units == 4 and friendly.graders == ("ana", "ben")
+    assert friendly.percent.value == pytest.approx(0.75)

@@ -198,3 +198,64 @@ def test_disagreements_are_listed_and_a_settled_grade_wins(
     (friendly, _tone) = rubric_agreement(grades, rubric)
     assert friendly.n_units == 4 and friendly.graders == ("ana", "ben")
     assert friendly.percent.value == pytest.approx(0.75)
+
+
+def test_grading_while_a_run_writes_to_the_same_store_loses_nothing(
+    graded: tuple[Store, LoadedSuite, RunInfo], tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    store, loaded, info = graded
+    # A second, slower run of many examples, writing from another process.
+    rows = "".join(f"x{i},name{i},a\n" for i in range(300))
+    (tmp_path / "big.csv").write_text("id,name,group\n" + rows)
+    (tmp_path / "slow.py").write_text(
+        "import time\n\ndef answer(request):\n    time.sleep(0.002)\n    return 'hi'\n"
+    )
+    (tmp_path / "big.yaml").write_text(
+        textwrap.dedent(
+            """\
+            task: {name: big, description: Say hi., prompt: "{{ name }}"}
+            dataset: {path: big.csv, id: id, input: name}
+            candidates:
+              - {id: slow, provider: python, function: "slow:answer", concurrency: 8}
+            """
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fieldeval",
+            "run",
+            "big.yaml",
+            "-q",
+            "--db",
+            str(tmp_path / "f.db"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    session = GradingSession(store, info.id, loaded.suite.rubric)
+    given = during_run = 0
+    while writer.poll() is None or given < 24:
+        during_run += writer.poll() is None
+        for grader in ("ana", "ben"):
+            item = session.items(grader)[given % 12]
+            session.record(grader, item.key, "friendly", given % 2, "noted")
+        given += 1
+    _out, err = writer.communicate()
+    assert writer.returncode == 0, err
+    assert "locked" not in err
+    assert during_run > 10  # the two really wrote at the same time
+    big = store.latest_run("big")
+    assert big is not None and big.status == "finished"
+    assert store.count_outputs(big.id) == 300
+    assert all(len(session.answers(g)) == 12 for g in ("ana", "ben"))
+    assert store.integrity_check() == []

@@ -21,6 +21,22 @@ words and streamed a word per chunk. Directives anywhere in the last user messag
 --config takes {"delay_s": 0, "chunk_delay_s": 0, "seed": 0, "rates": {"500": 0.1,
 "429": 0.05, "timeout": 0.02, "drop": 0.02, "truncate": 0.01, "malformed": 0.01}}: random
 faults for calls that no directive fails.
+
+With {"judge": {"pass_if": "refund"}} in --config the server also plays an LLM judge. A
+request is a judge request when a message holds a data fence tagged with a nonce
+(`<<<OUTPUT 3fa9c2d1e0>>>` ... `<<<END OUTPUT 3fa9c2d1e0>>>`, or `OUTPUT A` / `OUTPUT B`
+side by side). Unless a [[reply:]] directive says otherwise it answers one JSON object
+carrying that nonce and a reason:
+
+    {"verdict": "pass"}    the OUTPUT contains the pass_if word (any case), else "fail"
+    {"score": N}           when the system message offers `"score": 1 | 2 | 3 | "n/a"`:
+                           the top level if the OUTPUT contains the word, else the bottom
+    {"winner": "A"}        side by side: the output that contains the word; "tie" if both
+                           or neither do
+
+A judge that is re-asked (its last user message is a complaint, not the data) sees no
+directive and so answers properly. [[stubborn]] in the data makes it keep obeying the
+data's directives on every re-ask: a model that stays fooled.
 """
 
 from __future__ import annotations
@@ -41,6 +57,10 @@ from aiohttp import web
 
 DIRECTIVE = re.compile(r"\[\[(\w+)(?::(.*?))?\]\]", re.DOTALL)
 TIMEOUT_S = 30.0
+JUDGE_FENCE = re.compile(
+    r"<<<OUTPUT(?: ([AB]))? ([0-9a-f]{10})>>>\n(.*?)\n<<<END OUTPUT(?: [AB])? \2>>>", re.DOTALL
+)
+SCORE_CHOICES = re.compile(r'"score": ((?:-?\d+ \| )+)"n/a"')
 
 
 @dataclass
@@ -92,8 +112,18 @@ class FakeModel:
         )
         self.calls += 1
         self.prompts[prompt] += 1
-        directives = {name: value or "" for name, value in DIRECTIVE.findall(prompt)}
-        reply = directives.get("reply", "echo: " + DIRECTIVE.sub("", prompt).strip())
+        judging = self.config.get("judge") is not None and any(
+            JUDGE_FENCE.search(text) for text in texts
+        )
+        told = prompt
+        if judging:
+            # A stubborn judge keeps obeying what the data told it, even when re-asked.
+            told = next((text for text in texts if "[[stubborn]]" in text), prompt)
+        directives = {name: value or "" for name, value in DIRECTIVE.findall(told)}
+        default = "echo: " + DIRECTIVE.sub("", prompt).strip()
+        if judging:
+            default = _judge_answer(texts, str(self.config["judge"].get("pass_if", "")))
+        reply = directives.get("reply", default)
         words = reply.split()
         limit = body.get("max_tokens")
         plan = Plan(
@@ -131,6 +161,29 @@ class FakeModel:
             if roll < edge:
                 return str(kind)
         return None
+
+
+def _judge_answer(texts: list[str], word: str) -> str:
+    """A well-formed judge answer: whether the judged output(s) contain `word`."""
+    everything = "\n".join(texts)
+    fences = JUDGE_FENCE.findall(everything)
+    nonce = fences[0][1]
+    has_word = {side: word.lower() in content.lower() for side, _, content in fences}
+    answer: dict[str, Any] = {"nonce": nonce}
+    if "A" in has_word and "B" in has_word:
+        a, b = has_word["A"], has_word["B"]
+        answer["reason"] = f"only one output says {word}" if a != b else "they say the same"
+        answer["winner"] = "tie" if a == b else "A" if a else "B"
+        return json.dumps(answer)
+    passed = has_word.get("", False)
+    answer["reason"] = f"it says {word}" if passed else f"it never says {word}"
+    choices = SCORE_CHOICES.search(everything)
+    if choices is not None:
+        levels = [int(level) for level in choices.group(1).split(" | ") if level.strip()]
+        answer["score"] = max(levels) if passed else min(levels)
+    else:
+        answer["verdict"] = "pass" if passed else "fail"
+    return json.dumps(answer)
 
 
 def _text(content: Any) -> str:

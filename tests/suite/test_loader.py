@@ -302,4 +302,5 @@ def test_several_problems_are_reported_together_in_file_order(tmp_path: Path) ->
     text = str(caught.value)
     assert text.startswith(f"{path}: 5 problems\n")
     assert f"  {path}:10:5: candidates[0].concurrency: expected a whole number" in text
-    assert "allowed here: candidates, checks, dataset, gate, load, task, version" in text
+    allowed = "candidates, checks, dataset, gate, judge, load, rubric, task, version"
+    assert f"allowed here: {allowed}" in text

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, null, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -243,7 +243,8 @@ class GradeStore:
             if name not in {"id", "created_at"}
         }
         values["request"] = dict(call.request)
-        values["parsed"] = dict(call.parsed) if call.parsed is not None else None
+        # SQL NULL, not JSON null: the cache looks for calls whose `parsed` IS NOT NULL.
+        values["parsed"] = dict(call.parsed) if call.parsed is not None else null()
         with self._begin() as connection:
             result = connection.execute(insert(judge_calls).values(**values, created_at=_now()))
             return int(result.inserted_primary_key[0])

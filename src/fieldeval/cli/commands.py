@@ -131,7 +131,9 @@ def run(
 def _judges(loaded: LoadedSuite) -> bool:
     """The suite has a judge and a criterion for it to grade."""
     suite = loaded.suite
-    return suite.judge is not None and any(criterion.judge for criterion in suite.rubric)
+    if suite.judge is None or not suite.judge.after_run:
+        return False
+    return any(criterion.judge for criterion in suite.rubric)
 
 
 def _progress() -> RunProgress:

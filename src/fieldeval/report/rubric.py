@@ -139,8 +139,8 @@ def render_calibration(calibrations: Sequence[Calibration], console: Console) ->
         if corrected is None:
             continue
         line = (
-            f"  on the {corrected.n} outputs only the judge graded: observed pass rate "
-            f"{percent(corrected.observed)}, corrected for the judge's errors "
+            f"  on the {corrected.n} outputs people did not decide: the judge's pass rate "
+            f"{percent(corrected.observed)}, corrected for its measured errors "
             f"{_percent_estimate(corrected.estimate)} (Rogan–Gladen)"
         )
         if corrected.note:

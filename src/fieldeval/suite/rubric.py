@@ -132,6 +132,7 @@ class Judge(_Strict):
     )
     malformed_retries: int = Field(2, ge=0, le=5, description="re-asks after an unparseable answer")
     both_orders: bool = Field(True, description="side by side: judge A|B and B|A")
+    after_run: bool = Field(True, description="`fieldeval run` grades the rubric when done")
     seed: int = 0
 
 

@@ -88,3 +88,21 @@ def test_grading_commands_say_what_is_missing(project: JudgeProject) -> None:
     assert judged.returncode == 2 and "no criterion 'nope'" in judged.stderr
     paired = fieldeval(project.folder, "judge", "suite.yaml", "-q", "--pair", "alpha,gamma")
     assert paired.returncode == 2 and "'gamma' is not a candidate" in paired.stderr
+
+
+def test_judging_side_by_side_prints_win_rates_and_position_bias(
+    project: JudgeProject, store: Store
+) -> None:
+    project.write(list(zip(ALPHA, BETA, strict=True)))
+    assert fieldeval(project.folder, "run", "suite.yaml", "-q", "--no-judge").returncode == 0
+    result = fieldeval(project.folder, "judge", "suite.yaml", "-q", "--pair", "alpha,beta")
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    # The double prefers the output that says "refund": alpha's on the first 12 examples;
+    # both say it on the last 12 (a tie). Each example is judged in both orders.
+    assert "judge judge: 48 grades written, 48 calls" in out
+    assert "offers-refund │ judge │ alpha vs beta │ 48 │ 24 / 24 / 0 │ 75% [" in out, out
+    run = store.latest_run("replies")
+    assert run is not None
+    shown = " ".join(fieldeval(project.folder, "show", run.id).stdout.split())
+    assert "alpha vs beta │ 48 │ 24 / 24 / 0" in shown

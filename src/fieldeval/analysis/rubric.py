@@ -13,8 +13,15 @@ from typing import Literal
 
 from fieldeval.analysis.agreement import Agreement, agreement
 from fieldeval.analysis.calibration import Calibration, calibrate
+from fieldeval.analysis.preference import (
+    Choice,
+    PairPreference,
+    PositionBias,
+    position_bias,
+    preferences,
+)
 from fieldeval.analysis.stats import Rate, wilson
-from fieldeval.store.grade_store import Grade
+from fieldeval.store.grade_store import Grade, PairGrade
 from fieldeval.suite.rubric import Criterion
 
 OutputId = tuple[str, str, int]  # candidate, example, repeat
@@ -183,3 +190,30 @@ def rubric_calibration(
         ]
         found.append(calibrate(pairs, criterion_id=criterion.id, judge_only=judge_only, seed=seed))
     return found
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Side-by-side choices on one criterion, by people or by the judge."""
+
+    criterion_id: str
+    source: Source
+    pairs: list[PairPreference]
+    position: PositionBias
+
+
+def side_by_side(pairs: Sequence[PairGrade], rubric: Sequence[Criterion]) -> list[SideBySide]:
+    """Win rates per criterion and source, and whether the left side was favoured."""
+    versions = {criterion.id: criterion.version for criterion in rubric}
+    grouped: dict[tuple[str, Source], list[Choice]] = defaultdict(list)
+    for grade in pairs:
+        if versions.get(grade.criterion_id) != grade.criterion_version:
+            continue
+        source: Source = "judge" if grade.grader_kind == "judge" else "people"
+        grouped[(grade.criterion_id, source)].append(
+            Choice(grade.left_candidate, grade.right_candidate, grade.winner)
+        )
+    return [
+        SideBySide(criterion_id, source, preferences(choices), position_bias(choices))
+        for (criterion_id, source), choices in sorted(grouped.items())
+    ]

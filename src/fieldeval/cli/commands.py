@@ -189,11 +189,13 @@ def render_run(store: Store, info: RunInfo) -> None:
         render_flaky(stability(outputs), info.repeats, console)
     rubric = rubric_of(info)
     if rubric:
-        from fieldeval.analysis.rubric import rubric_results
-        from fieldeval.report.rubric import render_rubric
+        from fieldeval.analysis.rubric import rubric_results, side_by_side
+        from fieldeval.report.rubric import render_rubric, render_side_by_side
         from fieldeval.store.grade_store import GradeStore
 
-        render_rubric(rubric_results(GradeStore(store).grades(info.id), rubric), console)
+        grades = GradeStore(store)
+        render_rubric(rubric_results(grades.grades(info.id), rubric), console)
+        render_side_by_side(side_by_side(grades.pair_grades(info.id), rubric), console)
 
 
 def rubric_of(info: RunInfo) -> tuple[Criterion, ...]:

@@ -69,8 +69,7 @@ def judge(
         info = resolve_run(store, loaded, run_id)
         report = run_judge(store, loaded, info, pair=pair, criteria=criteria, quiet=quiet)
         render_judge_report(report)
-        if pair is None:
-            render_rubric_results(store, loaded, info)
+        render_rubric_results(store, loaded, info, side_by_side=pair is not None)
     finally:
         store.close()
 
@@ -159,13 +158,19 @@ def render_judge_report(report: JudgeReport) -> None:
         console.print(Text(f"  failed: {failure}"), style="yellow")
 
 
-def render_rubric_results(store: Store, loaded: LoadedSuite, info: RunInfo) -> None:
-    from fieldeval.analysis.rubric import rubric_results
-    from fieldeval.report.rubric import render_rubric
+def render_rubric_results(
+    store: Store, loaded: LoadedSuite, info: RunInfo, *, side_by_side: bool = False
+) -> None:
+    from fieldeval.analysis import rubric
+    from fieldeval.report.rubric import render_rubric, render_side_by_side
     from fieldeval.store.grade_store import GradeStore
 
-    grades = GradeStore(store).grades(info.id)
-    render_rubric(rubric_results(grades, loaded.suite.rubric), console)
+    grades = GradeStore(store)
+    if side_by_side:
+        pairs = rubric.side_by_side(grades.pair_grades(info.id), loaded.suite.rubric)
+        render_side_by_side(pairs, console)
+    else:
+        render_rubric(rubric.rubric_results(grades.grades(info.id), loaded.suite.rubric), console)
 
 
 def agreement(suite_path: Path, *, run_id: str | None, db: str | None) -> None:

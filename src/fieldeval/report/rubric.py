@@ -10,7 +10,7 @@ from rich.text import Text
 
 from fieldeval.analysis.agreement import Agreement, Estimate
 from fieldeval.analysis.calibration import Calibration
-from fieldeval.analysis.rubric import CriterionResult
+from fieldeval.analysis.rubric import CriterionResult, SideBySide
 from fieldeval.analysis.stats import Rate
 from fieldeval.report.format import p_value, percent
 
@@ -154,3 +154,46 @@ def _percent_estimate(estimate: Estimate) -> str:
     if estimate.low is None or estimate.high is None:
         return percent(estimate.value)
     return f"{percent(estimate.value)} [{percent(estimate.low)}–{percent(estimate.high)}]"
+
+
+def render_side_by_side(results: Sequence[SideBySide], console: Console) -> None:
+    """Win rates per pair of candidates, and a test of whether the left side was favoured."""
+    if not results:
+        return
+    table = Table(
+        title="side by side (win rate = (wins + ½ ties) / n [95% Wilson])",
+        title_justify="left",
+        caption="sign p: exact sign test on wins, ties dropped. left chosen: share of non-tie "
+        "choices that went to the side shown on the left (or first, to the judge), with the "
+        "exact binomial p against 50%.",
+        caption_justify="left",
+    )
+    table.add_column("criterion")
+    table.add_column("by")
+    table.add_column("pair")
+    table.add_column("n", justify="right")
+    table.add_column("wins / ties / losses", justify="right")
+    table.add_column("win rate", justify="right", no_wrap=True)
+    table.add_column("sign p", justify="right")
+    table.add_column("left chosen", justify="right", no_wrap=True)
+    for result in results:
+        left, p = result.position.left_chosen, result.position.p
+        position = "–" if p is None else f"{rate_text(left)} p={p_value(p)}"
+        for pair in result.pairs:
+            rate = (
+                "–"
+                if pair.win_rate is None
+                else f"{percent(pair.win_rate)} [{percent(pair.win_rate_low)}–"
+                f"{percent(pair.win_rate_high)}]"
+            )
+            table.add_row(
+                Text(result.criterion_id),
+                result.source,
+                Text(f"{pair.first} vs {pair.second}"),
+                str(pair.n),
+                f"{pair.first_wins} / {pair.ties} / {pair.second_wins}",
+                rate,
+                "–" if pair.sign_p is None else p_value(pair.sign_p),
+                position,
+            )
+    console.print(table)

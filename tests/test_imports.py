@@ -17,6 +17,10 @@ HEAVY = (
     "scipy",
     "plotly",
     "ray",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "playwright",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from pathlib import Path
 
@@ -81,6 +82,9 @@ def test_items_are_blind_and_each_grader_has_a_stable_order(
     assert [item.key for item in ana] != [item.key for item in ben]
     for item in ana:  # the key says nothing about who wrote the output
         assert item.candidate_id not in item.key
+        # ...even to a grader who knows the candidates: it is keyed with the store's secret.
+        plain = "\x1f".join([info.id, item.candidate_id, item.example_id, str(item.repeat)])
+        assert item.key != hashlib.sha256(plain.encode()).hexdigest()[:16]
     # `tone` applies to `warm` on slice a only.
     tone = {(i.candidate_id, i.example_id) for i in ana if "tone" in [c.id for c in i.criteria]}
     assert tone == {("warm", "e1"), ("warm", "e3"), ("warm", "e5")}

@@ -74,6 +74,9 @@ def run(
     cache: Annotated[bool, typer.Option(help="Answer repeated requests from the store.")] = True,
     db: DbOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    judge: Annotated[
+        bool, typer.Option(help="Grade the rubric with the suite's judge after the run.")
+    ] = True,
 ) -> None:
     """Run every candidate on every example, apply the checks, store and summarise."""
     from fieldeval.cli import commands
@@ -89,6 +92,7 @@ def run(
         repeats=repeat,
         use_cache=cache,
         quiet=quiet,
+        judge=judge,
     )
 
 
@@ -264,6 +268,103 @@ def load_show(
     from fieldeval.cli import load_command
 
     load_command.show(load_run, html=html, db=db)
+
+
+@app.command()
+def grade(
+    suite: SuiteArgument,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
+    ] = None,
+    grader: Annotated[
+        str | None, typer.Option(help="Your name (default: the page asks for it).")
+    ] = None,
+    pair: Annotated[
+        str | None, typer.Option("--pair", help="A,B: grade two candidates side by side.")
+    ] = None,
+    disagreements: Annotated[
+        bool, typer.Option("--disagreements", help="Open the screen that settles disagreements.")
+    ] = False,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; other than loopback needs --token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="FIELDEVAL_TOKEN", help="The app's token (default: a new one)."),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the grading screen in a browser.")
+    ] = True,
+    db: DbOption = None,
+) -> None:
+    """Grade a run's outputs by hand in the browser: blind, keyboard-first, saved as you go."""
+    from fieldeval.cli import grade_command
+
+    grade_command.grade(
+        suite,
+        run_id=run_id,
+        db=db,
+        grader=grader,
+        pair=pair,
+        disagreements=disagreements,
+        host=host,
+        port=port,
+        token=token,
+        open_browser=open_browser,
+    )
+
+
+@app.command()
+def judge(
+    suite: SuiteArgument,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
+    ] = None,
+    pair: Annotated[
+        str | None,
+        typer.Option("--pair", help="A,B: judge two candidates side by side instead."),
+    ] = None,
+    criterion: Annotated[
+        list[str] | None, typer.Option("--criterion", "-c", help="Only this criterion.")
+    ] = None,
+    db: DbOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Grade a run's outputs on the rubric with the suite's LLM judge."""
+    from fieldeval.cli import grading_commands
+
+    grading_commands.judge(
+        suite, run_id=run_id, pair=pair, criteria=criterion or [], db=db, quiet=quiet
+    )
+
+
+@app.command()
+def agreement(
+    suite: SuiteArgument,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """How far graders agree, per criterion: percent, Cohen's kappa, Krippendorff's alpha."""
+    from fieldeval.cli import grading_commands
+
+    grading_commands.agreement(suite, run_id=run_id, db=db)
+
+
+@app.command()
+def calibrate(
+    suite: SuiteArgument,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Whether the LLM judge can stand in for people, per criterion, and why."""
+    from fieldeval.cli import grading_commands
+
+    grading_commands.calibrate(suite, run_id=run_id, db=db)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ which candidate wrote it. Every grader grades the same items, each in their own 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -119,9 +120,15 @@ class GradingSession:
             )
         return items
 
+    @cached_property
+    def _secret(self) -> bytes:
+        return self.grades.blinding_key().encode("ascii")
+
     def _key(self, *parts: object) -> str:
+        # Keyed with the store's secret: knowing the candidates' ids must not let a grader
+        # work out which one wrote an output from its key.
         text = "\x1f".join([self.run.id, *map(str, parts)])
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return hmac.new(self._secret, text.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
     def items(self, grader: str) -> list[Item]:
         """Every item, in this grader's own order (the same each time they come back)."""
@@ -254,6 +261,8 @@ class GradingSession:
         criterion = next((c for c in item.criteria if c.id == criterion_id), None)
         if criterion is None:
             raise UserError(f"criterion {criterion_id!r} does not apply to this pair")
+        if note is not None and len(note.strip()) > MAX_NOTE:
+            raise UserError(f"a note is at most {MAX_NOTE} characters")
         grade = PairGrade(
             run_id=self.run.id,
             example_id=item.example_id,
@@ -303,8 +312,11 @@ class GradingSession:
             if len({g.value for g in human}) < 2 or (candidate, example_id, repeat) not in items:
                 continue
             item = items[(candidate, example_id, repeat)]
+            criterion = next((c for c in item.criteria if c.id == cid), None)
+            if criterion is None:
+                continue  # applies_to no longer covers this output (it is not in the version)
             settled = next((g for g in grades if g.grader_kind == "adjudicated"), None)
-            found.append(Disagreement(item, self.criterion(item, cid), human, settled))
+            found.append(Disagreement(item, criterion, human, settled))
         return found
 
     def settle(

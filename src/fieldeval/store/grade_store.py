@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,11 +10,18 @@ from typing import Any, Literal
 
 from sqlalchemy import insert, null, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fieldeval.errors import StoreError
 from fieldeval.store.store import Store
-from fieldeval.store.tables import criteria, grade_edits, grades, judge_calls, pair_grades
+from fieldeval.store.tables import (
+    criteria,
+    grade_edits,
+    grades,
+    judge_calls,
+    pair_grades,
+    store_settings,
+)
 
 GraderKind = Literal["human", "judge", "adjudicated"]
 Winner = Literal["left", "right", "tie"]
@@ -90,6 +98,23 @@ class GradeStore:
 
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
+
+    def blinding_key(self) -> str:
+        """This store's secret for naming grading items, made on first use."""
+        query = select(store_settings.c.value).where(store_settings.c.name == "blinding_key")
+        with self.engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        if found is not None:
+            return str(found)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(store_settings).values(name="blinding_key", value=secrets.token_hex(32))
+                )
+        except IntegrityError:
+            pass  # another process made it first; theirs is the one
+        with self.engine.connect() as connection:
+            return str(connection.execute(query).scalar_one())
 
     # -- criteria -------------------------------------------------------------------------
 

@@ -187,6 +187,14 @@ load_requests = Table(
 # Grades by people and by the judge, long format: one row per output, criterion version and
 # grader. Every agreement, calibration and rubric pass rate is recomputed from these rows.
 
+store_settings = Table(
+    "store_settings",
+    metadata,
+    # Per-store values, e.g. the secret that keys blind grading items.
+    Column("name", String(80), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 criteria = Table(
     "criteria",
     metadata,

@@ -15,6 +15,12 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "store_settings",
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_store_settings")),
+    )
+    op.create_table(
         "criteria",
         sa.Column("version", sa.String(length=80), nullable=False),
         sa.Column("criterion_id", sa.String(length=200), nullable=False),
@@ -148,6 +154,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("store_settings")
     op.drop_table("grade_edits")
     op.drop_table("pair_grades")
     with op.batch_alter_table("grades", schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""The local web app: human grading now, the results browser later."""

@@ -1,0 +1,56 @@
+"""`create_app`: the FastAPI app, its security, error handling, static files and routers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from fieldeval.errors import StoreError, UserError
+from fieldeval.web import grading
+from fieldeval.web.grading_json import error_json
+from fieldeval.web.security import Security, SecurityMiddleware
+from fieldeval.web.templating import STATIC_DIR
+
+
+def create_app(security: Security, *, grading_context: grading.GradingContext | None) -> FastAPI:
+    """The local app; `grading_context` is the run being graded, if any."""
+    # Swagger's pages load from a CDN, which this app never does; the schema stays, for scripts.
+    app = FastAPI(title="fieldeval", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.security = security
+    app.state.grading = grading_context
+    app.add_middleware(SecurityMiddleware, security=security)
+    app.add_exception_handler(UserError, _user_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StoreError, _store_error)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(grading.router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> Response:
+        # The grading screen is all there is for now; a runs list will live here.
+        return RedirectResponse("/grade", status_code=307)
+
+    return app
+
+
+async def _user_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, UserError)
+    status = 404 if isinstance(error, grading.NotFound) else 422
+    return JSONResponse(error_json(error), status_code=status)
+
+
+async def _invalid_request(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(part) for part in problem['loc'][1:]) or 'body'}: {problem['msg']}"
+        for problem in error.errors()
+    ]
+    return JSONResponse({"error": "; ".join(problems)}, status_code=422)
+
+
+async def _store_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, StoreError)
+    return JSONResponse({"error": error.message}, status_code=500)

@@ -259,3 +259,11 @@ def test_argument_checks() -> None:
         calibrate([], criterion_id="c", target=0)
     with pytest.raises(ValueError, match="resamples"):
         calibrate([], criterion_id="c", resamples=-1)
+
+
+def test_a_bias_the_data_already_shows_is_reported_before_asking_for_more_grades() -> None:
+    # People failed all twelve; the judge passed every one. No pass to measure TPR on, but
+    # more grades cannot clear the judge of passing what people fail.
+    result = calibrate([(False, True)] * 12, criterion_id="c")
+    assert result.bias == "lenient" and not result.stands_in
+    assert result.verdict.startswith("The judge cannot stand in: it is too lenient")

@@ -248,7 +248,22 @@ def _verdict(
     min_each: int,
     stands_in: bool,
 ) -> str:
-    """One sentence: can the judge stand in for people, and why (first reason that applies)."""
+    """One sentence: can the judge stand in for people, and why (first reason that applies).
+
+    A bias the data already shows comes first: more grades cannot clear a judge of it.
+    """
+    if bias == "lenient":
+        return (
+            f"The judge cannot stand in: it is too lenient — it passed "
+            f"{_count(false_pass, 'output')} people failed and failed {false_fail} they passed "
+            f"(McNemar {_p(p)})."
+        )
+    if bias == "harsh":
+        return (
+            f"The judge cannot stand in: it is too harsh — it failed "
+            f"{_count(false_fail, 'output')} people passed and passed {false_pass} they failed "
+            f"(McNemar {_p(p)})."
+        )
     if tpr.n < min_each and tnr.n < min_each:
         return (
             f"Not yet: only {_count(tpr.n, 'output')} that people passed and {tnr.n} that they "
@@ -261,18 +276,6 @@ def _verdict(
         return (
             f"Not yet: only {_count(rate.n, 'output')} that people {verb}; grade at least "
             f"{min_each} {kind} outputs to judge the judge."
-        )
-    if bias == "lenient":
-        return (
-            f"The judge cannot stand in: it is too lenient — it passed "
-            f"{_count(false_pass, 'output')} people failed and failed {false_fail} they passed "
-            f"(McNemar {_p(p)})."
-        )
-    if bias == "harsh":
-        return (
-            f"The judge cannot stand in: it is too harsh — it failed "
-            f"{_count(false_fail, 'output')} people passed and passed {false_pass} they failed "
-            f"(McNemar {_p(p)})."
         )
     assert tpr.value is not None and tnr.value is not None  # both have outputs by now
     if not stands_in:

@@ -54,6 +54,9 @@ class Tally:
     latencies_ms: list[float] = field(default_factory=list)
 
 
+LOCAL_REASON_CHARS = 200
+
+
 def judge_params(judge: CandidateBase, prompt: JudgePrompt) -> dict[str, Any]:
     """The judge candidate's params, at temperature 0 unless set, with structured output.
 
@@ -67,13 +70,14 @@ def judge_params(judge: CandidateBase, prompt: JudgePrompt) -> dict[str, Any]:
         if params["response_format"] is None:
             del params["response_format"]
     elif judge.provider in STRUCTURED_PROVIDERS:
+        schema = prompt.answer_schema()
+        if judge.provider == "local":
+            # llama.cpp's grammar honours maxLength: a small model that starts copying the
+            # input into its reason still closes the object before max_tokens cuts it off.
+            schema["properties"]["reason"]["maxLength"] = LOCAL_REASON_CHARS
         params["response_format"] = {
             "type": "json_schema",
-            "json_schema": {
-                "name": f"judge_{prompt.kind}",
-                "strict": True,
-                "schema": prompt.answer_schema(),
-            },
+            "json_schema": {"name": f"judge_{prompt.kind}", "strict": True, "schema": schema},
         }
     return params
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert, null, select, update
+from sqlalchemy import delete, insert, null, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -16,6 +16,7 @@ from fieldeval.errors import StoreError
 from fieldeval.store.store import Store
 from fieldeval.store.tables import (
     criteria,
+    failure_labels,
     grade_edits,
     grades,
     judge_calls,
@@ -87,6 +88,19 @@ class JudgeCall:
     error_message: str | None = None
     id: int | None = None
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FailureLabel:
+    """A failure mode a person or the judge assigned to one output."""
+
+    run_id: str
+    candidate_id: str
+    example_id: str
+    repeat: int
+    mode_id: str
+    labeller: str
+    note: str | None = None
 
 
 def _now() -> datetime:
@@ -291,6 +305,38 @@ class GradeStore:
         query = select(judge_calls).where(judge_calls.c.run_id == run_id).order_by(judge_calls.c.id)
         with self.engine.connect() as connection:
             return [_judge_call(row) for row in connection.execute(query).mappings()]
+
+    # -- failure labels -------------------------------------------------------------------
+
+    def replace_failure_labels(
+        self, run_id: str, labeller: str, labels: Sequence[FailureLabel]
+    ) -> None:
+        """Make `labels` this labeller's whole labelling of the run, in one transaction."""
+        with self._begin() as connection:
+            connection.execute(
+                delete(failure_labels).where(
+                    failure_labels.c.run_id == run_id, failure_labels.c.labeller == labeller
+                )
+            )
+            rows = [
+                {**label.__dict__, "run_id": run_id, "labeller": labeller, "created_at": _now()}
+                for label in labels
+            ]
+            if rows:
+                connection.execute(insert(failure_labels), rows)
+
+    def failure_labels(self, run_id: str) -> list[FailureLabel]:
+        query = (
+            select(failure_labels)
+            .where(failure_labels.c.run_id == run_id)
+            .order_by(failure_labels.c.id)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [
+            FailureLabel(**{name: row[name] for name in FailureLabel.__dataclass_fields__})
+            for row in rows
+        ]
 
     # -- plumbing -------------------------------------------------------------------------
 

@@ -299,3 +299,28 @@ pair_grades = Table(
         name="uq_pair_grades_key",
     ),
 )
+
+failure_labels = Table(
+    "failure_labels",
+    metadata,
+    # Failure modes assigned to an output by a person (open coding, then categories) or the
+    # judge. Modes tied to a check or a criterion are derived, never stored here.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), ForeignKey("runs.id"), nullable=False),
+    Column("candidate_id", String(200), nullable=False),
+    Column("example_id", String(200), nullable=False),
+    Column("repeat", Integer, nullable=False, default=0),
+    Column("mode_id", String(200), nullable=False),
+    Column("labeller", String(200), nullable=False),
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "run_id",
+        "candidate_id",
+        "example_id",
+        "repeat",
+        "mode_id",
+        "labeller",
+        name="uq_failure_labels_key",
+    ),
+)

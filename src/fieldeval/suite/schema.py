@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from fieldeval.suite.checks import CheckBase, CheckSpec, with_unique_ids
+from fieldeval.suite.failure_modes import FailureMode, unique_modes, weights_with_defaults
 from fieldeval.suite.rubric import Criterion, Judge, unique_criteria
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -267,6 +268,10 @@ class Suite(Strict):
     checks: tuple[CheckSpec, ...] = ()
     rubric: tuple[Criterion, ...] = ()
     judge: Judge | None = None
+    failure_modes: tuple[FailureMode, ...] = ()
+    severity_weights: dict[str, float] = Field(
+        default_factory=dict, description="weights per severity; defaults 0/1/3/10/50"
+    )
     gate: Gate = Gate()
     load: Load = Load()
 
@@ -289,6 +294,41 @@ class Suite(Strict):
     @classmethod
     def _unique_criteria(cls, rubric: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
         return unique_criteria(rubric)
+
+    @field_validator("failure_modes")
+    @classmethod
+    def _unique_modes(cls, modes: tuple[FailureMode, ...]) -> tuple[FailureMode, ...]:
+        return unique_modes(modes)
+
+    @field_validator("severity_weights")
+    @classmethod
+    def _known_severities(cls, weights: dict[str, float]) -> dict[str, float]:
+        weights_with_defaults(weights)
+        if any(weight < 0 for weight in weights.values()):
+            raise ValueError("severity weights must not be negative")
+        return weights
+
+    @model_validator(mode="after")
+    def _modes_name_known_checks(self) -> Suite:
+        checks = {str(check.id) for check in self.checks}
+        criteria = {criterion.id for criterion in self.rubric}
+        for mode in self.failure_modes:
+            if mode.check is not None and mode.check not in checks:
+                raise ValueError(
+                    f"failure mode {mode.id!r} names check {mode.check!r}, which the suite does"
+                    f" not have (checks: {', '.join(sorted(checks)) or 'none'})"
+                )
+            if mode.criterion is not None and mode.criterion not in criteria:
+                raise ValueError(
+                    f"failure mode {mode.id!r} names criterion {mode.criterion!r}, which the"
+                    f" rubric does not have (criteria: {', '.join(sorted(criteria)) or 'none'})"
+                )
+        return self
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Severity weights, the suite's over the defaults."""
+        return weights_with_defaults(self.severity_weights)
 
     @model_validator(mode="after")
     def _rubric_names_known_candidates(self) -> Suite:

@@ -151,9 +151,35 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_grade_edits")),
     )
+    op.create_table(
+        "failure_labels",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("run_id", sa.String(length=40), nullable=False),
+        sa.Column("candidate_id", sa.String(length=200), nullable=False),
+        sa.Column("example_id", sa.String(length=200), nullable=False),
+        sa.Column("repeat", sa.Integer(), nullable=False),
+        sa.Column("mode_id", sa.String(length=200), nullable=False),
+        sa.Column("labeller", sa.String(length=200), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["runs.id"], name=op.f("fk_failure_labels_run_id_runs")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_failure_labels")),
+        sa.UniqueConstraint(
+            "run_id",
+            "candidate_id",
+            "example_id",
+            "repeat",
+            "mode_id",
+            "labeller",
+            name="uq_failure_labels_key",
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("failure_labels")
     op.drop_table("store_settings")
     op.drop_table("grade_edits")
     op.drop_table("pair_grades")

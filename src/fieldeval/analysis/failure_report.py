@@ -1,0 +1,100 @@
+"""A run's failure analysis: per candidate, systematic or random, and what to read first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fieldeval.analysis.failure_labels import label_outputs
+from fieldeval.analysis.failures import CandidateFailures, LabelledOutput, candidate_failures
+from fieldeval.analysis.systematic import SystematicReport, systematic
+from fieldeval.store.grade_store import GradeStore
+from fieldeval.store.records import RunInfo
+from fieldeval.store.store import Store
+from fieldeval.suite.failure_modes import SEVERITY_LEVEL, FailureMode
+from fieldeval.suite.schema import Suite
+
+
+@dataclass(frozen=True)
+class LookFirst:
+    """An output worth reading before anything else, and why."""
+
+    candidate_id: str
+    example_id: str
+    repeat: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class FailureReport:
+    run: RunInfo
+    modes: tuple[FailureMode, ...]
+    weights: dict[str, float]
+    outputs: tuple[LabelledOutput, ...]
+    candidates: tuple[CandidateFailures, ...]
+    systematic: SystematicReport
+    look_first: tuple[LookFirst, ...]
+
+
+MAX_LOOK_FIRST = 20
+
+
+def failure_report(store: Store, suite: Suite, run_id: str, *, seed: int = 0) -> FailureReport:
+    """Label every answered output of the run and analyse the failure modes."""
+    run = store.run(run_id)
+    grades = GradeStore(store)
+    examples = {example.id: example for example in store.examples(run.dataset_hash)}
+    outputs = label_outputs(
+        suite,
+        store.outputs(run.id),
+        examples,
+        grades.grades(run.id),
+        grades.failure_labels(run.id),
+    )
+    modes = suite.failure_modes
+    slice_names = tuple(suite.dataset.slices)
+    found = systematic(outputs, modes, slice_names=slice_names)
+    return FailureReport(
+        run=run,
+        modes=modes,
+        weights=suite.weights,
+        outputs=tuple(outputs),
+        candidates=tuple(candidate_failures(outputs, modes, suite.weights, seed=seed)),
+        systematic=found,
+        look_first=tuple(_look_first(outputs, modes, found)),
+    )
+
+
+def _look_first(
+    outputs: list[LabelledOutput], modes: tuple[FailureMode, ...], found: SystematicReport
+) -> list[LookFirst]:
+    """Examples every candidate fails first (often a bad example or an ambiguous task), then
+    outputs with the most severe systematic modes."""
+    chosen: list[LookFirst] = []
+    seen: set[tuple[str, str, int]] = set()
+    everyone_fails = set(found.all_fail)
+    for output in outputs:
+        key = (output.candidate_id, output.example_id, output.repeat)
+        if output.example_id in everyone_fails and key not in seen:
+            seen.add(key)
+            chosen.append(
+                LookFirst(
+                    *key,
+                    reason="every candidate fails this example: check the example and the task",
+                )
+            )
+    by_id = {mode.id: mode for mode in modes}
+    systematic_modes = sorted(
+        (v.mode_id for v in found.verdicts if v.label == "systematic"),
+        key=lambda mode_id: -SEVERITY_LEVEL[by_id[mode_id].severity],
+    )
+    for mode_id in systematic_modes:
+        mode = by_id[mode_id]
+        for output in outputs:
+            key = (output.candidate_id, output.example_id, output.repeat)
+            if mode_id in output.modes and key not in seen:
+                seen.add(key)
+                chosen.append(
+                    LookFirst(*key, reason=f"systematic {mode.severity} failure: {mode.id}")
+                )
+                break  # one per mode here; the failure browser lists the rest
+    return chosen[:MAX_LOOK_FIRST]

@@ -1,0 +1,462 @@
+"""Systematic or random: failures concentrated in a slice, leaning one way, or stuck to examples.
+
+A failure mode is systematic when (a) a slice value carries more of it than the rest
+(Fisher exact test, Benjamini–Hochberg across the report), (b) its directional failures
+lean one way (sign test against the opposite mode of its axis), or (c) with repeats, it
+comes back on the same examples (binomial dispersion test). Otherwise it is random.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from fieldeval.analysis.failures import LabelledOutput
+from fieldeval.analysis.paired import benjamini_hochberg
+from fieldeval.analysis.stats import Z95
+from fieldeval.suite.failure_modes import FailureMode
+
+# A slice or its complement with fewer outputs than this is a lead, not a finding.
+_EXPLORATORY_BELOW = 10
+
+
+@dataclass(frozen=True)
+class SliceTest:
+    """One mode in one slice value against the rest (one candidate, or all pooled)."""
+
+    candidate_id: str | None  # None: every candidate pooled
+    mode_id: str
+    slice_name: str
+    slice_value: str
+    failures_in: int
+    n_in: int
+    failures_out: int
+    n_out: int
+    risk_ratio: float | None
+    rr_low: float | None
+    rr_high: float | None
+    p: float  # Fisher exact, one-sided: more failures in the slice than elsewhere
+    q: float  # Benjamini–Hochberg adjusted over every slice test of the report
+    exploratory: bool  # n_in < 10 or n_out < 10: a lead, not a finding
+    significant: bool  # q ≤ fdr and risk ratio > 1
+
+
+@dataclass(frozen=True)
+class DirectionTest:
+    candidate_id: str | None
+    axis: str
+    up_mode: str | None
+    down_mode: str | None
+    up: int
+    down: int
+    p: float | None  # exact two-sided sign test; None when there is no directional failure
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """With repeats: does a mode stick to particular examples?"""
+
+    candidate_id: str | None
+    mode_id: str
+    repeats: int
+    always: int  # examples failing in every repeat
+    flaky: int  # failing in some repeats
+    never: int
+    dispersion: float | None  # X² = Σ (f_i − K p̄)² / (K p̄ (1 − p̄))
+    df: int
+    p: float | None  # chi-square upper tail
+
+
+@dataclass(frozen=True)
+class ModeVerdict:
+    mode_id: str
+    label: Literal["systematic", "random", "not seen"]
+    reasons: tuple[str, ...]  # plain sentences: where and how it is systematic, or why random
+
+
+@dataclass(frozen=True)
+class SystematicReport:
+    slices: tuple[SliceTest, ...]
+    directions: tuple[DirectionTest, ...]
+    consistency: tuple[Consistency, ...]
+    verdicts: tuple[ModeVerdict, ...]  # one per mode, in the suite's order
+    all_fail: tuple[str, ...]  # example ids that every candidate failed (in every repeat)
+
+
+def fisher_risk(
+    failures_in: int, n_in: int, failures_out: int, n_out: int
+) -> tuple[float, float | None, float | None, float | None]:
+    """(Fisher p, risk ratio, low, high): log-scale CI, 0.5 added to each cell if one is 0.
+
+    p is Fisher's exact one-sided test ("greater") on [[a, n_in − a], [c, n_out − c]], with
+    a = failures_in and c = failures_out: the question is whether the mode concentrates in
+    the slice. A two-sided p would let a slice's deficit (the mirror image of a concentration
+    elsewhere) count as a discovery and loosen Benjamini–Hochberg for every other test. RR = (a/n_in)/(c/n_out), and its 95% interval
+    exp(ln RR ± z·sqrt(1/a − 1/n_in + 1/c − 1/n_out)). When any cell is 0, every cell gets
+    0.5 (so each n gets 1) for RR and its interval. RR and interval are None when n_in or
+    n_out is 0.
+    """
+    for failures, n in ((failures_in, n_in), (failures_out, n_out)):
+        if not 0 <= failures <= n:
+            raise ValueError(f"failures must be between 0 and n, got {failures} of {n}")
+    from scipy.stats import fisher_exact
+
+    table = [[failures_in, n_in - failures_in], [failures_out, n_out - failures_out]]
+    p = float(fisher_exact(table, alternative="greater").pvalue)
+    if n_in == 0 or n_out == 0:
+        return p, None, None, None
+    a, c, total_in, total_out = float(failures_in), float(failures_out), float(n_in), float(n_out)
+    if min(failures_in, n_in - failures_in, failures_out, n_out - failures_out) == 0:
+        a, c, total_in, total_out = a + 0.5, c + 0.5, total_in + 1, total_out + 1
+    ratio = (a / total_in) / (c / total_out)
+    half = Z95 * math.sqrt(1 / a - 1 / total_in + 1 / c - 1 / total_out)
+    return p, ratio, ratio * math.exp(-half), ratio * math.exp(half)
+
+
+def sign_test(up: int, down: int) -> float | None:
+    """Exact two-sided sign test: p of `up` among up + down under Binomial(up + down, ½).
+
+    None without any directional failure.
+    """
+    if up < 0 or down < 0:
+        raise ValueError(f"counts must be non-negative, got up={up}, down={down}")
+    if up + down == 0:
+        return None
+    from scipy.stats import binomtest
+
+    return float(binomtest(up, up + down, 0.5).pvalue)
+
+
+def dispersion(failures: Sequence[int], repeats: int) -> tuple[float | None, int, float | None]:
+    """(X², df, p) of the binomial dispersion test over per-example failure counts.
+
+    With f_i failures of K = repeats on each of n examples and p̄ = Σ f_i / (nK):
+    X² = Σ_i (f_i − K p̄)² / (K p̄ (1 − p̄)), df = n − 1, p = P(χ²_df ≥ X²). X² well above
+    df means failures stick to particular examples. X² and p are None when p̄ is 0 or 1,
+    n < 2 or K < 2: nothing varies, or there is nothing to compare.
+    """
+    n = len(failures)
+    if any(not 0 <= f <= repeats for f in failures):
+        raise ValueError(f"every failure count must be between 0 and {repeats}")
+    df = max(n - 1, 0)
+    total = sum(failures)
+    if n < 2 or repeats < 2 or total in (0, n * repeats):
+        return None, df, None
+    mean = total / (n * repeats)
+    expected = repeats * mean
+    statistic = math.fsum((f - expected) ** 2 for f in failures) / (expected * (1 - mean))
+    from scipy.stats import chi2
+
+    return statistic, df, float(chi2.sf(statistic, df))
+
+
+def systematic(
+    outputs: Sequence[LabelledOutput],
+    modes: Sequence[FailureMode],
+    *,
+    slice_names: Sequence[str],
+    fdr: float = 0.10,
+    alpha: float = 0.05,
+) -> SystematicReport:
+    """Slice, direction and repeat tests for every failure mode, and a verdict for each.
+
+    Slices: for each mode seen at least once, each slice name and value, per candidate and
+    pooled over candidates, the outputs with that value against the other outputs that
+    have the slice (Fisher exact, risk ratio). One observation is one output, so an
+    example answered K times counts K times here; whether failures stick to examples is
+    the consistency test's question. q is Benjamini–Hochberg over every slice test of the
+    report together; a test is significant when q ≤ fdr and RR > 1.
+
+    Directions: per axis, outputs with an `up` mode against outputs with a `down` mode
+    (an output with both counts for neither), sign test, per candidate and pooled.
+
+    Consistency, per candidate with repeats: per example f_i = outputs carrying the mode
+    out of K, the most common number of outputs per example (examples answered a different
+    number of times are left out), then the dispersion test.
+
+    A mode is "systematic" with a significant slice test, a direction test with p < alpha
+    on which its side is the majority, or a consistency test with p < alpha; "random"
+    otherwise; "not seen" when no output carries it. With a single candidate the pooled
+    tests would repeat the candidate's, so they are left out.
+    """
+    if not 0 < fdr < 1:
+        raise ValueError(f"fdr must be within (0, 1), got {fdr}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be within (0, 1), got {alpha}")
+    by_candidate: dict[str, list[LabelledOutput]] = {}
+    for output in outputs:
+        by_candidate.setdefault(output.candidate_id, []).append(output)
+    scopes: list[tuple[str | None, Sequence[LabelledOutput]]] = list(by_candidate.items())
+    if len(by_candidate) > 1:
+        scopes.append((None, outputs))
+    seen = [mode for mode in modes if any(mode.id in output.modes for output in outputs)]
+
+    slices = _slice_tests(seen, slice_names, scopes, fdr)
+    directions = _direction_tests(modes, scopes)
+    consistency = [
+        test
+        for candidate_id, own in by_candidate.items()
+        for test in _consistency(candidate_id, own, seen)
+    ]
+    verdicts = tuple(
+        _verdict(mode, mode in seen, modes, slices, directions, consistency, alpha)
+        for mode in modes
+    )
+    return SystematicReport(
+        slices=tuple(slices),
+        directions=tuple(directions),
+        consistency=tuple(consistency),
+        verdicts=verdicts,
+        all_fail=_all_fail(outputs, {mode.id: mode for mode in modes}),
+    )
+
+
+def _slice_tests(
+    seen: Sequence[FailureMode],
+    slice_names: Sequence[str],
+    scopes: Sequence[tuple[str | None, Sequence[LabelledOutput]]],
+    fdr: float,
+) -> list[SliceTest]:
+    """Every (mode, scope, slice, value) table with both sides non-empty, BH-adjusted together."""
+    untested: list[SliceTest] = []
+    for mode in seen:
+        for candidate_id, scoped in scopes:
+            for name in slice_names:
+                labelled = [output for output in scoped if name in output.slices]
+                for value in sorted({output.slices[name] for output in labelled}):
+                    inside = [output for output in labelled if output.slices[name] == value]
+                    n_in, n_out = len(inside), len(labelled) - len(inside)
+                    if n_in == 0 or n_out == 0:
+                        continue
+                    f_in = sum(mode.id in output.modes for output in inside)
+                    f_out = sum(mode.id in output.modes for output in labelled) - f_in
+                    p, ratio, low, high = fisher_risk(f_in, n_in, f_out, n_out)
+                    untested.append(
+                        SliceTest(
+                            candidate_id=candidate_id,
+                            mode_id=mode.id,
+                            slice_name=name,
+                            slice_value=value,
+                            failures_in=f_in,
+                            n_in=n_in,
+                            failures_out=f_out,
+                            n_out=n_out,
+                            risk_ratio=ratio,
+                            rr_low=low,
+                            rr_high=high,
+                            p=p,
+                            q=p,  # replaced below, once every p is known
+                            exploratory=min(n_in, n_out) < _EXPLORATORY_BELOW,
+                            significant=False,
+                        )
+                    )
+    adjusted = benjamini_hochberg([test.p for test in untested]) if untested else []
+    return [
+        replace(
+            test,
+            q=q,
+            significant=q <= fdr and test.risk_ratio is not None and test.risk_ratio > 1,
+        )
+        for test, q in zip(untested, adjusted, strict=True)
+    ]
+
+
+def _direction_tests(
+    modes: Sequence[FailureMode],
+    scopes: Sequence[tuple[str | None, Sequence[LabelledOutput]]],
+) -> list[DirectionTest]:
+    """Per axis and scope: outputs failing `up` against outputs failing `down`."""
+    sides: dict[str, dict[str, list[str]]] = {}
+    for mode in modes:
+        if mode.direction is not None:
+            signs = sides.setdefault(mode.direction.axis, {"up": [], "down": []})
+            signs[mode.direction.sign].append(mode.id)
+    tests = []
+    for axis, side in sides.items():
+        for candidate_id, scoped in scopes:
+            up = down = 0
+            for output in scoped:
+                is_up = any(mode_id in output.modes for mode_id in side["up"])
+                is_down = any(mode_id in output.modes for mode_id in side["down"])
+                up += is_up and not is_down
+                down += is_down and not is_up
+            tests.append(
+                DirectionTest(
+                    candidate_id=candidate_id,
+                    axis=axis,
+                    up_mode=side["up"][0] if side["up"] else None,
+                    down_mode=side["down"][0] if side["down"] else None,
+                    up=up,
+                    down=down,
+                    p=sign_test(up, down),
+                )
+            )
+    return tests
+
+
+def _consistency(
+    candidate_id: str, own: Sequence[LabelledOutput], seen: Sequence[FailureMode]
+) -> list[Consistency]:
+    """Per mode: failures per example over the candidate's K repeats, and their dispersion."""
+    per_example: dict[str, list[LabelledOutput]] = {}
+    for output in own:
+        per_example.setdefault(output.example_id, []).append(output)
+    sizes = Counter(len(answers) for answers in per_example.values())
+    if max(sizes) < 2:
+        return []
+    # The most common number of answers per example; on a tie, the larger.
+    repeats = max(sizes, key=lambda size: (sizes[size], size))
+    kept = [answers for answers in per_example.values() if len(answers) == repeats]
+    tests = []
+    for mode in seen:
+        counts = [sum(mode.id in output.modes for output in answers) for answers in kept]
+        statistic, df, p = dispersion(counts, repeats)
+        tests.append(
+            Consistency(
+                candidate_id=candidate_id,
+                mode_id=mode.id,
+                repeats=repeats,
+                always=sum(count == repeats for count in counts),
+                flaky=sum(0 < count < repeats for count in counts),
+                never=counts.count(0),
+                dispersion=statistic,
+                df=df,
+                p=p,
+            )
+        )
+    return tests
+
+
+def _verdict(
+    mode: FailureMode,
+    seen: bool,
+    modes: Sequence[FailureMode],
+    slices: Sequence[SliceTest],
+    directions: Sequence[DirectionTest],
+    consistency: Sequence[Consistency],
+    alpha: float,
+) -> ModeVerdict:
+    if not seen:
+        return ModeVerdict(mode.id, "not seen", ("no output carries it",))
+    systematic_reasons: list[str] = []
+    random_reasons: list[str] = []
+
+    own_slices = [test for test in slices if test.mode_id == mode.id]
+    hits = sorted((test for test in own_slices if test.significant), key=lambda t: (t.q, t.p))
+    systematic_reasons += [_slice_reason(test) for test in hits]
+    if own_slices and not hits:
+        random_reasons.append("spread across slices (no slice stands out after correction)")
+
+    if mode.direction is not None:
+        axis, sign = mode.direction.axis, mode.direction.sign
+        own_directions = [test for test in directions if test.axis == axis]
+        leans = [
+            test
+            for test in own_directions
+            if test.p is not None
+            and test.p < alpha
+            and (test.up > test.down if sign == "up" else test.down > test.up)
+        ]
+        systematic_reasons += [_direction_reason(test, sign, modes) for test in leans]
+        tested = [test for test in own_directions if test.p is not None]
+        against = [test for test in tested if test.p is not None and test.p < alpha]
+        if against and not leans:
+            random_reasons += [_direction_reason(test, sign, modes) for test in against]
+        elif tested and not leans:
+            smallest = min(test.p for test in tested if test.p is not None)
+            random_reasons.append(f"no lean on {axis} (smallest sign test {_p(smallest)})")
+
+    own_repeats = [test for test in consistency if test.mode_id == mode.id]
+    sticky = [test for test in own_repeats if test.p is not None and test.p < alpha]
+    systematic_reasons += [_consistency_reason(test) for test in sticky]
+    tested_repeats = [test for test in own_repeats if test.p is not None]
+    if tested_repeats and not sticky:
+        smallest = min(test.p for test in tested_repeats if test.p is not None)
+        random_reasons.append(
+            f"does not stick to examples across repeats (smallest dispersion {_p(smallest)})"
+        )
+
+    if systematic_reasons:
+        return ModeVerdict(mode.id, "systematic", tuple(systematic_reasons))
+    if not random_reasons:
+        random_reasons.append("no slice, direction or repeats to test it against")
+    return ModeVerdict(mode.id, "random", tuple(random_reasons))
+
+
+def _slice_reason(test: SliceTest) -> str:
+    assert test.risk_ratio is not None and test.rr_low is not None and test.rr_high is not None
+    reason = (
+        f"concentrated in {test.slice_name} = {test.slice_value}{_scope(test.candidate_id)}:"
+        f" {test.failures_in} of {test.n_in} against {test.failures_out} of {test.n_out}"
+        f" elsewhere (risk ratio {_num(test.risk_ratio)}"
+        f" [{_num(test.rr_low)}, {_num(test.rr_high)}], {_p(test.q, 'q')})"
+    )
+    return reason + " (exploratory: small slice)" if test.exploratory else reason
+
+
+def _direction_reason(test: DirectionTest, sign: str, modes: Sequence[FailureMode]) -> str:
+    assert test.p is not None
+    other = "down" if sign == "up" else "up"
+    mine, theirs = (test.up, test.down) if sign == "up" else (test.down, test.up)
+    way = "one way" if mine > theirs else "the other way"
+    return (
+        f"leans {way} on {test.axis}{_scope(test.candidate_id)}: {mine}"
+        f" {_side(modes, test.axis, sign)} (this mode's side) against {theirs}"
+        f" {_side(modes, test.axis, other)} ({_p(test.p)})"
+    )
+
+
+def _consistency_reason(test: Consistency) -> str:
+    assert test.p is not None
+    return (
+        f"sticks to the same examples across {test.repeats} repeats"
+        f"{_scope(test.candidate_id)}: {test.always} always fail, {test.flaky} flaky,"
+        f" {test.never} never (dispersion {_p(test.p)})"
+    )
+
+
+def _side(modes: Sequence[FailureMode], axis: str, sign: str) -> str:
+    ids = [
+        mode.id
+        for mode in modes
+        if mode.direction is not None
+        and mode.direction.axis == axis
+        and mode.direction.sign == sign
+    ]
+    return " or ".join(ids) if ids else f"{sign} (no mode)"
+
+
+def _all_fail(outputs: Sequence[LabelledOutput], by_id: dict[str, FailureMode]) -> tuple[str, ...]:
+    """Examples every candidate answered, each answer carrying a mode worse than "none"."""
+    candidates = {output.candidate_id for output in outputs}
+    answered: dict[str, set[str]] = {}
+    passed: set[str] = set()
+    for output in outputs:
+        answered.setdefault(output.example_id, set()).add(output.candidate_id)
+        if not any(label in by_id and by_id[label].level > 0 for label in output.modes):
+            passed.add(output.example_id)
+    return tuple(
+        sorted(
+            example_id
+            for example_id, who in answered.items()
+            if who == candidates and example_id not in passed
+        )
+    )
+
+
+def _scope(candidate_id: str | None) -> str:
+    return " across candidates" if candidate_id is None else f" for {candidate_id}"
+
+
+def _num(value: float) -> str:
+    """Two significant figures, whole numbers from 100 up: 18, 4.8, 0.52, 130."""
+    return f"{value:.0f}" if value >= 100 else f"{value:.2g}"
+
+
+def _p(value: float, name: str = "p") -> str:
+    if value < 0.001:
+        return f"{name} < 0.001"
+    return f"{name} = {value:.3f}" if value < 0.01 else f"{name} = {value:.2f}"

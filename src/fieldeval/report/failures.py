@@ -1,0 +1,136 @@
+"""The failure analysis as terminal tables: per candidate, systematic or random, what to read."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fieldeval.analysis.failure_report import FailureReport
+from fieldeval.analysis.failures import CandidateFailures
+from fieldeval.report.format import p_value, percent
+from fieldeval.report.rubric import estimate_text, rate_text
+
+MAX_SLICE_ROWS = 15
+
+
+def render_failure_report(report: FailureReport, console: Console) -> None:
+    """Per candidate, then per mode's verdict and the slices behind it, then what to read first."""
+    if not report.outputs:
+        console.print("no answered outputs to analyse")
+        return
+    console.print(_modes_table(report))
+    console.print(_severity_table(report))
+    _render_verdicts(report, console)
+    _render_slices(report, console)
+    _render_look_first(report, console)
+
+
+def _modes_table(report: FailureReport) -> Table:
+    table = Table(
+        title="failure modes per candidate (outputs with the mode [95% Wilson] (k/n))",
+        title_justify="left",
+        caption="with none seen, the 95% upper bound n outputs allow: 1 − 0.05^(1/n).",
+        caption_justify="left",
+    )
+    table.add_column("mode")
+    table.add_column("severity")
+    for candidate in report.candidates:
+        table.add_column(Text(candidate.candidate_id), justify="right", no_wrap=True)
+    for position, mode in enumerate(report.modes):
+        cells = []
+        for candidate in report.candidates:
+            rate = candidate.modes[position]
+            if rate.rate.k == 0 and rate.upper_bound is not None:
+                cells.append(f"0/{rate.rate.n} (≤ {percent(rate.upper_bound)})")
+            else:
+                cells.append(rate_text(rate.rate))
+        table.add_row(Text(mode.id), mode.severity, *cells)
+    return table
+
+
+def _severity_table(report: FailureReport) -> Table:
+    weights = ", ".join(f"{name} {weight:g}" for name, weight in report.weights.items() if weight)
+    table = Table(
+        title="how badly each candidate fails",
+        title_justify="left",
+        caption=f"weighted = mean over outputs of the weight of its worst failure ({weights}), "
+        "[95% bootstrap over examples]. graceful: worst failure cosmetic or minor; serious: "
+        "major; catastrophic: critical.",
+        caption_justify="left",
+    )
+    table.add_column("candidate")
+    table.add_column("n", justify="right")
+    table.add_column("any failure", justify="right", no_wrap=True)
+    table.add_column("weighted", justify="right", no_wrap=True)
+    table.add_column("graceful", justify="right", no_wrap=True)
+    table.add_column("serious", justify="right", no_wrap=True)
+    table.add_column("catastrophic", justify="right", no_wrap=True)
+    for candidate in report.candidates:
+        table.add_row(
+            Text(candidate.candidate_id),
+            str(candidate.n),
+            rate_text(candidate.failed),
+            estimate_text(candidate.weighted),
+            rate_text(candidate.graceful),
+            rate_text(candidate.serious),
+            _catastrophic(candidate),
+        )
+    return table
+
+
+def _catastrophic(candidate: CandidateFailures) -> str:
+    if candidate.critical_upper_bound is not None:
+        return f"0/{candidate.n} (≤ {percent(candidate.critical_upper_bound)})"
+    return rate_text(candidate.catastrophic)
+
+
+def _render_verdicts(report: FailureReport, console: Console) -> None:
+    console.print("systematic or random, per failure mode:", style="bold")
+    for verdict in report.systematic.verdicts:
+        style = {"systematic": "bold red", "random": "green", "not seen": "dim"}[verdict.label]
+        line = Text.assemble(("  " + verdict.mode_id + ": ", "bold"), (verdict.label, style))
+        console.print(line)
+        for reason in verdict.reasons:
+            console.print(Text("    " + reason))
+
+
+def _render_slices(report: FailureReport, console: Console) -> None:
+    tests = sorted((t for t in report.systematic.slices if t.significant), key=lambda t: (t.q, t.p))
+    if not tests:
+        return
+    table = Table(
+        title="slices where a mode concentrates (Fisher exact, Benjamini–Hochberg q ≤ 0.10)",
+        title_justify="left",
+        caption="exploratory: fewer than 10 outputs in or out of the slice; a lead to check, "
+        "not a finding.",
+        caption_justify="left",
+    )
+    for name in ("mode", "candidate", "slice", "in slice", "elsewhere", "risk ratio", "q", ""):
+        table.add_column(name, justify="right" if name in ("q", "risk ratio") else "left")
+    for test in tests[:MAX_SLICE_ROWS]:
+        ratio = "–"
+        if test.risk_ratio is not None and test.rr_low is not None and test.rr_high is not None:
+            ratio = f"{test.risk_ratio:.2g} [{test.rr_low:.2g}, {test.rr_high:.2g}]"
+        table.add_row(
+            Text(test.mode_id),
+            Text(test.candidate_id or "all"),
+            Text(f"{test.slice_name} = {test.slice_value}"),
+            f"{test.failures_in}/{test.n_in}",
+            f"{test.failures_out}/{test.n_out}",
+            ratio,
+            p_value(test.q),
+            "exploratory" if test.exploratory else "",
+        )
+    console.print(table)
+
+
+def _render_look_first(report: FailureReport, console: Console) -> None:
+    if not report.look_first:
+        return
+    console.print("look at these first:", style="bold")
+    for item in report.look_first:
+        where = f"{item.candidate_id} on {item.example_id}"
+        if report.run.repeats > 1:
+            where += f" (repeat {item.repeat})"
+        console.print(Text(f"  {where}: {item.reason}"))

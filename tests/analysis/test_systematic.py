@@ -296,12 +296,25 @@ def test_consistency_uses_the_most_common_repeat_count() -> None:
 
 
 def test_no_consistency_without_repeats() -> None:
-    report = systematic([_out("a", f"e{i}", "m") for i in range(5)], (_mode("m"),), slice_names=())
+    outputs = [_out("a", f"e{i}", *(["m"] if i < 2 else [])) for i in range(5)]
+    report = systematic(outputs, (_mode("m"),), slice_names=())
     assert report.consistency == ()
     assert _verdict(report, "m") == (
         "random",
         ("no slice, direction or repeats to test it against",),
     )
+
+
+def test_a_mode_on_most_outputs_is_systematic_though_no_slice_stands_out() -> None:
+    # Everywhere is not noise: 25 of 25 in every slice leaves the slice tests nothing to find.
+    outputs = [_out("a", f"e{i}", "m", slices={"s": "xy"[i % 2]}) for i in range(25)]
+    outputs += [
+        _out("b", f"e{i}", *(["m"] if i < 3 else []), slices={"s": "xy"[i % 2]}) for i in range(25)
+    ]
+    label, reasons = _verdict(systematic(outputs, (_mode("m"),), slice_names=("s",)), "m")
+    assert label == "systematic"
+    assert reasons[0].startswith("on most of a's outputs: 25 of 25")
+    assert not any("b's outputs" in reason for reason in reasons)  # 3 of 25 is not most
 
 
 # --- direction ------------------------------------------------------------------------

@@ -118,9 +118,9 @@ def fieldeval_env() -> dict[str, str]:
 
 
 @contextmanager
-def serving(graded: Graded, *args: str) -> Iterator[Served]:
-    """`fieldeval grade` in its own process on port 0, until the block ends."""
-    command = [sys.executable, "-m", "fieldeval", "grade", str(graded.suite), "--db"]
+def serving(graded: Graded, *args: str, command_name: str = "grade") -> Iterator[Served]:
+    """`fieldeval grade` (or `serve`) in its own process on port 0, until the block ends."""
+    command = [sys.executable, "-m", "fieldeval", command_name, str(graded.suite), "--db"]
     command += [graded.db_url, "--no-open", "--port", "0", *args]
     process = subprocess.Popen(
         command,
@@ -131,7 +131,7 @@ def serving(graded: Graded, *args: str) -> Iterator[Served]:
         cwd=graded.db.parent,
     )
     try:
-        yield _await_url(process)
+        yield _await_url(process, token_line=command_name == "grade")
     finally:
         process.terminate()
         try:
@@ -143,7 +143,8 @@ def serving(graded: Graded, *args: str) -> Iterator[Served]:
         process.stdout.close()
 
 
-def _await_url(process: subprocess.Popen[str]) -> Served:
+def _await_url(process: subprocess.Popen[str], *, token_line: bool) -> Served:
+    """The printed URL, and on loopback the token printed for scripts if `token_line`."""
     # readline() has no timeout, so a thread reads while this one waits on the queue.
     lines: queue.Queue[str] = queue.Queue()
     stdout = process.stdout
@@ -157,15 +158,15 @@ def _await_url(process: subprocess.Popen[str]) -> Served:
     threading.Thread(target=pump, daemon=True).start()
     seen: list[str] = []
     url = token = None
-    while url is None or token is None:
+    while url is None or (token_line and token is None):
         try:
             line = lines.get(timeout=START_TIMEOUT_S)
         except queue.Empty:
-            raise RuntimeError(f"fieldeval grade printed no URL: {seen}") from None
+            raise RuntimeError(f"fieldeval printed no URL: {seen}") from None
         if not line:
             if url is not None:
                 break  # off loopback there is no token line: the URL carries it
-            raise RuntimeError(f"fieldeval grade stopped (exit {process.poll()}): {seen}")
+            raise RuntimeError(f"fieldeval stopped (exit {process.poll()}): {seen}")
         seen.append(line)
         if found := re.search(r"open (http://\S+)", line):
             url = found.group(1)

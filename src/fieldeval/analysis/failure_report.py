@@ -38,18 +38,23 @@ class FailureReport:
 MAX_LOOK_FIRST = 20
 
 
-def failure_report(store: Store, suite: Suite, run_id: str, *, seed: int = 0) -> FailureReport:
-    """Label every answered output of the run and analyse the failure modes."""
-    run = store.run(run_id)
+def labelled_outputs(store: Store, suite: Suite, run: RunInfo) -> list[LabelledOutput]:
+    """Every answered output of the run with its failure modes, as the report counts them."""
     grades = GradeStore(store)
     examples = {example.id: example for example in store.examples(run.dataset_hash)}
-    outputs = label_outputs(
+    return label_outputs(
         suite,
         store.outputs(run.id),
         examples,
         grades.grades(run.id),
         grades.failure_labels(run.id),
     )
+
+
+def failure_report(store: Store, suite: Suite, run_id: str, *, seed: int = 0) -> FailureReport:
+    """Label every answered output of the run and analyse the failure modes."""
+    run = store.run(run_id)
+    outputs = labelled_outputs(store, suite, run)
     modes = suite.failure_modes
     slice_names = tuple(suite.dataset.slices)
     found = systematic(outputs, modes, slice_names=slice_names)
@@ -72,16 +77,22 @@ def _look_first(
     chosen: list[LookFirst] = []
     seen: set[tuple[str, str, int]] = set()
     everyone_fails = set(found.all_fail)
-    for output in outputs:
-        key = (output.candidate_id, output.example_id, output.repeat)
-        if output.example_id in everyone_fails and key not in seen:
-            seen.add(key)
-            chosen.append(
-                LookFirst(
-                    *key,
-                    reason="every candidate fails this example: check the example and the task",
+    examples = {output.example_id for output in outputs}
+    # When every candidate fails most examples, the candidates are the problem, not the
+    # examples: listing them all would bury the systematic modes below.
+    if len(everyone_fails) <= len(examples) / 2:
+        listed: set[str] = set()
+        for output in outputs:
+            key = (output.candidate_id, output.example_id, output.repeat)
+            if output.example_id in everyone_fails and output.example_id not in listed:
+                listed.add(output.example_id)
+                seen.add(key)
+                chosen.append(
+                    LookFirst(
+                        *key,
+                        reason="every candidate fails this example: check the example and the task",
+                    )
                 )
-            )
     by_id = {mode.id: mode for mode in modes}
     systematic_modes = sorted(
         (v.mode_id for v in found.verdicts if v.label == "systematic"),

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from fieldeval.analysis.failures import LabelledOutput
 from fieldeval.analysis.paired import benjamini_hochberg
-from fieldeval.analysis.stats import Z95
+from fieldeval.analysis.stats import Z95, wilson
 from fieldeval.suite.failure_modes import FailureMode
 
 # A slice or its complement with fewer outputs than this is a lead, not a finding.
@@ -94,10 +94,10 @@ def fisher_risk(
     p is Fisher's exact one-sided test ("greater") on [[a, n_in − a], [c, n_out − c]], with
     a = failures_in and c = failures_out: the question is whether the mode concentrates in
     the slice. A two-sided p would let a slice's deficit (the mirror image of a concentration
-    elsewhere) count as a discovery and loosen Benjamini–Hochberg for every other test. RR = (a/n_in)/(c/n_out), and its 95% interval
-    exp(ln RR ± z·sqrt(1/a − 1/n_in + 1/c − 1/n_out)). When any cell is 0, every cell gets
-    0.5 (so each n gets 1) for RR and its interval. RR and interval are None when n_in or
-    n_out is 0.
+    elsewhere) count as a discovery and loosen Benjamini–Hochberg for every other test.
+    RR = (a/n_in)/(c/n_out), and its 95% interval exp(ln RR ± z·sqrt(1/a − 1/n_in + 1/c −
+    1/n_out)). When any cell is 0, every cell gets 0.5 (so each n gets 1) for RR and its
+    interval. RR and interval are None when n_in or n_out is 0.
     """
     for failures, n in ((failures_in, n_in), (failures_out, n_out)):
         if not 0 <= failures <= n:
@@ -177,8 +177,9 @@ def systematic(
     out of K, the most common number of outputs per example (examples answered a different
     number of times are left out), then the dispersion test.
 
-    A mode is "systematic" with a significant slice test, a direction test with p < alpha
-    on which its side is the majority, or a consistency test with p < alpha; "random"
+    A mode is "systematic" on most of a candidate's outputs (95% Wilson lower bound above
+    one half), with a significant slice test, a direction test with p < alpha on which its
+    side is the majority, or a consistency test with p < alpha; "random"
     otherwise; "not seen" when no output carries it. With a single candidate the pooled
     tests would repeat the candidate's, so they are left out.
     """
@@ -202,7 +203,16 @@ def systematic(
         for test in _consistency(candidate_id, own, seen)
     ]
     verdicts = tuple(
-        _verdict(mode, mode in seen, modes, slices, directions, consistency, alpha)
+        _verdict(
+            mode,
+            mode in seen,
+            modes,
+            slices,
+            directions,
+            consistency,
+            alpha,
+            _pervasive(mode, by_candidate),
+        )
         for mode in modes
     )
     return SystematicReport(
@@ -338,10 +348,11 @@ def _verdict(
     directions: Sequence[DirectionTest],
     consistency: Sequence[Consistency],
     alpha: float,
+    pervasive: Sequence[str] = (),
 ) -> ModeVerdict:
     if not seen:
         return ModeVerdict(mode.id, "not seen", ("no output carries it",))
-    systematic_reasons: list[str] = []
+    systematic_reasons: list[str] = list(pervasive)
     random_reasons: list[str] = []
 
     own_slices = [test for test in slices if test.mode_id == mode.id]
@@ -384,6 +395,26 @@ def _verdict(
     if not random_reasons:
         random_reasons.append("no slice, direction or repeats to test it against")
     return ModeVerdict(mode.id, "random", tuple(random_reasons))
+
+
+def _pervasive(
+    mode: FailureMode, by_candidate: Mapping[str, Sequence[LabelledOutput]]
+) -> list[str]:
+    """Reasons for a mode on most of a candidate's outputs: everywhere is not noise.
+
+    A slice test cannot see a failure that is everywhere (no slice stands out), so a mode
+    whose 95% Wilson interval lies above one half for a candidate is systematic as such.
+    """
+    reasons = []
+    for candidate, outputs in by_candidate.items():
+        k = sum(mode.id in output.modes for output in outputs)
+        rate = wilson(k, len(outputs))
+        if rate.n and rate.low > 0.5:
+            reasons.append(
+                f"on most of {candidate}'s outputs: {k} of {rate.n} (95% interval "
+                f"{rate.low:.0%}–{rate.high:.0%}): a consistent failure, not noise"
+            )
+    return reasons
 
 
 def _slice_reason(test: SliceTest) -> str:

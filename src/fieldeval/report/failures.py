@@ -126,6 +126,13 @@ def _render_slices(report: FailureReport, console: Console) -> None:
 
 
 def _render_look_first(report: FailureReport, console: Console) -> None:
+    everyone = len(report.systematic.all_fail)
+    examples = len({output.example_id for output in report.outputs})
+    if everyone > examples / 2:
+        console.print(
+            f"every candidate fails {everyone} of {examples} examples: the candidates, not "
+            "the examples, are the problem"
+        )
     if not report.look_first:
         return
     console.print("look at these first:", style="bold")

@@ -4,42 +4,55 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from fieldeval.errors import StoreError, UserError
-from fieldeval.web import grading
+from fieldeval.web import grading, results
 from fieldeval.web.grading_json import error_json
+from fieldeval.web.links import failures_url
 from fieldeval.web.security import Security, SecurityMiddleware
 from fieldeval.web.templating import STATIC_DIR
 
 
-def create_app(security: Security, *, grading_context: grading.GradingContext | None) -> FastAPI:
-    """The local app; `grading_context` is the run being graded, if any."""
+def create_app(
+    security: Security,
+    *,
+    grading_context: grading.GradingContext | None = None,
+    results_context: results.ResultsContext | None = None,
+) -> FastAPI:
+    """The local app: grading a run (`grading_context`), reading results (`results_context`)."""
     # Swagger's pages load from a CDN, which this app never does; the schema stays, for scripts.
     app = FastAPI(title="fieldeval", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.security = security
     app.state.grading = grading_context
+    app.state.results = results_context
     app.add_middleware(SecurityMiddleware, security=security)
     app.add_exception_handler(UserError, _user_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StoreError, _store_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(grading.router)
+    app.include_router(results.router)
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:
-        # The grading screen is all there is for now; a runs list will live here.
+        # A runs list will live here; for now the grading screen, or the run being read.
+        if grading_context is None and results_context is not None:
+            return RedirectResponse(failures_url(results_context.default_run_id), status_code=307)
         return RedirectResponse("/grade", status_code=307)
 
     return app
 
 
-async def _user_error(_request: Request, error: Exception) -> Response:
+async def _user_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, UserError)
     status = 404 if isinstance(error, grading.NotFound) else 422
-    return JSONResponse(error_json(error), status_code=status)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(error_json(error), status_code=status)
+    hint = f"\nhint: {error.hint}" if error.hint else ""
+    return PlainTextResponse(f"{error.message}{hint}", status_code=status)
 
 
 async def _invalid_request(_request: Request, error: Exception) -> Response:

@@ -61,13 +61,13 @@ def is_loopback(host: str) -> bool:
         return False  # a name we would have to resolve: treat it as reachable by others
 
 
-def security_for(host: str, token: str | None) -> Security:
+def security_for(host: str, token: str | None, *, app: str = "the grading app") -> Security:
     """The policy for serving on `host`; off loopback a token of the user's is required."""
     if is_loopback(host):
         return Security(token or new_token(), require_token=False, loopback_only=True)
     if not token:
         raise UserError(
-            f"--host {host} makes the grading app reachable from other machines,"
+            f"--host {host} makes {app} reachable from other machines,"
             " so it needs a token every request must carry",
             hint="add --token \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\""
             " (or set FIELDEVAL_TOKEN), or leave --host at 127.0.0.1",
@@ -124,7 +124,9 @@ class SecurityMiddleware:
                 return self._remember(scope, query)
             if not self._carries_token(scope, headers, query):
                 return _refuse(
-                    401, "this app needs its token: open the URL `fieldeval grade` printed", api
+                    401,
+                    "this app needs its token: open the URL fieldeval printed when it started",
+                    api,
                 )
         if method in UNSAFE_METHODS:
             return self._write_refusal(scope, headers, api)

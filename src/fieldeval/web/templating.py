@@ -26,6 +26,25 @@ templates = Jinja2Templates(
 )
 
 
+def percent(value: float | None) -> str:
+    """A share as a percentage with one decimal: 0.125 -> `12.5%`; None -> `–`."""
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def decimal(value: float | None, places: int = 2) -> str:
+    return "–" if value is None else f"{value:.{places}f}"
+
+
+def p_value(value: float | None) -> str:
+    """A p or q value: three decimals, `<0.001` below that."""
+    if value is None:
+        return "–"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+templates.env.filters.update(percent=percent, decimal=decimal, p_value=p_value)
+
+
 def render(request: Request, template: str, **context: Any) -> Response:
     """A page, given the token its scripts send with every write."""
     security: Security = request.app.state.security

@@ -1,0 +1,60 @@
+"""`fieldeval serve`: the results pages of a suite's runs in the browser, until Ctrl-C."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rich.text import Text
+
+from fieldeval.cli.console import console
+from fieldeval.cli.grading_commands import resolve_run
+from fieldeval.errors import UserError
+
+
+def serve(
+    suite_path: Path,
+    *,
+    run_id: str | None,
+    db: str | None,
+    host: str,
+    port: int,
+    token: str | None,
+    open_browser: bool,
+) -> None:
+    # The policy first: a refused --host must not wait on the store or the web framework.
+    from fieldeval.web.security import security_for
+
+    security = security_for(host, token, app="the results app")
+
+    from fieldeval.store import Store
+    from fieldeval.suite.loader import load_suite
+    from fieldeval.web import server
+    from fieldeval.web.app import create_app
+    from fieldeval.web.links import failures_url
+    from fieldeval.web.results import ResultsContext
+
+    loaded = load_suite(suite_path)
+    store = Store.open(db)
+    try:
+        info = resolve_run(store, loaded, run_id)
+        if info.suite_name != loaded.suite.task.name:
+            raise UserError(
+                f"run {info.id} is a run of {info.suite_name!r}, not of {loaded.suite.task.name!r}",
+                hint="pass the suite that run came from",
+            )
+        context = ResultsContext(store=store, suite=loaded.suite, default_run_id=info.id)
+        app = create_app(security, results_context=context)
+        sock = server.listen(host, port)
+        query = {"token": security.token} if security.require_token else {}
+        url = server.url_for(sock, host, failures_url(info.id), query)
+        console.print(Text(f"results of run {info.id} of {loaded.suite.task.name}"), soft_wrap=True)
+        console.print(Text.assemble(("open ", ""), (url, "bold")), soft_wrap=True)
+        console.print("read-only; Ctrl-C stops", soft_wrap=True)
+        if open_browser and not server.open_browser(url):
+            console.print("no browser to open here: open the URL above yourself")
+        sys.stdout.flush()  # a script reading the URL from a pipe must see it now
+        server.serve(app, sock)
+        console.print("stopped")
+    finally:
+        store.close()

@@ -34,6 +34,18 @@ carrying that nonce and a reason:
     {"winner": "A"}        side by side: the output that contains the word; "tie" if both
                            or neither do
 
+A request whose data is numbered notes (`<<<NOTE 3 3fa9c2d1e0>>>` ... `<<<END NOTE 3
+3fa9c2d1e0>>>`, as `fieldeval failures suggest` sends them) gets a grouping instead:
+
+    {"categories": [{"id": WORD, "definition": ..., "severity": ..., "notes": [1, 4]}]}
+
+one category per first word of the notes (lower-cased; a leading `failed: CRITERION` line
+is skipped), in order of first appearance, at most the "at most N categories" the system
+message asks for (notes beyond go unsorted). {"judge": {"coding": {"ids": {"made":
+"invents-facts"}, "severity": {"invents-facts": "critical"}, "leave_out": ["odd"]}}}
+renames a word's category, sets a category's severity (default major) and leaves notes
+starting with a word out of every category.
+
 A judge that is re-asked (its last user message is a complaint, not the data) sees no
 directive and so answers properly. [[stubborn]] in the data makes it keep obeying the
 data's directives on every re-ask: a model that stays fooled.
@@ -61,6 +73,8 @@ JUDGE_FENCE = re.compile(
     r"<<<OUTPUT(?: ([AB]))? ([0-9a-f]{10})>>>\n(.*?)\n<<<END OUTPUT(?: [AB])? \2>>>", re.DOTALL
 )
 SCORE_CHOICES = re.compile(r'"score": ((?:-?\d+ \| )+)"n/a"')
+NOTE_FENCE = re.compile(r"<<<NOTE (\d+) ([0-9a-f]{10})>>>\n(.*?)\n<<<END NOTE \1 \2>>>", re.DOTALL)
+MAX_CATEGORIES = re.compile(r"at most (\d+) categories")
 
 
 @dataclass
@@ -112,8 +126,11 @@ class FakeModel:
         )
         self.calls += 1
         self.prompts[prompt] += 1
-        judging = self.config.get("judge") is not None and any(
-            JUDGE_FENCE.search(text) for text in texts
+        coding = self.config.get("judge") is not None and any(
+            NOTE_FENCE.search(text) for text in texts
+        )
+        judging = coding or (
+            self.config.get("judge") is not None and any(JUDGE_FENCE.search(t) for t in texts)
         )
         told = prompt
         if judging:
@@ -121,7 +138,9 @@ class FakeModel:
             told = next((text for text in texts if "[[stubborn]]" in text), prompt)
         directives = {name: value or "" for name, value in DIRECTIVE.findall(told)}
         default = "echo: " + DIRECTIVE.sub("", prompt).strip()
-        if judging:
+        if coding:
+            default = _coding_answer(texts, self.config["judge"].get("coding") or {})
+        elif judging:
             default = _judge_answer(texts, str(self.config["judge"].get("pass_if", "")))
         reply = directives.get("reply", default)
         words = reply.split()
@@ -184,6 +203,40 @@ def _judge_answer(texts: list[str], word: str) -> str:
     else:
         answer["verdict"] = "pass" if passed else "fail"
     return json.dumps(answer)
+
+
+def _coding_answer(texts: list[str], config: dict[str, Any]) -> str:
+    """A well-formed grouping of the fenced notes: one category per first word."""
+    everything = "\n".join(texts)
+    fences = NOTE_FENCE.findall(everything)
+    nonce = fences[0][1]
+    ids: dict[str, str] = config.get("ids", {})
+    leave_out = set(config.get("leave_out", []))
+    groups: dict[str, list[int]] = {}
+    for number, _, content in fences:
+        lines = content.split("\n")
+        if lines[0].startswith("failed: "):
+            lines = lines[1:]
+        words = re.findall(r"[a-z0-9]+", " ".join(lines).lower())
+        word = words[0] if words else "blank"
+        if word in leave_out:
+            continue
+        numbers = groups.setdefault(ids.get(word, word), [])
+        if int(number) not in numbers:  # a re-ask repeats no fence, but be sure
+            numbers.append(int(number))
+    limit = MAX_CATEGORIES.search(everything)
+    chosen = list(groups.items())[: int(limit.group(1)) if limit else None]
+    severity: dict[str, str] = config.get("severity", {})
+    categories = [
+        {
+            "id": category,
+            "definition": f"The note says {category.replace('-', ' ')}.",
+            "severity": severity.get(category, "major"),
+            "notes": numbers,
+        }
+        for category, numbers in chosen
+    ]
+    return json.dumps({"nonce": nonce, "categories": categories})
 
 
 def _text(content: Any) -> str:

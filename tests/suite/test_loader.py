@@ -302,5 +302,8 @@ def test_several_problems_are_reported_together_in_file_order(tmp_path: Path) ->
     text = str(caught.value)
     assert text.startswith(f"{path}: 5 problems\n")
     assert f"  {path}:10:5: candidates[0].concurrency: expected a whole number" in text
-    allowed = "candidates, checks, dataset, gate, judge, load, rubric, task, version"
+    allowed = (
+        "candidates, checks, dataset, failure_modes, gate, judge, load, rubric,"
+        " severity_weights, task, version"
+    )
     assert f"allowed here: {allowed}" in text

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from fieldeval.cli.failures_command import failures_app
 from fieldeval.errors import FieldevalError
 
 app = typer.Typer(
@@ -365,6 +366,42 @@ def calibrate(
     from fieldeval.cli import grading_commands
 
     grading_commands.calibrate(suite, run_id=run_id, db=db)
+
+
+@app.command()
+def serve(
+    suite: SuiteArgument,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; other than loopback needs --token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8766,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="FIELDEVAL_TOKEN", help="The app's token (default: a new one)."),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the failure analysis in a browser.")
+    ] = True,
+    db: DbOption = None,
+) -> None:
+    """Read a run's results in the browser: failure analysis, outputs, each output in full."""
+    from fieldeval.cli import serve_command
+
+    serve_command.serve(
+        suite,
+        run_id=run_id,
+        db=db,
+        host=host,
+        port=port,
+        token=token,
+        open_browser=open_browser,
+    )
+
+
+app.add_typer(failures_app, name="failures")
 
 
 def main() -> None:

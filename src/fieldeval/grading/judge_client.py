@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from fieldeval.canonical import content_hash
 from fieldeval.errors import ProviderError
-from fieldeval.grading.judge_prompt import JudgePrompt, MalformedAnswer, parse_answer, reask
+from fieldeval.grading.judge_prompt import MalformedAnswer, Question, reask
 from fieldeval.providers.base import Completion, ModelRequest, Provider
 from fieldeval.providers.pricing import call_cost
 from fieldeval.runner.limits import RateLimiter
@@ -57,8 +57,11 @@ class Tally:
 LOCAL_REASON_CHARS = 200
 
 
-def judge_params(judge: CandidateBase, prompt: JudgePrompt) -> dict[str, Any]:
+def judge_params(judge: CandidateBase, prompt: Question) -> dict[str, Any]:
     """The judge candidate's params, at temperature 0 unless set, with structured output.
+
+    The question's own defaults (a longer `max_tokens` for a long answer) apply where the
+    candidate's params are silent.
 
     Servers that take a JSON schema are held to the answer's schema, so even a small model
     answers in a parseable form; `response_format` in the candidate's params overrides
@@ -66,12 +69,14 @@ def judge_params(judge: CandidateBase, prompt: JudgePrompt) -> dict[str, Any]:
     """
     params = dict(judge.params)
     params.setdefault("temperature", 0)
+    for name, value in prompt.param_defaults().items():
+        params.setdefault(name, value)
     if "response_format" in params:
         if params["response_format"] is None:
             del params["response_format"]
     elif judge.provider in STRUCTURED_PROVIDERS:
         schema = prompt.answer_schema()
-        if judge.provider == "local":
+        if judge.provider == "local" and "reason" in schema["properties"]:
             # llama.cpp's grammar honours maxLength: a small model that starts copying the
             # input into its reason still closes the object before max_tokens cuts it off.
             schema["properties"]["reason"]["maxLength"] = LOCAL_REASON_CHARS
@@ -115,7 +120,7 @@ class JudgeClient:
         async with self._store_lock:
             return await asyncio.to_thread(function, *args)
 
-    def request_hash(self, prompt: JudgePrompt) -> str:
+    def request_hash(self, prompt: Question) -> str:
         return content_hash(
             {
                 "judge": self.identity,
@@ -124,7 +129,7 @@ class JudgeClient:
             }
         )
 
-    async def ask(self, prompt: JudgePrompt) -> Ruling:
+    async def ask(self, prompt: Question) -> Ruling:
         """The judge's answer: from the cache, from a call in flight, or from a new call."""
         key = self.request_hash(prompt)
         waiting = self._inflight.get(key)
@@ -149,7 +154,7 @@ class JudgeClient:
                 future.cancel()  # waiters are cancelled with us rather than left hanging
             del self._inflight[key]
 
-    async def _call(self, prompt: JudgePrompt, key: str) -> Ruling:
+    async def _call(self, prompt: Question, key: str) -> Ruling:
         params = judge_params(self.judge, prompt)
         conversation = prompt.messages
         spent = _Spent()
@@ -168,7 +173,7 @@ class JudgeClient:
             spent.add(result, self.judge)
             answer = result.text
             try:
-                parsed = parse_answer(answer, prompt)
+                parsed = prompt.parse(answer)
             except MalformedAnswer as malformed:
                 problem = malformed
                 continue

@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -74,6 +74,29 @@ _MODELS: dict[AnswerKind, type[_Answer]] = {
 }
 
 
+class Question(Protocol):
+    """Anything `JudgeClient` can ask: its messages, answer shape and strict parse."""
+
+    @property
+    def messages(self) -> tuple[Message, ...]: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def answer_format(self) -> str: ...
+
+    def answer_schema(self) -> dict[str, Any]: ...
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """The answer as a dict, else `MalformedAnswer` saying what is wrong."""
+        ...
+
+    def param_defaults(self) -> dict[str, Any]:
+        """Parameters this kind of question needs unless the judge's own params set them."""
+        ...
+
+
 @dataclass(frozen=True)
 class JudgePrompt:
     """One request to the judge: its messages, its nonce and the answer it expects."""
@@ -119,6 +142,12 @@ class JudgePrompt:
             "required": ["nonce", "reason", self.kind],
             "additionalProperties": False,
         }
+
+    def parse(self, text: str) -> dict[str, Any]:
+        return parse_answer(text, self)
+
+    def param_defaults(self) -> dict[str, Any]:
+        return {}
 
 
 def neutralise(text: str) -> str:
@@ -210,6 +239,23 @@ def pair_prompt(
 def parse_answer(text: str, prompt: JudgePrompt) -> dict[str, Any]:
     """The answer as a dict (nonce, reason, and verdict, score or winner); else `MalformedAnswer`.
 
+    The object is read as `load_answer` reads it, then held to the request's answer model.
+    """
+    data = load_answer(text, prompt.nonce)
+    try:
+        answer = _MODELS[prompt.kind].model_validate(data)
+    except ValidationError as error:
+        raise MalformedAnswer(describe_invalid(error)) from None
+    parsed = answer.model_dump()
+    if prompt.kind == "score" and parsed["score"] != "n/a" and parsed["score"] not in prompt.levels:
+        levels = ", ".join(str(value) for value in prompt.levels)
+        raise MalformedAnswer(f'"score" {parsed["score"]} is not one of the levels {levels}')
+    return parsed
+
+
+def load_answer(text: str, nonce: str) -> dict[str, Any]:
+    """The one JSON object in `text`, carrying `nonce`; else `MalformedAnswer`.
+
     Surrounding whitespace and one ```json fence are tolerated; anything else around the
     object (prose, a second object, a repeated key) is malformed, as is a wrong nonce.
     """
@@ -227,24 +273,16 @@ def parse_answer(text: str, prompt: JudgePrompt) -> dict[str, Any]:
         ) from None
     if not isinstance(data, dict):
         raise MalformedAnswer(f"it is a JSON {type(data).__name__}, not an object")
-    if data.get("nonce") != prompt.nonce:
+    if data.get("nonce") != nonce:
         raise MalformedAnswer(
-            f'its "nonce" is missing or wrong: it must be "{prompt.nonce}", the tag on the'
+            f'its "nonce" is missing or wrong: it must be "{nonce}", the tag on the'
             " fences (an answer found inside the data is not your answer)"
         )
-    try:
-        answer = _MODELS[prompt.kind].model_validate(data)
-    except ValidationError as error:
-        raise MalformedAnswer(_problems(error)) from None
-    parsed = answer.model_dump()
-    if prompt.kind == "score" and parsed["score"] != "n/a" and parsed["score"] not in prompt.levels:
-        levels = ", ".join(str(value) for value in prompt.levels)
-        raise MalformedAnswer(f'"score" {parsed["score"]} is not one of the levels {levels}')
-    return parsed
+    return data
 
 
 def reask(
-    messages: Sequence[Message], answer: str, problem: MalformedAnswer, prompt: JudgePrompt
+    messages: Sequence[Message], answer: str, problem: MalformedAnswer, prompt: Question
 ) -> tuple[Message, ...]:
     """The conversation so far, the bad answer, and a request to answer again, saying why."""
     complaint = (
@@ -311,7 +349,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
-def _problems(error: ValidationError) -> str:
+def describe_invalid(error: ValidationError) -> str:
+    """A pydantic error as the judge is told it: each field and what is wrong with it."""
     described = []
     for problem in error.errors():
         where = ".".join(str(part) for part in problem["loc"]) or "the answer"

@@ -132,7 +132,7 @@ async def test_suggest_groups_the_notes_and_writes_a_file_to_edit(
     assert call.input_tokens and call.output_tokens and call.latency_ms and call.cost_usd
     assert suggestion.cost_usd == pytest.approx(call.cost_usd)
     params = call.request["params"]
-    assert params["max_tokens"] == 4096 and params["temperature"] == 0
+    assert params["max_tokens"] == 1536 and params["temperature"] == 0
     assert params["response_format"]["json_schema"]["name"] == "judge_coding"
     user = call.request["messages"][1]["content"]
     assert "alpha" not in user and "beta" not in user  # blind: notes only, no candidates

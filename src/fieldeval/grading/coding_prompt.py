@@ -30,7 +30,7 @@ from fieldeval.suite.failure_modes import FailureMode
 KEBAB = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SEVERITIES = ("cosmetic", "minor", "major", "critical")
 # A grouping of many notes is far longer than a verdict; Anthropic's API needs a cap.
-CODING_MAX_TOKENS = 4096
+CODING_MAX_TOKENS = 1536
 
 
 class _Strict(BaseModel):

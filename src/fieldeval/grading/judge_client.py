@@ -55,13 +55,31 @@ class Tally:
 
 
 LOCAL_REASON_CHARS = 200
+LOCAL_MAX_ITEMS = 20
+
+
+def bounded(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with every free string and array given an upper bound."""
+    bounded_schema = dict(schema)
+    kind = schema.get("type")
+    if kind == "string" and "enum" not in schema:
+        bounded_schema.setdefault("maxLength", LOCAL_REASON_CHARS)
+    elif kind == "array":
+        bounded_schema.setdefault("maxItems", LOCAL_MAX_ITEMS)
+        bounded_schema["items"] = bounded(schema["items"])
+    elif kind == "object":
+        bounded_schema["properties"] = {
+            name: bounded(value) for name, value in schema["properties"].items()
+        }
+    return bounded_schema
 
 
 def judge_params(judge: CandidateBase, prompt: Question) -> dict[str, Any]:
     """The judge candidate's params, at temperature 0 unless set, with structured output.
 
-    The question's own defaults (a longer `max_tokens` for a long answer) apply where the
-    candidate's params are silent.
+    The question's own defaults apply where the candidate's params are silent; its
+    `max_tokens` is a floor, so a judge set short for verdicts can still answer a long
+    question (grouping notes) in full.
 
     Servers that take a JSON schema are held to the answer's schema, so even a small model
     answers in a parseable form; `response_format` in the candidate's params overrides
@@ -70,16 +88,19 @@ def judge_params(judge: CandidateBase, prompt: Question) -> dict[str, Any]:
     params = dict(judge.params)
     params.setdefault("temperature", 0)
     for name, value in prompt.param_defaults().items():
-        params.setdefault(name, value)
+        if name == "max_tokens" and name in params:
+            params[name] = max(int(params[name]), int(value))
+        else:
+            params.setdefault(name, value)
     if "response_format" in params:
         if params["response_format"] is None:
             del params["response_format"]
     elif judge.provider in STRUCTURED_PROVIDERS:
         schema = prompt.answer_schema()
-        if judge.provider == "local" and "reason" in schema["properties"]:
-            # llama.cpp's grammar honours maxLength: a small model that starts copying the
-            # input into its reason still closes the object before max_tokens cuts it off.
-            schema["properties"]["reason"]["maxLength"] = LOCAL_REASON_CHARS
+        if judge.provider == "local":
+            # llama.cpp's grammar honours maxLength and maxItems: a small model that starts
+            # copying its input, or listing forever, still closes the object in time.
+            schema = bounded(schema)
         params["response_format"] = {
             "type": "json_schema",
             "json_schema": {"name": f"judge_{prompt.kind}", "strict": True, "schema": schema},

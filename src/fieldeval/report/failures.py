@@ -59,23 +59,20 @@ def _severity_table(report: FailureReport) -> Table:
         "major; catastrophic: critical.",
         caption_justify="left",
     )
-    table.add_column("candidate")
-    table.add_column("n", justify="right")
-    table.add_column("any failure", justify="right", no_wrap=True)
-    table.add_column("weighted", justify="right", no_wrap=True)
-    table.add_column("graceful", justify="right", no_wrap=True)
-    table.add_column("serious", justify="right", no_wrap=True)
-    table.add_column("catastrophic", justify="right", no_wrap=True)
+    # One column per candidate, as in the modes table: the rows stay readable when narrow.
+    table.add_column("", no_wrap=True)
     for candidate in report.candidates:
-        table.add_row(
-            Text(candidate.candidate_id),
-            str(candidate.n),
-            rate_text(candidate.failed),
-            estimate_text(candidate.weighted),
-            rate_text(candidate.graceful),
-            rate_text(candidate.serious),
-            _catastrophic(candidate),
-        )
+        table.add_column(Text(candidate.candidate_id), justify="right", no_wrap=True)
+    rows: list[tuple[str, list[str]]] = [
+        ("outputs", [str(c.n) for c in report.candidates]),
+        ("any failure", [rate_text(c.failed) for c in report.candidates]),
+        ("weighted", [estimate_text(c.weighted) for c in report.candidates]),
+        ("graceful", [rate_text(c.graceful) for c in report.candidates]),
+        ("serious", [rate_text(c.serious) for c in report.candidates]),
+        ("catastrophic", [_catastrophic(c) for c in report.candidates]),
+    ]
+    for label, cells in rows:
+        table.add_row(label, *cells)
     return table
 
 

@@ -11,13 +11,8 @@ from scipy import stats as sps
 
 from fieldeval.analysis.failures import LabelledOutput
 from fieldeval.analysis.paired import benjamini_hochberg
-from fieldeval.analysis.systematic import (
-    SystematicReport,
-    dispersion,
-    fisher_risk,
-    sign_test,
-    systematic,
-)
+from fieldeval.analysis.significance import dispersion, fisher_risk, sign_test
+from fieldeval.analysis.systematic import SystematicReport, systematic
 from fieldeval.suite.failure_modes import Direction, FailureMode
 
 Z = float(sps.norm.ppf(0.975))

@@ -8,7 +8,6 @@ comes back on the same examples (binomial dispersion test). Otherwise it is rand
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -16,7 +15,14 @@ from typing import Literal
 
 from fieldeval.analysis.failures import LabelledOutput
 from fieldeval.analysis.paired import benjamini_hochberg
-from fieldeval.analysis.stats import Z95, wilson
+from fieldeval.analysis.significance import dispersion, fisher_risk, sign_test
+from fieldeval.analysis.stats import wilson
+from fieldeval.analysis.systematic_reasons import (
+    consistency_reason,
+    direction_reason,
+    p_text,
+    slice_reason,
+)
 from fieldeval.suite.failure_modes import FailureMode
 
 # A slice or its complement with fewer outputs than this is a lead, not a finding.
@@ -84,73 +90,6 @@ class SystematicReport:
     consistency: tuple[Consistency, ...]
     verdicts: tuple[ModeVerdict, ...]  # one per mode, in the suite's order
     all_fail: tuple[str, ...]  # example ids that every candidate failed (in every repeat)
-
-
-def fisher_risk(
-    failures_in: int, n_in: int, failures_out: int, n_out: int
-) -> tuple[float, float | None, float | None, float | None]:
-    """(Fisher p, risk ratio, low, high): log-scale CI, 0.5 added to each cell if one is 0.
-
-    p is Fisher's exact one-sided test ("greater") on [[a, n_in − a], [c, n_out − c]], with
-    a = failures_in and c = failures_out: the question is whether the mode concentrates in
-    the slice. A two-sided p would let a slice's deficit (the mirror image of a concentration
-    elsewhere) count as a discovery and loosen Benjamini–Hochberg for every other test.
-    RR = (a/n_in)/(c/n_out), and its 95% interval exp(ln RR ± z·sqrt(1/a − 1/n_in + 1/c −
-    1/n_out)). When any cell is 0, every cell gets 0.5 (so each n gets 1) for RR and its
-    interval. RR and interval are None when n_in or n_out is 0.
-    """
-    for failures, n in ((failures_in, n_in), (failures_out, n_out)):
-        if not 0 <= failures <= n:
-            raise ValueError(f"failures must be between 0 and n, got {failures} of {n}")
-    from scipy.stats import fisher_exact
-
-    table = [[failures_in, n_in - failures_in], [failures_out, n_out - failures_out]]
-    p = float(fisher_exact(table, alternative="greater").pvalue)
-    if n_in == 0 or n_out == 0:
-        return p, None, None, None
-    a, c, total_in, total_out = float(failures_in), float(failures_out), float(n_in), float(n_out)
-    if min(failures_in, n_in - failures_in, failures_out, n_out - failures_out) == 0:
-        a, c, total_in, total_out = a + 0.5, c + 0.5, total_in + 1, total_out + 1
-    ratio = (a / total_in) / (c / total_out)
-    half = Z95 * math.sqrt(1 / a - 1 / total_in + 1 / c - 1 / total_out)
-    return p, ratio, ratio * math.exp(-half), ratio * math.exp(half)
-
-
-def sign_test(up: int, down: int) -> float | None:
-    """Exact two-sided sign test: p of `up` among up + down under Binomial(up + down, ½).
-
-    None without any directional failure.
-    """
-    if up < 0 or down < 0:
-        raise ValueError(f"counts must be non-negative, got up={up}, down={down}")
-    if up + down == 0:
-        return None
-    from scipy.stats import binomtest
-
-    return float(binomtest(up, up + down, 0.5).pvalue)
-
-
-def dispersion(failures: Sequence[int], repeats: int) -> tuple[float | None, int, float | None]:
-    """(X², df, p) of the binomial dispersion test over per-example failure counts.
-
-    With f_i failures of K = repeats on each of n examples and p̄ = Σ f_i / (nK):
-    X² = Σ_i (f_i − K p̄)² / (K p̄ (1 − p̄)), df = n − 1, p = P(χ²_df ≥ X²). X² well above
-    df means failures stick to particular examples. X² and p are None when p̄ is 0 or 1,
-    n < 2 or K < 2: nothing varies, or there is nothing to compare.
-    """
-    n = len(failures)
-    if any(not 0 <= f <= repeats for f in failures):
-        raise ValueError(f"every failure count must be between 0 and {repeats}")
-    df = max(n - 1, 0)
-    total = sum(failures)
-    if n < 2 or repeats < 2 or total in (0, n * repeats):
-        return None, df, None
-    mean = total / (n * repeats)
-    expected = repeats * mean
-    statistic = math.fsum((f - expected) ** 2 for f in failures) / (expected * (1 - mean))
-    from scipy.stats import chi2
-
-    return statistic, df, float(chi2.sf(statistic, df))
 
 
 def systematic(
@@ -357,7 +296,7 @@ def _verdict(
 
     own_slices = [test for test in slices if test.mode_id == mode.id]
     hits = sorted((test for test in own_slices if test.significant), key=lambda t: (t.q, t.p))
-    systematic_reasons += [_slice_reason(test) for test in hits]
+    systematic_reasons += [slice_reason(test) for test in hits]
     if own_slices and not hits:
         random_reasons.append("spread across slices (no slice stands out after correction)")
 
@@ -371,23 +310,23 @@ def _verdict(
             and test.p < alpha
             and (test.up > test.down if sign == "up" else test.down > test.up)
         ]
-        systematic_reasons += [_direction_reason(test, sign, modes) for test in leans]
+        systematic_reasons += [direction_reason(test, sign, modes) for test in leans]
         tested = [test for test in own_directions if test.p is not None]
         against = [test for test in tested if test.p is not None and test.p < alpha]
         if against and not leans:
-            random_reasons += [_direction_reason(test, sign, modes) for test in against]
+            random_reasons += [direction_reason(test, sign, modes) for test in against]
         elif tested and not leans:
             smallest = min(test.p for test in tested if test.p is not None)
-            random_reasons.append(f"no lean on {axis} (smallest sign test {_p(smallest)})")
+            random_reasons.append(f"no lean on {axis} (smallest sign test {p_text(smallest)})")
 
     own_repeats = [test for test in consistency if test.mode_id == mode.id]
     sticky = [test for test in own_repeats if test.p is not None and test.p < alpha]
-    systematic_reasons += [_consistency_reason(test) for test in sticky]
+    systematic_reasons += [consistency_reason(test) for test in sticky]
     tested_repeats = [test for test in own_repeats if test.p is not None]
     if tested_repeats and not sticky:
         smallest = min(test.p for test in tested_repeats if test.p is not None)
         random_reasons.append(
-            f"does not stick to examples across repeats (smallest dispersion {_p(smallest)})"
+            f"does not stick to examples across repeats (smallest dispersion {p_text(smallest)})"
         )
 
     if systematic_reasons:
@@ -417,49 +356,6 @@ def _pervasive(
     return reasons
 
 
-def _slice_reason(test: SliceTest) -> str:
-    assert test.risk_ratio is not None and test.rr_low is not None and test.rr_high is not None
-    reason = (
-        f"concentrated in {test.slice_name} = {test.slice_value}{_scope(test.candidate_id)}:"
-        f" {test.failures_in} of {test.n_in} against {test.failures_out} of {test.n_out}"
-        f" elsewhere (risk ratio {_num(test.risk_ratio)}"
-        f" [{_num(test.rr_low)}, {_num(test.rr_high)}], {_p(test.q, 'q')})"
-    )
-    return reason + " (exploratory: small slice)" if test.exploratory else reason
-
-
-def _direction_reason(test: DirectionTest, sign: str, modes: Sequence[FailureMode]) -> str:
-    assert test.p is not None
-    other = "down" if sign == "up" else "up"
-    mine, theirs = (test.up, test.down) if sign == "up" else (test.down, test.up)
-    way = "one way" if mine > theirs else "the other way"
-    return (
-        f"leans {way} on {test.axis}{_scope(test.candidate_id)}: {mine}"
-        f" {_side(modes, test.axis, sign)} (this mode's side) against {theirs}"
-        f" {_side(modes, test.axis, other)} ({_p(test.p)})"
-    )
-
-
-def _consistency_reason(test: Consistency) -> str:
-    assert test.p is not None
-    return (
-        f"sticks to the same examples across {test.repeats} repeats"
-        f"{_scope(test.candidate_id)}: {test.always} always fail, {test.flaky} flaky,"
-        f" {test.never} never (dispersion {_p(test.p)})"
-    )
-
-
-def _side(modes: Sequence[FailureMode], axis: str, sign: str) -> str:
-    ids = [
-        mode.id
-        for mode in modes
-        if mode.direction is not None
-        and mode.direction.axis == axis
-        and mode.direction.sign == sign
-    ]
-    return " or ".join(ids) if ids else f"{sign} (no mode)"
-
-
 def _all_fail(outputs: Sequence[LabelledOutput], by_id: dict[str, FailureMode]) -> tuple[str, ...]:
     """Examples every candidate answered, each answer carrying a mode worse than "none"."""
     candidates = {output.candidate_id for output in outputs}
@@ -476,18 +372,3 @@ def _all_fail(outputs: Sequence[LabelledOutput], by_id: dict[str, FailureMode]) 
             if who == candidates and example_id not in passed
         )
     )
-
-
-def _scope(candidate_id: str | None) -> str:
-    return " across candidates" if candidate_id is None else f" for {candidate_id}"
-
-
-def _num(value: float) -> str:
-    """Two significant figures, whole numbers from 100 up: 18, 4.8, 0.52, 130."""
-    return f"{value:.0f}" if value >= 100 else f"{value:.2g}"
-
-
-def _p(value: float, name: str = "p") -> str:
-    if value < 0.001:
-        return f"{name} < 0.001"
-    return f"{name} = {value:.3f}" if value < 0.01 else f"{name} = {value:.2f}"

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from fieldeval.cli import grading_cli
 from fieldeval.cli.failures_command import failures_app
+from fieldeval.cli.options import DbOption, JsonOption, RunArgument, SuiteArgument
 from fieldeval.errors import FieldevalError
 
 app = typer.Typer(
@@ -18,21 +20,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="FIELDEVAL_DB",
-        help="Store URL or SQLite path (default: .fieldeval/fieldeval.db).",
-    ),
-]
-SuiteArgument = Annotated[Path, typer.Argument(help="The suite file (YAML).", show_default=False)]
-RunArgument = Annotated[str, typer.Argument(help="Run id or a unique prefix.", show_default=False)]
-JsonOption = Annotated[
-    str | None,
-    typer.Option("--json", help="Also write JSON to this file ('-': only JSON, stdout)."),
-]
 
 
 @app.command()
@@ -271,135 +258,14 @@ def load_show(
     load_command.show(load_run, html=html, db=db)
 
 
-@app.command()
-def grade(
-    suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
-    grader: Annotated[
-        str | None, typer.Option(help="Your name (default: the page asks for it).")
-    ] = None,
-    pair: Annotated[
-        str | None, typer.Option("--pair", help="A,B: grade two candidates side by side.")
-    ] = None,
-    disagreements: Annotated[
-        bool, typer.Option("--disagreements", help="Open the screen that settles disagreements.")
-    ] = False,
-    host: Annotated[
-        str, typer.Option(help="Address to listen on; other than loopback needs --token.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
-    token: Annotated[
-        str | None,
-        typer.Option(envvar="FIELDEVAL_TOKEN", help="The app's token (default: a new one)."),
-    ] = None,
-    open_browser: Annotated[
-        bool, typer.Option("--open/--no-open", help="Open the grading screen in a browser.")
-    ] = True,
-    db: DbOption = None,
-) -> None:
-    """Grade a run's outputs by hand in the browser: blind, keyboard-first, saved as you go."""
-    from fieldeval.cli import grade_command
-
-    grade_command.grade(
-        suite,
-        run_id=run_id,
-        db=db,
-        grader=grader,
-        pair=pair,
-        disagreements=disagreements,
-        host=host,
-        port=port,
-        token=token,
-        open_browser=open_browser,
-    )
-
-
-@app.command()
-def judge(
-    suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
-    pair: Annotated[
-        str | None,
-        typer.Option("--pair", help="A,B: judge two candidates side by side instead."),
-    ] = None,
-    criterion: Annotated[
-        list[str] | None, typer.Option("--criterion", "-c", help="Only this criterion.")
-    ] = None,
-    db: DbOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-) -> None:
-    """Grade a run's outputs on the rubric with the suite's LLM judge."""
-    from fieldeval.cli import grading_commands
-
-    grading_commands.judge(
-        suite, run_id=run_id, pair=pair, criteria=criterion or [], db=db, quiet=quiet
-    )
-
-
-@app.command()
-def agreement(
-    suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
-    db: DbOption = None,
-) -> None:
-    """How far graders agree, per criterion: percent, Cohen's kappa, Krippendorff's alpha."""
-    from fieldeval.cli import grading_commands
-
-    grading_commands.agreement(suite, run_id=run_id, db=db)
-
-
-@app.command()
-def calibrate(
-    suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
-    db: DbOption = None,
-) -> None:
-    """Whether the LLM judge can stand in for people, per criterion, and why."""
-    from fieldeval.cli import grading_commands
-
-    grading_commands.calibrate(suite, run_id=run_id, db=db)
-
-
-@app.command()
-def serve(
-    suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
-    host: Annotated[
-        str, typer.Option(help="Address to listen on; other than loopback needs --token.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8766,
-    token: Annotated[
-        str | None,
-        typer.Option(envvar="FIELDEVAL_TOKEN", help="The app's token (default: a new one)."),
-    ] = None,
-    open_browser: Annotated[
-        bool, typer.Option("--open/--no-open", help="Open the failure analysis in a browser.")
-    ] = True,
-    db: DbOption = None,
-) -> None:
-    """Read a run's results in the browser: failure analysis, outputs, each output in full."""
-    from fieldeval.cli import serve_command
-
-    serve_command.serve(
-        suite,
-        run_id=run_id,
-        db=db,
-        host=host,
-        port=port,
-        token=token,
-        open_browser=open_browser,
-    )
-
+for grading_command in (
+    grading_cli.grade,
+    grading_cli.judge,
+    grading_cli.agreement,
+    grading_cli.calibrate,
+    grading_cli.serve,
+):
+    app.command()(grading_command)
 
 app.add_typer(failures_app, name="failures")
 

@@ -1,0 +1,23 @@
+"""Arguments and options several commands share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="FIELDEVAL_DB",
+        help="Store URL or SQLite path (default: .fieldeval/fieldeval.db).",
+    ),
+]
+SuiteArgument = Annotated[Path, typer.Argument(help="The suite file (YAML).", show_default=False)]
+RunArgument = Annotated[str, typer.Argument(help="Run id or a unique prefix.", show_default=False)]
+JsonOption = Annotated[
+    str | None,
+    typer.Option("--json", help="Also write JSON to this file ('-': only JSON, stdout)."),
+]

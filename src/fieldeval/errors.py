@@ -79,6 +79,7 @@ class ErrorKind(StrEnum):
     BAD_RESPONSE = "bad_response"
     CLIENT_ERROR = "client_error"
     APP_ERROR = "app_error"
+    NOT_RECORDED = "not_recorded"  # a recorded candidate has no output for the example
 
 
 RETRYABLE_KINDS = frozenset(

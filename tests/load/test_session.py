@@ -34,8 +34,15 @@ def server() -> Iterator[ServerHandle]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'results.db'}")
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A SQLite store, or a PostgreSQL one for a test parametrized with "postgresql"."""
+    backend = getattr(request, "param", "sqlite")
+    url = (
+        request.getfixturevalue("pg_url")
+        if backend == "postgresql"
+        else f"sqlite:///{tmp_path / 'results.db'}"
+    )
+    opened = Store.open(url)
     yield opened
     opened.close()
 
@@ -69,6 +76,7 @@ def write_suite(
     return load_suite(path)
 
 
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"], indirect=True)
 def test_a_closed_loop_sweep_stores_every_request_and_reads_back_the_same(
     tmp_path: Path, server: ServerHandle, store: Store
 ) -> None:

@@ -37,8 +37,10 @@ def init(data: Path, out: Path, *, force: bool) -> None:
 def validate(suite_path: Path) -> None:
     from fieldeval.data.dataset import load_dataset
     from fieldeval.grading import compile_checks
+    from fieldeval.providers.recorded import read_recorded
     from fieldeval.runner.plan import request_for
     from fieldeval.suite.loader import load_suite
+    from fieldeval.suite.schema import RecordedCandidate
 
     loaded = load_suite(suite_path)
     suite = loaded.suite
@@ -47,6 +49,8 @@ def validate(suite_path: Path) -> None:
     for candidate in suite.candidates:
         for example in dataset.examples:
             request_for(suite, candidate, example)  # every template renders on every example
+        if isinstance(candidate, RecordedCandidate):
+            read_recorded(candidate, base_dir=loaded.base_dir)  # a bad file fails here, not later
     console.print(
         f"[green]ok[/] {suite_path}: task {suite.task.name!r}, {count(len(dataset), 'example')} "
         f"({dataset.content_hash[:17]}…), {count(len(suite.candidates), 'candidate')}, "

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from fieldeval.cli import grading_cli
+from fieldeval.cli import export_command, grading_cli
 from fieldeval.cli.failures_command import failures_app
+from fieldeval.cli.import_command import import_suite_command
 from fieldeval.cli.options import DbOption, JsonOption, RunArgument, SuiteArgument
 from fieldeval.errors import FieldevalError
 
@@ -266,7 +267,9 @@ for grading_command in (
     grading_cli.serve,
 ):
     app.command()(grading_command)
+app.command()(export_command.export)
 
+app.command("import")(import_suite_command)
 app.add_typer(failures_app, name="failures")
 
 

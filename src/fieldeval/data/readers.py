@@ -64,6 +64,11 @@ def read_records(path: Path, *, fmt: str = "auto", encoding: str | None = None) 
     return records
 
 
+def resolve_format(path: Path, fmt: str) -> str:
+    """The format `read_records` reads `path` as: `fmt`, or for "auto" the extension's."""
+    return _format(path, fmt)
+
+
 def _format(path: Path, fmt: str) -> str:
     if fmt not in FORMATS:
         raise DataError(f"unknown data format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")

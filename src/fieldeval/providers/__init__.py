@@ -21,6 +21,7 @@ _MODULES = {
     "http": "fieldeval.providers.http_app",
     "python": "fieldeval.providers.python_function",
     "command": "fieldeval.providers.command",
+    "recorded": "fieldeval.providers.recorded",
 }
 
 

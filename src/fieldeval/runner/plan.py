@@ -41,14 +41,17 @@ def request_hash(identity: Mapping[str, object], request: ModelRequest, repeat: 
 
     Concurrency, timeouts and retry settings are left out: they do not change the answer.
     """
-    return content_hash(
-        {
-            "provider": dict(identity),
-            "messages": [m.to_dict() for m in request.messages],
-            "params": dict(request.params),
-            "repeat": repeat,
-        }
-    )
+    key: dict[str, object] = {
+        "provider": dict(identity),
+        "messages": [m.to_dict() for m in request.messages],
+        "params": dict(request.params),
+        "repeat": repeat,
+    }
+    # A recorded candidate's answer depends on the example, not on what it is asked: two
+    # examples rendering the same prompt must not share a cached output.
+    if identity.get("per_example"):
+        key["example"] = request.variables.get("id")
+    return content_hash(key)
 
 
 def plan_work(

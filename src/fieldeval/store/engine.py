@@ -1,11 +1,17 @@
-"""Opening a database: the URL, SQLite's pragmas, and migrations to the current schema."""
+"""Opening a database: the URL, SQLite's pragmas, and migrations to the current schema.
+
+A store is a SQLite file (the default) or a PostgreSQL database (a team store), named by a
+`postgresql://` URL and reached through psycopg 3, the `postgres` extra.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -20,15 +26,26 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 
-from fieldeval.errors import StoreError
+from fieldeval.errors import ConfigError, StoreError
 from fieldeval.store.tables import metadata
 
 DEFAULT_DIR = Path(".fieldeval")
 DEFAULT_FILE = "fieldeval.db"
 # The newest migration; tests check it matches alembic's head so start-up can skip alembic.
 HEAD_REVISION = "0003"
+T = TypeVar("T")
+POSTGRES_HINT = "pip install 'fieldeval[postgres]'"
+# Any fixed number: every fieldeval process that changes the schema takes this lock first.
+_SCHEMA_LOCK = 0x6669656C64  # "field"
 
 # Alembic's own bookkeeping table, as alembic creates it.
 alembic_version = Table(
@@ -51,8 +68,26 @@ def open_engine(url: str) -> Engine:
     """An engine on `url`, with the schema migrated to the current version."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    url = with_driver(url)
+    options: dict[str, Any] = {}
+    if url.startswith("postgresql+psycopg://"):
+        if importlib.util.find_spec("psycopg") is None:
+            raise ConfigError(
+                f"the store at {_redacted(url)} is PostgreSQL, which needs the 'postgres' extra",
+                hint=POSTGRES_HINT,
+            )
+        options = {
+            # A web UI may hold its pool for hours; a dropped connection is replaced, not raised.
+            "pool_pre_ping": True,
+            # Times come back in UTC, as reports print them, whatever the server's zone.
+            "connect_args": {
+                "connect_timeout": 10,
+                "application_name": "fieldeval",
+                "options": "-c timezone=UTC",
+            },
+        }
     try:
-        engine = create_engine(url, future=True)
+        engine = create_engine(url, **options)
     except (SQLAlchemyError, ImportError) as error:
         raise StoreError(f"cannot open the store at {_redacted(url)}: {error}") from error
     if engine.dialect.name == "sqlite":
@@ -60,12 +95,32 @@ def open_engine(url: str) -> Engine:
     try:
         if _revision(engine) != HEAD_REVISION:
             _upgrade(engine)
-    except OperationalError as error:
+    except DBAPIError as error:  # unreachable server, no such database, no permission, ...
         raise StoreError(
             f"cannot open the store at {_redacted(url)}: {error.orig}",
             hint="check the path or URL, and that the database server is running",
         ) from error
     return engine
+
+
+def once_more_on_conflict(write: Callable[[], T]) -> T:
+    """Run `write`, and once more if another writer inserted the same key meanwhile.
+
+    Writes that look a row up and insert it when missing can both miss it when two
+    processes race; the loser's retry finds the winner's row and takes the other branch.
+    """
+    try:
+        return write()
+    except IntegrityError:
+        return write()
+
+
+def with_driver(url: str) -> str:
+    """`url` naming its driver: a plain `postgresql://` (or `postgres://`) means psycopg 3."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -92,9 +147,10 @@ def _upgrade(engine: Engine) -> None:
             if not _create_if_new(engine):
                 _migrate(engine)
             return
-        except OperationalError as error:
+        except (OperationalError, ProgrammingError) as error:
             # The loser of the race sees the winner's tables; once the winner has committed,
-            # the revision is current and there is nothing left to do.
+            # the revision is current and there is nothing left to do. (PostgreSQL waits on
+            # `_lock_schema` instead, so there the loser finds the schema made and current.)
             if "already exists" not in str(error.orig) or attempt == 4:
                 raise
             time.sleep(0.2 * (attempt + 1))
@@ -110,6 +166,7 @@ def _create_if_new(engine: Engine) -> bool:
     migrations build are the same.
     """
     with engine.begin() as connection:
+        _lock_schema(connection)
         if inspect(connection).get_table_names():
             return False
         metadata.create_all(connection)
@@ -125,8 +182,19 @@ def _migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
+        _lock_schema(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _lock_schema(connection: Connection) -> None:
+    """On PostgreSQL, wait until no other process is changing the schema (until commit).
+
+    Its DDL is transactional: without the lock, two processes creating the same table both
+    get far enough that the second fails on a catalog index, not with "already exists".
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
 
 
 def _redacted(url: str) -> str:

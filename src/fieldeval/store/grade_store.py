@@ -13,6 +13,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fieldeval.errors import StoreError
+from fieldeval.store.engine import once_more_on_conflict
 from fieldeval.store.store import Store
 from fieldeval.store.tables import (
     criteria,
@@ -134,6 +135,10 @@ class GradeStore:
 
     def save_criteria(self, definitions: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
         """Record (version, criterion id, definition) triples not seen before."""
+        given = list(definitions)
+        once_more_on_conflict(lambda: self._save_criteria(given))
+
+    def _save_criteria(self, definitions: Sequence[tuple[str, str, Mapping[str, Any]]]) -> None:
         with self._begin() as connection:
             known = set(connection.execute(select(criteria.c.version)).scalars())
             rows = [
@@ -159,6 +164,9 @@ class GradeStore:
 
     def save_grade(self, grade: Grade) -> Grade:
         """Insert or change a grade; a change keeps the old value in the audit trail."""
+        return once_more_on_conflict(lambda: self._save_grade(grade))
+
+    def _save_grade(self, grade: Grade) -> Grade:
         key = _grade_key(grade)
         now = _now()
         with self._begin() as connection:
@@ -235,6 +243,10 @@ class GradeStore:
     # -- side by side ---------------------------------------------------------------------
 
     def save_pair_grade(self, grade: PairGrade) -> None:
+        """Insert or change one grader's side-by-side judgement."""
+        once_more_on_conflict(lambda: self._save_pair_grade(grade))
+
+    def _save_pair_grade(self, grade: PairGrade) -> None:
         key = {
             "run_id": grade.run_id,
             "example_id": grade.example_id,

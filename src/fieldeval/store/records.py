@@ -74,6 +74,8 @@ class StoredOutput:
     attempts: int
     from_cache: bool
     checks: tuple[CheckResult, ...]
+    cached_input_tokens: int | None = None
+    reasoning_tokens: int | None = None
 
     @property
     def ok(self) -> bool:

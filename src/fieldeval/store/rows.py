@@ -102,4 +102,6 @@ def stored_output(row: RowMapping, checks: list[CheckResult]) -> StoredOutput:
         attempts=row["attempts"],
         from_cache=row["from_cache"],
         checks=tuple(checks),
+        cached_input_tokens=row["cached_input_tokens"],
+        reasoning_tokens=row["reasoning_tokens"],
     )

@@ -15,7 +15,7 @@ from fieldeval.data.example import Dataset
 from fieldeval.errors import StoreError, UserError
 from fieldeval.grading.result import CheckResult
 from fieldeval.providers.base import Completion
-from fieldeval.store.engine import database_url, open_engine
+from fieldeval.store.engine import database_url, once_more_on_conflict, open_engine
 from fieldeval.store.records import (
     OutputKey,
     OutputRecord,
@@ -67,6 +67,13 @@ class Store:
 
     def save_dataset(self, dataset: Dataset) -> None:
         """Record a dataset version and its examples, once per content hash."""
+        try:
+            # Two runs of one dataset may both find it new; the second then finds it saved.
+            once_more_on_conflict(lambda: self._save_dataset(dataset))
+        except SQLAlchemyError as error:
+            raise StoreError(f"could not save dataset {dataset.path}: {error}") from error
+
+    def _save_dataset(self, dataset: Dataset) -> None:
         with self.engine.begin() as connection:
             known = connection.execute(
                 select(datasets.c.hash).where(datasets.c.hash == dataset.content_hash)
@@ -352,12 +359,33 @@ class Store:
     # -- health ---------------------------------------------------------------------------
 
     def integrity_check(self) -> list[str]:
-        """Problems found in the database file; empty when it is sound."""
-        if self.engine.dialect.name != "sqlite":
-            return []
+        """Problems the database finds in itself; empty when it is sound.
+
+        SQLite checks its file and its foreign keys. PostgreSQL enforces foreign keys as it
+        writes, so what is left to report is a constraint it has not validated or an index
+        it has marked invalid (as a failed concurrent build leaves one).
+        """
         with self.engine.connect() as connection:
-            rows = connection.execute(text("PRAGMA integrity_check")).scalars().all()
-            fks = connection.execute(text("PRAGMA foreign_key_check")).all()
-        problems = [row for row in rows if row != "ok"]
-        problems += [f"foreign key: {tuple(row)}" for row in fks]
-        return problems
+            if self.engine.dialect.name == "sqlite":
+                rows = connection.execute(text("PRAGMA integrity_check")).scalars().all()
+                fks = connection.execute(text("PRAGMA foreign_key_check")).all()
+                problems = [row for row in rows if row != "ok"]
+                return problems + [f"foreign key: {tuple(row)}" for row in fks]
+            if self.engine.dialect.name == "postgresql":
+                constraints = connection.execute(text(_PG_UNVALIDATED)).scalars().all()
+                indexes = connection.execute(text(_PG_INVALID_INDEXES)).scalars().all()
+                return [f"constraint not validated: {name}" for name in constraints] + [
+                    f"index invalid: {name}" for name in indexes
+                ]
+        return []
+
+
+_PG_UNVALIDATED = """
+SELECT c.conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+WHERE n.nspname = current_schema() AND NOT c.convalidated ORDER BY c.conname
+"""
+_PG_INVALID_INDEXES = """
+SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready) ORDER BY 1
+"""

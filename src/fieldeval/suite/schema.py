@@ -186,13 +186,28 @@ class CommandCandidate(CandidateBase):
         return value
 
 
+class RecordedCandidate(CandidateBase):
+    """Outputs the app already gave, read from a file and matched by example id."""
+
+    provider: Literal["recorded"]
+    path: str = Field(description="the file of outputs, relative to the suite's folder")
+    format: Literal["auto", "csv", "jsonl", "json", "chat"] = "auto"
+    id_field: str = Field("id", description="field holding the example id")
+    output_field: str = Field("output", description="the output; chat logs: last assistant turn")
+    latency_field: str | None = Field(None, description="field holding latency in milliseconds")
+    input_tokens_field: str | None = None
+    output_tokens_field: str | None = None
+    encoding: str | None = None
+
+
 Candidate = Annotated[
     OpenAICandidate
     | AnthropicCandidate
     | LocalCandidate
     | HttpCandidate
     | PythonCandidate
-    | CommandCandidate,
+    | CommandCandidate
+    | RecordedCandidate,
     Field(discriminator="provider"),
 ]
 
@@ -255,7 +270,7 @@ class Load(Strict):
         return self
 
 
-PROVIDERS = ("openai", "anthropic", "local", "http", "python", "command")
+PROVIDERS = ("openai", "anthropic", "local", "http", "python", "command", "recorded")
 
 
 class Suite(Strict):

@@ -1,0 +1,76 @@
+"""A real run to export and assert on: two Python candidates, checks, a rubric, two grades."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fieldeval.grading.session import GradingSession
+from fieldeval.runner import run_suite
+from fieldeval.store import Store
+from fieldeval.store.records import RunInfo
+from fieldeval.suite.loader import LoadedSuite, load_suite
+
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+
+SUITE = """\
+task:
+  name: greet
+  description: Greet whoever the text names.
+  prompt: "Greet {{ text }}"
+dataset:
+  path: data.csv
+  id: id
+  slices: [group]
+candidates:
+  - {id: polite, provider: python, function: "bot:polite"}
+  - {id: sly, provider: python, function: "bot:sly"}
+checks:
+  - {starts_with: hello, id: greets}
+  - {max_words: 3, id: short}
+rubric:
+  - id: friendly
+    question: Is it friendly?
+failure_modes:
+  - {id: no-greeting, definition: It does not greet., check: greets}
+"""
+
+BOT = f"""\
+def polite(request):
+    return "hello " + request.variables["text"]
+
+def sly(request):
+    if request.variables["id"] == "a2":
+        return {FORMULA!r}
+    if request.variables["id"] == "a3":
+        raise RuntimeError("the app fell over")
+    return "hi " + request.variables["text"]
+"""
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path / 'results.db'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def graded_run(tmp_path: Path, store: Store) -> tuple[LoadedSuite, RunInfo]:
+    """Two python candidates on three examples, with two people's grades."""
+    (tmp_path / "data.csv").write_text(
+        "id,text,group\na1,world,x\na2,big wide world,y\na3,you,x\n", encoding="utf-8"
+    )
+    (tmp_path / "bot.py").write_text(BOT, encoding="utf-8")
+    (tmp_path / "suite.yaml").write_text(SUITE, encoding="utf-8")
+    loaded = load_suite(tmp_path / "suite.yaml")
+    info = run_suite(loaded, store)
+    session = GradingSession(store, info.id, loaded.suite.rubric)
+    for item in session.items("ana"):
+        if (item.candidate_id, item.example_id) == ("polite", "a1"):
+            session.record("ana", item.key, "friendly", 1)
+        if (item.candidate_id, item.example_id) == ("sly", "a2"):
+            session.record("ana", item.key, "friendly", 0, "a link, not a greeting")
+    return loaded, info

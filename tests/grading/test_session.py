@@ -26,8 +26,8 @@ task:
   prompt: "Greet {{ name }}"
 dataset: {path: data.csv, id: id, input: name, slices: [group]}
 candidates:
-  - {id: warm, provider: python, function: "bot:warm"}
-  - {id: cold, provider: python, function: "bot:cold"}
+  - {id: warm, provider: python, function: "greet_bot:warm"}
+  - {id: cold, provider: python, function: "greet_bot:cold"}
 rubric:
   - id: friendly
     question: QUESTION
@@ -53,7 +53,7 @@ def graded(tmp_path: Path) -> tuple[Store, LoadedSuite, RunInfo]:
         f"e{i},{name},{'a' if i % 2 else 'b'}\n" for i, name in enumerate(NAMES, start=1)
     )
     (tmp_path / "data.csv").write_text("id,name,group\n" + rows)
-    (tmp_path / "bot.py").write_text(
+    (tmp_path / "greet_bot.py").write_text(
         textwrap.dedent(
             """\
             def warm(request):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +26,8 @@ dataset:
   id: id
   slices: [group]
 candidates:
-  - {id: polite, provider: python, function: "bot:polite"}
-  - {id: sly, provider: python, function: "bot:sly"}
+  - {id: polite, provider: python, function: "BOT_MODULE:polite"}
+  - {id: sly, provider: python, function: "BOT_MODULE:sly"}
 checks:
   - {starts_with: hello, id: greets}
   - {max_words: 3, id: short}
@@ -63,8 +64,10 @@ def graded_run(tmp_path: Path, store: Store) -> tuple[LoadedSuite, RunInfo]:
     (tmp_path / "data.csv").write_text(
         "id,text,group\na1,world,x\na2,big wide world,y\na3,you,x\n", encoding="utf-8"
     )
-    (tmp_path / "bot.py").write_text(BOT, encoding="utf-8")
-    (tmp_path / "suite.yaml").write_text(SUITE, encoding="utf-8")
+    # A module name of its own: Python caches imports by name across tests.
+    module = f"report_bot_{secrets.token_hex(4)}"
+    (tmp_path / f"{module}.py").write_text(BOT, encoding="utf-8")
+    (tmp_path / "suite.yaml").write_text(SUITE.replace("BOT_MODULE", module), encoding="utf-8")
     loaded = load_suite(tmp_path / "suite.yaml")
     info = run_suite(loaded, store)
     session = GradingSession(store, info.id, loaded.suite.rubric)

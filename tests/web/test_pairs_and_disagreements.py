@@ -34,13 +34,15 @@ def test_side_by_side_choices_record_which_candidate_was_on_which_side(
         third = at(page, 3)
         expect(page.locator("#progress-text")).to_have_text("2 of 6 judged")
 
-        # Sides are drawn per input: over the six, each candidate is on the left somewhere.
+        # Sides are drawn per grader and input with the store's secret (both sides occurring
+        # is tested over many draws in tests/grading/test_session.py); here: the page shows
+        # only this run's candidates, and the store logs the sides as shown (below).
         wrote = graded.who_wrote()
         lefts = {wrote[first[0]][0], wrote[second[0]][0], wrote[third[0]][0]}
         for position in range(4, 7):
             page.keyboard.press("j")
             lefts.add(wrote[at(page, position)[0]][0])
-        assert lefts == set(CANDIDATES)
+        assert lefts <= set(CANDIDATES)
 
         page.reload()
         at(page, 3)  # the first input without a choice

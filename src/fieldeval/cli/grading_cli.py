@@ -9,14 +9,12 @@ from typing import Annotated
 
 import typer
 
-from fieldeval.cli.options import DbOption, SuiteArgument
+from fieldeval.cli.options import DbOption, HostOption, RunOption, SuiteArgument, TokenOption
 
 
 def grade(
     suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
+    run_id: RunOption = None,
     grader: Annotated[
         str | None, typer.Option(help="Your name (default: the page asks for it).")
     ] = None,
@@ -26,14 +24,9 @@ def grade(
     disagreements: Annotated[
         bool, typer.Option("--disagreements", help="Open the screen that settles disagreements.")
     ] = False,
-    host: Annotated[
-        str, typer.Option(help="Address to listen on; other than loopback needs --token.")
-    ] = "127.0.0.1",
+    host: HostOption = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
-    token: Annotated[
-        str | None,
-        typer.Option(envvar="FIELDEVAL_TOKEN", help="The app's token (default: a new one)."),
-    ] = None,
+    token: TokenOption = None,
     open_browser: Annotated[
         bool, typer.Option("--open/--no-open", help="Open the grading screen in a browser.")
     ] = True,
@@ -58,9 +51,7 @@ def grade(
 
 def judge(
     suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
+    run_id: RunOption = None,
     pair: Annotated[
         str | None,
         typer.Option("--pair", help="A,B: judge two candidates side by side instead."),
@@ -81,9 +72,7 @@ def judge(
 
 def agreement(
     suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
+    run_id: RunOption = None,
     db: DbOption = None,
 ) -> None:
     """How far graders agree, per criterion: percent, Cohen's kappa, Krippendorff's alpha."""
@@ -94,9 +83,7 @@ def agreement(
 
 def calibrate(
     suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
+    run_id: RunOption = None,
     db: DbOption = None,
 ) -> None:
     """Whether the LLM judge can stand in for people, per criterion, and why."""
@@ -107,17 +94,10 @@ def calibrate(
 
 def serve(
     suite: SuiteArgument,
-    run_id: Annotated[
-        str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-    ] = None,
-    host: Annotated[
-        str, typer.Option(help="Address to listen on; other than loopback needs --token.")
-    ] = "127.0.0.1",
+    run_id: RunOption = None,
+    host: HostOption = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8766,
-    token: Annotated[
-        str | None,
-        typer.Option(envvar="FIELDEVAL_TOKEN", help="The app's token (default: a new one)."),
-    ] = None,
+    token: TokenOption = None,
     open_browser: Annotated[
         bool, typer.Option("--open/--no-open", help="Open the failure analysis in a browser.")
     ] = True,

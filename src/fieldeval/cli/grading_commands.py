@@ -26,9 +26,15 @@ RUBRIC_HINT = (
 
 
 def resolve_run(store: Store, loaded: LoadedSuite, run_id: str | None) -> RunInfo:
-    """The run named, else the suite's latest."""
+    """The run named (it must be a run of this suite), else the suite's latest."""
     if run_id is not None:
-        return store.run(run_id)
+        info = store.run(run_id)
+        if info.suite_name != loaded.suite.task.name:
+            raise UserError(
+                f"run {info.id} is a run of {info.suite_name!r}, not of {loaded.suite.task.name!r}",
+                hint="pass the suite that run came from",
+            )
+        return info
     latest = store.latest_run(loaded.suite.task.name)
     if latest is None:
         raise UserError(

@@ -21,3 +21,13 @@ JsonOption = Annotated[
     str | None,
     typer.Option("--json", help="Also write JSON to this file ('-': only JSON, stdout)."),
 ]
+RunOption = Annotated[
+    str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
+]
+HostOption = Annotated[
+    str, typer.Option(help="Address to listen on; other than loopback needs --token.")
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(envvar="FIELDEVAL_TOKEN", help="The app's token (default: a new one)."),
+]

@@ -9,7 +9,6 @@ from rich.text import Text
 
 from fieldeval.cli.console import console
 from fieldeval.cli.grading_commands import resolve_run
-from fieldeval.errors import UserError
 
 
 def serve(
@@ -38,11 +37,6 @@ def serve(
     store = Store.open(db)
     try:
         info = resolve_run(store, loaded, run_id)
-        if info.suite_name != loaded.suite.task.name:
-            raise UserError(
-                f"run {info.id} is a run of {info.suite_name!r}, not of {loaded.suite.task.name!r}",
-                hint="pass the suite that run came from",
-            )
         context = ResultsContext(store=store, suite=loaded.suite, default_run_id=info.id)
         app = create_app(security, results_context=context)
         sock = server.listen(host, port)

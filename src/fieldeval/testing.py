@@ -123,14 +123,11 @@ class SuiteResult:
     @classmethod
     def from_run(cls, store: Store, run_id: str) -> SuiteResult:
         """Read a stored run (id or unique prefix)."""
-        from pydantic import TypeAdapter
-
+        from fieldeval.analysis.rubric import run_rubric
         from fieldeval.store.grade_store import GradeStore
-        from fieldeval.suite.rubric import Criterion
 
         run = store.run(run_id)
-        # The rubric as it stood when the run was made: the run keeps its suite.
-        rubric = TypeAdapter(tuple[Criterion, ...]).validate_python(run.suite.get("rubric") or ())
+        rubric = run_rubric(run)
         return cls(
             run=run,
             outputs=tuple(store.outputs(run.id)),

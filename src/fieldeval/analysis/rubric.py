@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import TypeAdapter
+
 from fieldeval.analysis.agreement import Agreement, agreement
 from fieldeval.analysis.calibration import Calibration, calibrate
 from fieldeval.analysis.preference import (
@@ -22,9 +24,11 @@ from fieldeval.analysis.preference import (
 )
 from fieldeval.analysis.stats import Rate, wilson
 from fieldeval.store.grade_store import Grade, PairGrade
+from fieldeval.store.records import RunInfo
 from fieldeval.suite.rubric import Criterion
 
 OutputId = tuple[str, str, int]  # candidate, example, repeat
+_RUBRIC = TypeAdapter(tuple[Criterion, ...])
 Source = Literal["people", "judge"]
 
 
@@ -38,6 +42,11 @@ class CriterionResult:
     rate: Rate  # passes among outputs with a verdict (n/a and undecided left out)
     not_applicable: int
     undecided: int  # people split evenly and nobody settled it
+
+
+def run_rubric(run: RunInfo) -> tuple[Criterion, ...]:
+    """The rubric as it stood when the run was made (the run keeps its suite)."""
+    return _RUBRIC.validate_python(run.suite.get("rubric") or ())
 
 
 def current(grades: Iterable[Grade], rubric: Sequence[Criterion]) -> list[Grade]:

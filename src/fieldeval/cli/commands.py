@@ -16,19 +16,16 @@ if TYPE_CHECKING:
     from fieldeval.cli.progress import RunProgress
     from fieldeval.store import RunInfo, Store
     from fieldeval.suite.loader import LoadedSuite
-    from fieldeval.suite.rubric import Criterion
 
 
 def init(data: Path, out: Path, *, force: bool) -> None:
+    from fieldeval.files import write_atomically
     from fieldeval.suite.scaffold import scaffold_suite
 
     if out.exists() and not force:
         raise UserError(f"{out} already exists", hint="pass --force to overwrite, or --out PATH")
     text = scaffold_suite(data, suite_dir=out.resolve().parent)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)  # never leave a half-written suite behind
+    write_atomically(out, text)  # never leave a half-written suite behind
     console.print(
         f"wrote [bold]{out}[/]: write the task statement, then `fieldeval validate {out}`"
     )
@@ -191,7 +188,9 @@ def render_run(store: Store, info: RunInfo) -> None:
         render_candidate_pairs(compare_candidates(outputs, info.candidates), console)
     if info.repeats > 1:
         render_flaky(stability(outputs), info.repeats, console)
-    rubric = rubric_of(info)
+    from fieldeval.analysis.rubric import run_rubric
+
+    rubric = run_rubric(info)
     if rubric:
         from fieldeval.analysis.rubric import rubric_results, side_by_side
         from fieldeval.report.rubric import render_rubric, render_side_by_side
@@ -200,13 +199,3 @@ def render_run(store: Store, info: RunInfo) -> None:
         grades = GradeStore(store)
         render_rubric(rubric_results(grades.grades(info.id), rubric), console)
         render_side_by_side(side_by_side(grades.pair_grades(info.id), rubric), console)
-
-
-def rubric_of(info: RunInfo) -> tuple[Criterion, ...]:
-    """The rubric as it stood when the run was made (the run keeps its suite)."""
-    from pydantic import TypeAdapter
-
-    from fieldeval.suite.rubric import Criterion
-
-    adapter = TypeAdapter(tuple[Criterion, ...])
-    return adapter.validate_python(info.suite.get("rubric") or ())

@@ -29,6 +29,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from fieldeval.errors import UserError
+from fieldeval.files import write_atomically
 from fieldeval.grading.coding_prompt import SEVERITIES
 from fieldeval.suite.loader import Problem
 
@@ -131,10 +132,7 @@ def write_suggestion(suggestion: Suggestion, path: Path) -> None:
     """Write the file for a person to edit, whole or not at all (temp file, then rename)."""
     path = Path(path)
     text = suggestion_yaml(suggestion, path.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, text)
 
 
 def modes_yaml(modes: Sequence[CodedMode]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from fieldeval.files import write_atomically
 from fieldeval.load.metrics import Distribution, ttft_ms
 from fieldeval.load.session import LoadResult
 from fieldeval.report.load_table import by_load, verdict
@@ -30,10 +31,7 @@ _TITLES = (
 
 def write_load_html(result: LoadResult, path: Path) -> None:
     """Write the page to `path`, replacing it whole (never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(load_html(result), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, load_html(result))
 
 
 def load_html(result: LoadResult) -> str:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from fieldeval.analysis.failure_labels import label_outputs
 from fieldeval.analysis.rubric import current, human_verdicts, judge_verdicts
 from fieldeval.errors import ConfigError, UserError
+from fieldeval.files import write_atomically
 from fieldeval.store.grade_store import GradeStore
 from fieldeval.store.records import RunInfo, StoredOutput
 from fieldeval.store.store import Store
@@ -199,20 +198,6 @@ def export_run(store: Store, run_id: str, *, fmt: Format, out: Path | None) -> R
     else:
         write_atomically(out, text)
     return table
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a temp file beside it, renamed over it at the end."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # newline="" keeps the csv module's line endings as written.
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 # -- pandas ---------------------------------------------------------------------------------

@@ -152,8 +152,31 @@ const FE = (() => {
     return !(event.ctrlKey || event.metaKey || event.altKey);
   }
 
+  // The next unfinished item after `from`, leaving skipped ones for last; items.length when
+  // every item is done.
+  function nextOpen(items, skipped, from) {
+    const n = items.length;
+    for (const allowSkipped of [false, true]) {
+      for (let step = 1; step <= n; step++) {
+        const i = (from + step) % n;
+        if (!items[i].done && (allowSkipped || !skipped.has(items[i].key))) return i;
+      }
+    }
+    return n;
+  }
+
+  // The next criterion of `item` after `active` without an answer; `active` if there is none.
+  function nextOpenCriterion(item, active) {
+    const n = item.criteria.length;
+    for (let step = 1; step <= n; step++) {
+      const i = (active + step) % n;
+      if (!(item.criteria[i].id in item.answers)) return i;
+    }
+    return active;
+  }
+
   return {
     api, el, kbd, $, param, setParam, withGrader, setProgress, banner, toggleHelp, helpOpen,
-    typing, plainKey,
+    typing, plainKey, nextOpen, nextOpenCriterion,
   };
 })();

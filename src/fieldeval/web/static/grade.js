@@ -270,28 +270,13 @@
       go(nextUngraded(state.index));
       return;
     }
-    const n = item.criteria.length;
-    for (let step = 1; step <= n; step++) {
-      const i = (state.active + step) % n;
-      if (!(item.criteria[i].id in item.answers)) {
-        state.active = i;
-        break;
-      }
-    }
+    state.active = FE.nextOpenCriterion(item, state.active);
     renderCriteria();
   }
 
   // The next ungraded output after `from`, leaving skipped ones for last.
   function nextUngraded(from) {
-    const n = state.items.length;
-    for (const allowSkipped of [false, true]) {
-      for (let step = 1; step <= n; step++) {
-        const i = (from + step) % n;
-        const listed = state.items[i];
-        if (!listed.done && (allowSkipped || !state.skipped.has(listed.key))) return i;
-      }
-    }
-    return n;
+    return FE.nextOpen(state.items, state.skipped, from);
   }
 
   function submitNote() {

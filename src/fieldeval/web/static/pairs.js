@@ -159,26 +159,12 @@
       go(nextUnjudged(state.index));
       return;
     }
-    const n = item.criteria.length;
-    for (let step = 1; step <= n; step++) {
-      const i = (state.active + step) % n;
-      if (!(item.criteria[i].id in item.answers)) {
-        state.active = i;
-        break;
-      }
-    }
+    state.active = FE.nextOpenCriterion(item, state.active);
     render();
   }
 
   function nextUnjudged(from) {
-    const n = state.items.length;
-    for (const allowSkipped of [false, true]) {
-      for (let step = 1; step <= n; step++) {
-        const i = (from + step) % n;
-        if (!state.items[i].done && (allowSkipped || !state.skipped.has(state.items[i].key))) return i;
-      }
-    }
-    return n;
+    return FE.nextOpen(state.items, state.skipped, from);
   }
 
   // A note typed after the choice is saved with it; before the choice, it waits for one.

@@ -112,3 +112,17 @@ def test_the_demo_runs_on_the_local_model_and_then_from_cache(tmp_path: Path) ->
         store.close()
     # No model calls: far quicker than generating (which takes tens of seconds here).
     assert again_s < max(30.0, first_s / 2), (first_s, again_s)
+
+    # The README's first command ends with the decision report on the run just made.
+    report = subprocess.run(
+        [sys.executable, "-m", "fieldeval", "report", "suite.yaml", "--db", str(db),
+         "--markdown", "decision.md"],
+        cwd=folder, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert f"wrote the decision report of run {rerun_id}" in report.stdout
+    assert re.search(r"^Recommend gemma-(zero|one)-shot", report.stdout, re.MULTILINE)
+    html = (folder / "fieldeval-report.html").read_text(encoding="utf-8")
+    assert "Decision report: complaint-summary" in html
+    markdown = (folder / "decision.md").read_text(encoding="utf-8")
+    assert "A month at 300,000 requests" in markdown  # the suite's price and volume

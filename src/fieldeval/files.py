@@ -18,6 +18,14 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
+        # mkstemp makes the file private (0600); a report or export gets the usual mode.
+        os.chmod(name, 0o666 & ~_umask())
         os.replace(name, path)
     finally:
         Path(name).unlink(missing_ok=True)  # gone after the rename; a leftover after an error
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it, then put it back
+    os.umask(mask)
+    return mask

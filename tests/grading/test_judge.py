@@ -114,6 +114,24 @@ async def test_a_judge_without_a_price_reports_no_cost(project: JudgeProject, st
     assert all(c.cost_usd is None for c in GradeStore(store).judge_calls(run.id))
 
 
+async def test_a_hosted_judge_without_a_price_is_costed_from_the_table(
+    project: JudgeProject, store: Store
+) -> None:
+    loaded = project.write(
+        [(REFUND, NO_REFUND)], judge={"candidate": project.judge_candidate(model="gpt-4o-mini")}
+    )
+    run = await project.run(loaded)
+    report = await judge_outputs(store, loaded, run.id)
+    made = GradeStore(store).judge_calls(run.id)
+    assert report.graded == 2 and len(made) == 2
+    for call in made:
+        assert call.input_tokens and call.output_tokens
+        # gpt-4o-mini's list price: $0.15 in, $0.60 out per million tokens.
+        expected = (call.input_tokens * 0.15 + call.output_tokens * 0.60) / 1e6
+        assert call.cost_usd == pytest.approx(expected)
+    assert report.cost_usd == pytest.approx(sum(c.cost_usd or 0 for c in made))
+
+
 # -- caching ---------------------------------------------------------------------------
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from fieldeval.providers.base import Usage
-from fieldeval.providers.pricing import call_cost
+from fieldeval.providers.pricing import call_cost, usage_of
+from fieldeval.store import StoredOutput
 from fieldeval.suite.schema import Price
 
 
@@ -74,3 +77,69 @@ def test_a_missing_count_at_a_nonzero_price_is_unknown() -> None:
     assert call_cost(Usage(10, None), price) is None
     # ...but a count nobody charges for does not matter.
     assert call_cost(Usage(None, None), Price(per_call=0.01)) == pytest.approx(0.01)
+
+
+def test_more_reasoning_than_output_is_not_believed() -> None:
+    # 100 out, "300 reasoning": all 100 at the reasoning rate, none at the output rate.
+    price = Price(output_per_mtok=10.0, reasoning_per_mtok=40.0)
+    usage = Usage(input_tokens=0, output_tokens=100, reasoning_tokens=300)
+    assert call_cost(usage, price) == pytest.approx(100 * 40e-6)
+
+
+def test_a_fixed_price_per_call_is_added_to_the_tokens() -> None:
+    # 1,000 in at $1/M + 1,000 out at $2/M + $0.01 = 0.001 + 0.002 + 0.01
+    price = Price(input_per_mtok=1.0, output_per_mtok=2.0, per_call=0.01)
+    assert call_cost(Usage(1000, 1000), price) == pytest.approx(0.013)
+
+
+def test_a_missing_cached_count_bills_all_input_at_the_input_rate() -> None:
+    price = Price(input_per_mtok=2.0, output_per_mtok=8.0, cached_input_per_mtok=0.5)
+    assert call_cost(Usage(1000, 0, cached_input_tokens=None), price) == pytest.approx(0.002)
+
+
+def test_an_estimated_usage_is_costed_like_a_reported_one() -> None:
+    # The estimate is marked on the usage, not refused: 400 in at $1/M, 100 out at $4/M.
+    price = Price(input_per_mtok=1.0, output_per_mtok=4.0)
+    usage = Usage(input_tokens=400, output_tokens=100, estimated=True)
+    assert call_cost(usage, price) == pytest.approx(0.0008)
+
+
+def stored(**usage: Any) -> StoredOutput:
+    return StoredOutput(
+        id=1,
+        candidate_id="c",
+        example_id="e",
+        repeat=0,
+        text="hi",
+        finish_reason="stop",
+        latency_ms=None,
+        ttft_ms=None,
+        error_kind=None,
+        error_message=None,
+        attempts=1,
+        from_cache=False,
+        checks=(),
+        **usage,
+    )
+
+
+def test_usage_of_a_stored_output_keeps_every_count() -> None:
+    output = stored(
+        input_tokens=2000,
+        output_tokens=1000,
+        cached_input_tokens=500,
+        reasoning_tokens=400,
+        usage_estimated=True,
+    )
+    assert usage_of(output) == Usage(2000, 1000, 500, 400, estimated=True)
+    # The same sum as test_everything_at_once..., from the stored row.
+    price = Price(
+        input_per_mtok=3.0, output_per_mtok=15.0, cached_input_per_mtok=0.3, reasoning_per_mtok=12.0
+    )
+    assert call_cost(usage_of(output), price) == pytest.approx(0.0045 + 0.00015 + 0.009 + 0.0048)
+
+
+def test_usage_of_an_output_without_counts_costs_nothing_known() -> None:
+    output = stored(input_tokens=None, output_tokens=None, usage_estimated=False)
+    assert usage_of(output) == Usage()
+    assert call_cost(usage_of(output), Price(input_per_mtok=1.0)) is None

@@ -1,4 +1,4 @@
-"""Fixtures: a real run to grade, `fieldeval grade` serving it on loopback, and Chromium."""
+"""Fixtures: real runs to grade and to browse, the app serving them on loopback, and Chromium."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from tests.web.browse_suite import BrowseRuns, make_runs
+from tests.web.browse_truth import Truth, compute
 from tests.web.helpers import BOT, SUITE, TEXTS, Graded, Served, serving
 
 from fieldeval.runner import run_suite
@@ -85,3 +87,25 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert errors == [], f"the page raised: {errors}"
+
+
+# -- two runs to browse, served by `fieldeval serve` ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browse_runs(tmp_path_factory: pytest.TempPathFactory) -> BrowseRuns:
+    """Two runs of the browsing suite, made once per session; the pages only read them."""
+    return make_runs(tmp_path_factory.mktemp("browse"))
+
+
+@pytest.fixture(scope="session")
+def browse_served(browse_runs: BrowseRuns) -> Iterator[Served]:
+    with serving(
+        Graded(browse_runs.suite, browse_runs.db, browse_runs.second), command_name="serve"
+    ) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="session")
+def browse_truth(browse_runs: BrowseRuns) -> Truth:
+    return compute(browse_runs)

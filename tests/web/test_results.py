@@ -157,8 +157,7 @@ def test_the_failures_page_shows_the_reports_numbers(
     served: Served, report: FailureReport, page: Page
 ) -> None:
     run_id = report.run.id
-    assert served.url == f"{served.base}/runs/{run_id}/failures"
-    page.goto(served.url)
+    page.goto(f"{served.base}/runs/{run_id}/failures")
     expect(page.locator("h1")).to_have_text("Failure analysis")
     assert [c.candidate_id for c in report.candidates] == [ALPHA, BETA]
     for found in report.candidates:
@@ -229,7 +228,7 @@ def test_a_count_opens_its_outputs_and_an_output_shows_its_checks_and_modes(
 ) -> None:
     alpha = report.candidates[0]
     too_long = next(m for m in alpha.modes if m.mode_id == "too-long")
-    page.goto(served.url)
+    page.goto(f"{served.base}/runs/{report.run.id}/failures")
     page.locator(f'section[data-candidate="{ALPHA}"] tr[data-mode="too-long"] a.count').click()
     expect(page).to_have_url(re.compile(r"/outputs\?mode=too-long&candidate=cand-alpha$"))
     expect(page.locator(".total")).to_have_text(str(too_long.rate.k))
@@ -397,6 +396,7 @@ def test_an_errored_output_has_a_page_but_is_not_analysed(
     assert [row["candidate_id"] for row in listed["outputs"]] == [BETA]
 
 
-def test_the_home_page_opens_the_run(served: Served, report: FailureReport) -> None:
+def test_the_home_page_lists_the_runs(served: Served, report: FailureReport) -> None:
+    assert served.url == served.base + "/"
     status, html = call("GET", served.base + "/")
-    assert status == 200 and "Failure analysis" in html and report.run.id in html
+    assert status == 200 and "Runs of results" in html and f"/runs/{report.run.id}" in html

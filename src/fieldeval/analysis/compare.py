@@ -17,7 +17,10 @@ from fieldeval.analysis.changes import Change, diff
 from fieldeval.analysis.paired import PairedBinary, PairedScores, holm, mcnemar, paired_scores
 from fieldeval.analysis.stats import Rate, percentile, wilson
 from fieldeval.analysis.summary import RunSummary, example_clusters, summarize
+from fieldeval.providers.price_table import PriceSnapshot
+from fieldeval.providers.pricing import call_cost, usage_of
 from fieldeval.store import RunInfo, Store, StoredOutput
+from fieldeval.suite.schema import Price
 
 _MEASURED = ("latency_ms", "ttft_ms", "input_tokens", "output_tokens")
 # Enough for a stable 95% percentile interval, and fast enough to compare on every build.
@@ -105,11 +108,19 @@ def compare_runs(store: Store, before_id: str, after_id: str) -> RunComparison:
     outputs_before, outputs_after = store.outputs(before.id), store.outputs(after.id)
     configs_before = store.candidate_configs(before.id)
     configs_after = store.candidate_configs(after.id)
+    prices_before = _prices(store, before.id)
+    prices_after = _prices(store, after.id)
     candidates = tuple(
         _candidate(
             cid,
-            _Run(_by_example(outputs_before, cid), configs_before.get(cid, {})),
-            _Run(_by_example(outputs_after, cid), configs_after.get(cid, {})),
+            _Run(
+                _by_example(outputs_before, cid),
+                configs_before.get(cid, {}),
+                prices_before.get(cid),
+            ),
+            _Run(
+                _by_example(outputs_after, cid), configs_after.get(cid, {}), prices_after.get(cid)
+            ),
             inputs,
             order,
             [str(check["id"]) for check in after.suite.get("checks", ())],
@@ -135,10 +146,11 @@ def compare_runs(store: Store, before_id: str, after_id: str) -> RunComparison:
 
 @dataclass(frozen=True)
 class _Run:
-    """One candidate's outputs in one run, by example, and its config."""
+    """One candidate's outputs in one run, by example, its config and the price it paid."""
 
     outputs: dict[str, list[StoredOutput]]
     config: Mapping[str, Any]
+    price: Price | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +176,7 @@ def _candidate(
         (e for e in after.outputs if e in before.outputs), key=lambda e: order.get(e, len(order))
     )
     verdicts = [
-        (e, _verdict(before.outputs[e], before.config), _verdict(after.outputs[e], after.config))
+        (e, _verdict(before.outputs[e], before.price), _verdict(after.outputs[e], after.price))
         for e in paired
     ]
     regressed = [
@@ -193,7 +205,7 @@ def _candidate(
     )
 
 
-def _verdict(outputs: list[StoredOutput], config: Mapping[str, Any]) -> _Verdict:
+def _verdict(outputs: list[StoredOutput], price: Price | None) -> _Verdict:
     outputs = sorted(outputs, key=lambda o: o.repeat)
     passed = 2 * sum(o.passed for o in outputs) >= len(outputs)
     ran: Counter[str] = Counter()
@@ -213,7 +225,7 @@ def _verdict(outputs: list[StoredOutput], config: Mapping[str, Any]) -> _Verdict
         passed=passed,
         failed=tuple(failed),
         checks=checks,
-        numbers=_mean_numbers([o for o in outputs if o.ok], config.get("price")),
+        numbers=_mean_numbers([o for o in outputs if o.ok], price),
         shown=next((o for o in outputs if o.passed == passed), outputs[0]),
     )
 
@@ -224,29 +236,25 @@ def _labels(output: StoredOutput) -> list[str]:
     return [check.check_id for check in output.checks if not check.passed]
 
 
-def _mean_numbers(
-    answered: list[StoredOutput], price: Mapping[str, Any] | None
-) -> dict[str, float]:
+def _mean_numbers(answered: list[StoredOutput], price: Price | None) -> dict[str, float]:
     columns: dict[str, list[float]] = {}
     for output in answered:
         values: dict[str, float | None] = {m: getattr(output, m) for m in _MEASURED}
         if price is not None:
-            values["cost_usd"] = _cost(output, price)
+            values["cost_usd"] = call_cost(usage_of(output), price)
         for metric, value in values.items():
             if value is not None:
                 columns.setdefault(metric, []).append(float(value))
     return {metric: sum(v) / len(v) for metric, v in columns.items()}
 
 
-def _cost(output: StoredOutput, price: Mapping[str, Any]) -> float | None:
-    """US dollars for one call; unknown when the call's token counts are."""
-    if output.input_tokens is None or output.output_tokens is None:
-        return None
-    return (
-        output.input_tokens * float(price.get("input_per_mtok") or 0) / 1e6
-        + output.output_tokens * float(price.get("output_per_mtok") or 0) / 1e6
-        + float(price.get("per_call") or 0)
-    )
+def _prices(store: Store, run_id: str) -> dict[str, Price]:
+    """The price each candidate of the run was billed at, as stored with the run."""
+    return {
+        cid: PriceSnapshot.from_dict(snapshot).price
+        for cid, snapshot in store.candidate_prices(run_id).items()
+        if snapshot is not None
+    }
 
 
 def _metrics(

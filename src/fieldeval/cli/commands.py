@@ -73,6 +73,7 @@ def run(
     use_cache: bool,
     quiet: bool,
     judge: bool = True,
+    dry_run: bool = False,
 ) -> None:
     from fieldeval.data.dataset import load_dataset
     from fieldeval.runner import run_suite
@@ -98,6 +99,21 @@ def run(
                 raise UserError(f"no earlier run of {loaded.suite.task.name!r} to resume")
             if previous.status == "finished":
                 console.print(f"run {previous.id} is already finished; nothing to resume")
+        if dry_run:
+            from fieldeval.report.estimate import render_estimate
+            from fieldeval.runner.estimate import estimate_run
+
+            estimate = estimate_run(
+                loaded,
+                store,
+                dataset,
+                repeats=repeats,
+                use_cache=use_cache,
+                resume=previous,
+                judge=judge,
+            )
+            render_estimate(estimate, console)
+            return
         progress: AbstractContextManager[RunProgress | None] = (
             contextlib.nullcontext() if quiet else _progress()
         )
@@ -130,11 +146,10 @@ def run(
 
 
 def _judges(loaded: LoadedSuite) -> bool:
-    """The suite has a judge and a criterion for it to grade."""
-    suite = loaded.suite
-    if suite.judge is None or not suite.judge.after_run:
-        return False
-    return any(criterion.judge for criterion in suite.rubric)
+    """The suite has a judge and a criterion for it to grade after the run."""
+    from fieldeval.runner.estimate import judged_criteria
+
+    return bool(judged_criteria(loaded.suite))
 
 
 def _progress() -> RunProgress:

@@ -165,7 +165,7 @@ def _render_suggestion(suggestion: Suggestion, suite: Path, out: Path) -> None:
     from rich.text import Text
 
     from fieldeval.cli.console import console, count
-    from fieldeval.report.format import number
+    from fieldeval.notation import number
 
     placed = sum(len(mode.notes) for mode in suggestion.modes)
     total = placed + len(suggestion.unsorted)

@@ -99,11 +99,11 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8766,
     token: TokenOption = None,
     open_browser: Annotated[
-        bool, typer.Option("--open/--no-open", help="Open the failure analysis in a browser.")
+        bool, typer.Option("--open/--no-open", help="Open the runs list in a browser.")
     ] = True,
     db: DbOption = None,
 ) -> None:
-    """Read a run's results in the browser: failure analysis, outputs, each output in full."""
+    """Browse a suite's runs: outputs side by side, failures, comparisons (--run opens one)."""
     from fieldeval.cli import serve_command
 
     serve_command.serve(

@@ -148,7 +148,7 @@ class _JudgeProgress:
 
 
 def render_judge_report(report: JudgeReport) -> None:
-    from fieldeval.report.format import number
+    from fieldeval.notation import number
 
     cost = "no price set" if report.cost_usd is None else number(report.cost_usd, "$")
     console.print(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fieldeval.cli import export_command, grading_cli
+from fieldeval.cli import cost_command, export_command, grading_cli, report_command
 from fieldeval.cli.failures_command import failures_app
 from fieldeval.cli.import_command import import_suite_command
 from fieldeval.cli.options import DbOption, JsonOption, RunArgument, SuiteArgument
@@ -66,6 +66,10 @@ def run(
     judge: Annotated[
         bool, typer.Option(help="Grade the rubric with the suite's judge after the run.")
     ] = True,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Only say what the run would call and cost; call no model."),
+    ] = False,
 ) -> None:
     """Run every candidate on every example, apply the checks, store and summarise."""
     from fieldeval.cli import commands
@@ -82,6 +86,7 @@ def run(
         use_cache=cache,
         quiet=quiet,
         judge=judge,
+        dry_run=dry_run,
     )
 
 
@@ -268,6 +273,8 @@ for grading_command in (
 ):
     app.command()(grading_command)
 app.command()(export_command.export)
+app.command()(cost_command.cost)
+app.command("report")(report_command.report)
 
 app.command("import")(import_suite_command)
 app.add_typer(failures_app, name="failures")

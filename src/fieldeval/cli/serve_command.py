@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from fieldeval.cli.console import console
 from fieldeval.cli.grading_commands import resolve_run
+from fieldeval.errors import FieldevalError
+
+if TYPE_CHECKING:
+    from fieldeval.web.context import ResultsContext
 
 
 def serve(
@@ -30,25 +37,43 @@ def serve(
     from fieldeval.suite.loader import load_suite
     from fieldeval.web import server
     from fieldeval.web.app import create_app
-    from fieldeval.web.links import failures_url
-    from fieldeval.web.results import ResultsContext
+    from fieldeval.web.context import ResultsContext
+    from fieldeval.web.links import run_url
 
     loaded = load_suite(suite_path)
     store = Store.open(db)
     try:
+        # The latest run must exist: an empty runs list would only say to run the suite.
         info = resolve_run(store, loaded, run_id)
-        context = ResultsContext(store=store, suite=loaded.suite, default_run_id=info.id)
+        chosen = info.id if run_id is not None else None
+        context = ResultsContext(store=store, suite=loaded.suite)
         app = create_app(security, results_context=context)
         sock = server.listen(host, port)
         query = {"token": security.token} if security.require_token else {}
-        url = server.url_for(sock, host, failures_url(info.id), query)
-        console.print(Text(f"results of run {info.id} of {loaded.suite.task.name}"), soft_wrap=True)
+        url = server.url_for(sock, host, run_url(chosen) if chosen else "/", query)
+        opened = f"run {chosen}" if chosen else f"the runs (latest {info.id})"
+        console.print(Text(f"results of {loaded.suite.task.name}: {opened}"), soft_wrap=True)
         console.print(Text.assemble(("open ", ""), (url, "bold")), soft_wrap=True)
         console.print("read-only; Ctrl-C stops", soft_wrap=True)
         if open_browser and not server.open_browser(url):
             console.print("no browser to open here: open the URL above yourself")
         sys.stdout.flush()  # a script reading the URL from a pipe must see it now
+        threading.Thread(target=_warm, args=(context,), name="warm", daemon=True).start()
         server.serve(app, sock)
         console.print("stopped")
     finally:
         store.close()
+
+
+def _warm(context: ResultsContext) -> None:
+    """Analyse the latest run while the reader looks at the runs list (seconds on big runs)."""
+    started = time.perf_counter()
+    try:
+        latest = context.warm()
+    except FieldevalError as error:  # the page asking for it will show the error itself
+        console.print(Text(f"could not analyse the latest run ahead: {error.message}"))
+        return
+    if latest is not None:
+        took = time.perf_counter() - started
+        console.print(Text(f"latest run {latest} analysed in {took:.1f} s"), soft_wrap=True)
+    sys.stdout.flush()

@@ -17,11 +17,12 @@ from fieldeval.canonical import content_hash
 from fieldeval.errors import ProviderError
 from fieldeval.grading.judge_prompt import MalformedAnswer, Question, reask
 from fieldeval.providers.base import Completion, ModelRequest, Provider
+from fieldeval.providers.price_table import price_for
 from fieldeval.providers.pricing import call_cost
 from fieldeval.runner.limits import RateLimiter
 from fieldeval.runner.retry import backoff_s
 from fieldeval.store.grade_store import GradeStore, JudgeCall
-from fieldeval.suite.schema import CandidateBase
+from fieldeval.suite.schema import CandidateBase, Price
 
 T = TypeVar("T")
 
@@ -126,7 +127,10 @@ class JudgeClient:
         self.run_id = run_id
         self.malformed_retries = malformed_retries
         self.identity = dict(provider.cache_identity())
-        self.tally = Tally(priced=judge.price is not None)
+        # A hosted judge without `price:` is costed from the bundled table, as candidates are.
+        snapshot = price_for(judge)
+        self.price = None if snapshot is None else snapshot.price
+        self.tally = Tally(priced=self.price is not None)
         limit = judge.rate_limit
         self._limiter = RateLimiter(limit.rpm, limit.tpm) if limit is not None else None
         self._slots = asyncio.Semaphore(judge.concurrency)
@@ -191,7 +195,7 @@ class JudgeClient:
             if isinstance(result, ProviderError):
                 failure = result
                 break
-            spent.add(result, self.judge)
+            spent.add(result, self.price)
             answer = result.text
             try:
                 parsed = prompt.parse(answer)
@@ -270,7 +274,7 @@ class _Spent:
     latency_ms: float | None = None
     cost_usd: float | None = 0.0
 
-    def add(self, completion: Completion, judge: CandidateBase) -> None:
+    def add(self, completion: Completion, price: Price | None) -> None:
         usage = completion.usage
         self.input_tokens = _plus(self.input_tokens, usage.input_tokens)
         self.output_tokens = _plus(self.output_tokens, usage.output_tokens)
@@ -279,7 +283,7 @@ class _Spent:
         self.estimated = self.estimated or usage.estimated
         if completion.latency_s is not None:
             self.latency_ms = (self.latency_ms or 0.0) + completion.latency_s * 1000
-        cost = call_cost(usage, judge.price)
+        cost = call_cost(usage, price)
         # One attempt of unknown cost makes the question's cost unknown, not cheaper.
         self.cost_usd = None if cost is None or self.cost_usd is None else self.cost_usd + cost
 

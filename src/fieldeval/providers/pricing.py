@@ -12,8 +12,13 @@ Token counts follow OpenAI's convention, which every provider here reports in:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fieldeval.providers.base import Usage
 from fieldeval.suite.schema import Price
+
+if TYPE_CHECKING:
+    from fieldeval.store.records import StoredOutput
 
 _PER_MTOK = 1e-6
 
@@ -46,6 +51,17 @@ def call_cost(usage: Usage, price: Price | None) -> float | None:
         + reasoning * reasoning_rate
     )
     return dollars_per_mtok * _PER_MTOK + price.per_call
+
+
+def usage_of(output: StoredOutput) -> Usage:
+    """A stored output's usage, as the provider reported (or estimated) it."""
+    return Usage(
+        input_tokens=output.input_tokens,
+        output_tokens=output.output_tokens,
+        cached_input_tokens=output.cached_input_tokens,
+        reasoning_tokens=output.reasoning_tokens,
+        estimated=output.usage_estimated,
+    )
 
 
 def _charges_input(price: Price) -> bool:

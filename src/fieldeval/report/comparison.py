@@ -22,7 +22,7 @@ from fieldeval.analysis.compare import (
     RunComparison,
 )
 from fieldeval.analysis.gate import GateResult
-from fieldeval.report.format import number, p_value, percent, points_interval, signed, truncate
+from fieldeval.notation import number, p_value, percent, points_interval, signed, truncate
 from fieldeval.store import StoredOutput
 
 INPUT_CHARS = 200

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from fieldeval.analysis.failure_report import FailureReport
 from fieldeval.analysis.failures import CandidateFailures
-from fieldeval.report.format import p_value, percent
+from fieldeval.notation import p_value, percent
 from fieldeval.report.rubric import estimate_text, rate_text
 
 MAX_SLICE_ROWS = 15

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from fieldeval.files import write_atomically
 from fieldeval.load.metrics import Distribution, ttft_ms
 from fieldeval.load.session import LoadResult
-from fieldeval.report.load_table import by_load, verdict
+from fieldeval.load.verdict import by_load, verdict
 
 _QUANTILES = (("p50", "dot"), ("p95", "solid"), ("p99", "dash"))
 _COLOURS = {"p50": "#4c78a8", "p95": "#f58518", "p99": "#e45756"}

@@ -2,72 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from fieldeval.analysis.stats import Rate
-from fieldeval.load.metrics import Distribution, LevelMetrics, SweepResult
+from fieldeval.load.metrics import Distribution, LevelMetrics
 from fieldeval.load.session import LoadResult
-from fieldeval.report.format import number, percent
-from fieldeval.suite.schema import LoadTargets
+from fieldeval.load.verdict import by_load, verdict
+from fieldeval.notation import duration, number
 
 # Below this many requests a p95 rests on the one or two slowest, so the table says so.
 FEW_REQUESTS = 20
-
-
-@dataclass(frozen=True)
-class TargetFigure:
-    """One target of one level: what was measured against what was asked."""
-
-    name: str  # e.g. "TTFT p95"
-    measured: str
-    limit: str
-    met: bool
-
-    def __str__(self) -> str:
-        return f"{self.name} {self.measured} {'≤' if self.met else '>'} {self.limit}"
-
-
-def duration(ms: float | None) -> str:
-    """A latency for a sentence: `812 ms`, `2.3 s`."""
-    if ms is None:
-        return "–"
-    return number(ms, "ms") if ms < 1000 else number(ms / 1000, "s")
-
-
-def target_figures(metrics: LevelMetrics, targets: LoadTargets) -> list[TargetFigure]:
-    """Every target the level was judged on, in the order `targets` lists them."""
-    figures = []
-    for name, met in metrics.target_results.items():
-        if name == "error_rate":
-            measured = metrics.errors / metrics.requests if metrics.requests else None
-            figures.append(
-                TargetFigure("error rate", percent(measured), percent(targets.max_error_rate), met)
-            )
-            continue
-        metric, quantile = _PERCENTILE_TARGETS[name]
-        distribution: Distribution = getattr(metrics, metric)
-        figures.append(
-            TargetFigure(
-                f"{metric.upper()} {quantile}",
-                duration(getattr(distribution, quantile)),
-                duration(getattr(targets, name)),
-                met,
-            )
-        )
-    return figures
-
-
-# Each percentile target of `LoadTargets` -> the distribution and percentile it bounds.
-_PERCENTILE_TARGETS = {
-    f"{metric}_{quantile}_ms": (metric, quantile)
-    for metric in ("ttft", "e2e", "tpot")
-    for quantile in ("p50", "p95", "p99")
-}
 
 
 def level_line(metrics: LevelMetrics) -> Text:
@@ -125,29 +71,6 @@ def render_load(result: LoadResult, console: Console) -> None:
         console.print(f"the load run is {result.info.status}", style="yellow")
 
 
-def verdict(sweep: SweepResult, targets: LoadTargets) -> str:
-    """The highest load meeting the targets, and the load where they break."""
-
-    def judged(metrics: LevelMetrics, keep: Callable[[TargetFigure], bool]) -> str:
-        return ", ".join(str(f) for f in target_figures(metrics, targets) if keep(f))
-
-    best, knee = sweep.best, sweep.knee
-    parts = []
-    if best is not None:
-        parts.append(
-            f"highest load meeting the targets: {best.label} ({judged(best, lambda f: True)})"
-        )
-    if knee is not None:
-        broken = judged(knee, lambda f: not f.met) or "no steady requests"
-        where = (
-            "targets break at" if best is not None else "no level met the targets; they break at"
-        )
-        parts.append(f"{where} {knee.label} ({broken})")
-    else:
-        parts.append(f"every level met them, so the limit lies above {sweep.levels[-1].label}")
-    return "; ".join(parts)
-
-
 def _latency_table(result: LoadResult) -> Table:
     table = Table(
         title=f"{result.info.candidate_id} under load: latency in ms over each steady window",
@@ -200,14 +123,6 @@ def _throughput_table(result: LoadResult) -> Table:
             _good(metrics.good_fraction),
         )
     return table
-
-
-def by_load(result: LoadResult) -> list[LevelMetrics]:
-    """The levels from the lightest load up: refining levels fall between the sweep's own."""
-    pairs = sorted(
-        zip(result.runs, result.sweep.levels, strict=True), key=lambda p: p[0].level.load
-    )
-    return [metrics for _, metrics in pairs]
 
 
 def _label(metrics: LevelMetrics) -> Text:

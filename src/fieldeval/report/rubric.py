@@ -12,7 +12,7 @@ from fieldeval.analysis.agreement import Agreement, Estimate
 from fieldeval.analysis.calibration import Calibration
 from fieldeval.analysis.rubric import CriterionResult, SideBySide
 from fieldeval.analysis.stats import Rate
-from fieldeval.report.format import p_value, percent
+from fieldeval.notation import p_value, percent
 
 
 def rate_text(rate: Rate) -> str:

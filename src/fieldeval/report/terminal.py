@@ -12,7 +12,7 @@ from fieldeval.analysis.candidates import CANNOT_SEPARATE, CandidatePair
 from fieldeval.analysis.repeats import Stability
 from fieldeval.analysis.stats import Mean, Rate
 from fieldeval.analysis.summary import CandidateSummary, RunSummary
-from fieldeval.report.format import p_value, points_interval
+from fieldeval.notation import p_value, points_interval
 
 MAX_FLAKY_ROWS = 20
 

@@ -8,6 +8,7 @@ import random
 import secrets
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import fieldeval
 from fieldeval.canonical import content_hash
@@ -17,6 +18,7 @@ from fieldeval.errors import ProviderError, SuiteError
 from fieldeval.grading import CompiledCheck, compile_checks, run_checks
 from fieldeval.providers import create_provider
 from fieldeval.providers.base import Completion, Provider
+from fieldeval.providers.price_table import price_for
 from fieldeval.runner.events import EventHandler, OutputFinished, Retrying, RunFinished, RunStarted
 from fieldeval.runner.limits import RateLimiter
 from fieldeval.runner.plan import WorkItem, plan_work
@@ -177,10 +179,14 @@ class _Execution:
             finished_at=None,
         )
         configs = []
+        prices: dict[str, dict[str, Any] | None] = {}
         for candidate in suite.candidates:
             config = candidate.model_dump(mode="json")
             configs.append((candidate.id, config, content_hash(config)))
-        self.store.create_run(run, configs)
+            # Kept with the run: its cost must not change when the bundled table does.
+            snapshot = price_for(candidate)
+            prices[candidate.id] = None if snapshot is None else snapshot.to_dict()
+        self.store.create_run(run, configs, prices)
         return run.id
 
     def _check_resumable(self, run: RunInfo, repeats: int) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,7 +15,9 @@ from fieldeval.data.example import Dataset
 from fieldeval.errors import StoreError, UserError
 from fieldeval.grading.result import CheckResult
 from fieldeval.providers.base import Completion
+from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.store.engine import database_url, once_more_on_conflict, open_engine
+from fieldeval.store.integrity import integrity_problems
 from fieldeval.store.records import (
     OutputKey,
     OutputRecord,
@@ -37,6 +39,7 @@ from fieldeval.store.tables import (
     run_candidates,
     runs,
 )
+from fieldeval.suite.schema import Price
 
 _IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
 
@@ -127,9 +130,15 @@ class Store:
     # -- runs -----------------------------------------------------------------------------
 
     def create_run(
-        self, run: RunInfo, candidate_configs: Sequence[tuple[str, Mapping[str, Any], str]]
+        self,
+        run: RunInfo,
+        candidate_configs: Sequence[tuple[str, Mapping[str, Any], str]],
+        prices: Mapping[str, dict[str, Any] | None] | None = None,
     ) -> None:
-        """Record a new run and a snapshot of each candidate's config (id, config, hash)."""
+        """Record a new run and a snapshot of each candidate's config (id, config, hash).
+
+        `prices` maps candidate ids to the `PriceSnapshot.to_dict()` each is billed at.
+        """
         with self.engine.begin() as connection:
             connection.execute(
                 insert(runs).values(
@@ -155,6 +164,9 @@ class Store:
                         "position": i,
                         "config": dict(cfg),
                         "config_hash": chash,
+                        # Not written unless given, so a store still at an older schema
+                        # (tests make one) can be written as that version wrote it.
+                        **({} if prices is None else {"price": prices.get(cid)}),
                     }
                     for i, (cid, cfg, chash) in enumerate(candidate_configs)
                 ],
@@ -228,6 +240,20 @@ class Store:
                 .order_by(run_candidates.c.position)
             )
             return dict(rows.all())
+
+    def candidate_prices(self, run_id: str) -> dict[str, dict[str, Any] | None]:
+        """Each candidate's stored price snapshot (`PriceSnapshot.to_dict()`), or None.
+
+        A run stored before snapshots were kept falls back to the candidate's own `price:`.
+        """
+        columns = run_candidates.c
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(columns.candidate_id, columns.config, columns.price)
+                .where(columns.run_id == run_id)
+                .order_by(columns.position)
+            )
+            return {cid: price or _suite_price(config) for cid, config, price in rows}
 
     # -- outputs --------------------------------------------------------------------------
 
@@ -359,33 +385,12 @@ class Store:
     # -- health ---------------------------------------------------------------------------
 
     def integrity_check(self) -> list[str]:
-        """Problems the database finds in itself; empty when it is sound.
-
-        SQLite checks its file and its foreign keys. PostgreSQL enforces foreign keys as it
-        writes, so what is left to report is a constraint it has not validated or an index
-        it has marked invalid (as a failed concurrent build leaves one).
-        """
-        with self.engine.connect() as connection:
-            if self.engine.dialect.name == "sqlite":
-                rows = connection.execute(text("PRAGMA integrity_check")).scalars().all()
-                fks = connection.execute(text("PRAGMA foreign_key_check")).all()
-                problems = [row for row in rows if row != "ok"]
-                return problems + [f"foreign key: {tuple(row)}" for row in fks]
-            if self.engine.dialect.name == "postgresql":
-                constraints = connection.execute(text(_PG_UNVALIDATED)).scalars().all()
-                indexes = connection.execute(text(_PG_INVALID_INDEXES)).scalars().all()
-                return [f"constraint not validated: {name}" for name in constraints] + [
-                    f"index invalid: {name}" for name in indexes
-                ]
-        return []
+        """Problems the database finds in itself; empty when it is sound."""
+        return integrity_problems(self.engine)
 
 
-_PG_UNVALIDATED = """
-SELECT c.conname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-WHERE n.nspname = current_schema() AND NOT c.convalidated ORDER BY c.conname
-"""
-_PG_INVALID_INDEXES = """
-SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready) ORDER BY 1
-"""
+def _suite_price(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    price = config.get("price")
+    if price is None:
+        return None
+    return PriceSnapshot(Price.model_validate(price), "suite").to_dict()

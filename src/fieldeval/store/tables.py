@@ -77,6 +77,9 @@ run_candidates = Table(
     Column("position", Integer, nullable=False),
     Column("config", JSON, nullable=False),  # the suite's candidate entry; never a key value
     Column("config_hash", String(80), nullable=False),
+    # The price snapshot the candidate is billed at (providers.price_table.PriceSnapshot);
+    # None when it has none, and in runs stored before prices were kept.
+    Column("price", JSON),
 )
 
 outputs = Table(

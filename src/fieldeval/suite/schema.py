@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from fieldeval.suite.checks import CheckBase, CheckSpec, with_unique_ids
+from fieldeval.suite.economics import Leaderboard, Volume
 from fieldeval.suite.failure_modes import FailureMode, unique_modes, weights_with_defaults
 from fieldeval.suite.rubric import Criterion, Judge, unique_criteria
 
@@ -289,6 +290,8 @@ class Suite(Strict):
     )
     gate: Gate = Gate()
     load: Load = Load()
+    volume: Volume | None = None
+    leaderboards: tuple[Leaderboard, ...] = ()
 
     @field_validator("candidates")
     @classmethod
@@ -357,6 +360,13 @@ class Suite(Strict):
                     )
         if self.judge is not None:
             self.judge_candidate()
+        for board in self.leaderboards:
+            for name in board.scores:
+                if name not in known:
+                    raise ValueError(
+                        f"leaderboard {board.name!r} scores {name!r}, which is not a candidate"
+                        f" (candidates: {', '.join(sorted(known))})"
+                    )
         return self
 
     def judge_candidate(self) -> CandidateBase:

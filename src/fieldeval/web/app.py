@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from typing import Annotated
+
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from fieldeval.errors import StoreError, UserError
-from fieldeval.web import grading, results
+from fieldeval.web import comparison, examples, grading, results, runs
+from fieldeval.web.context import ResultsContext
 from fieldeval.web.grading_json import error_json
-from fieldeval.web.links import failures_url
 from fieldeval.web.security import Security, SecurityMiddleware
 from fieldeval.web.templating import STATIC_DIR
 
@@ -20,7 +22,7 @@ def create_app(
     security: Security,
     *,
     grading_context: grading.GradingContext | None = None,
-    results_context: results.ResultsContext | None = None,
+    results_context: ResultsContext | None = None,
 ) -> FastAPI:
     """The local app: grading a run (`grading_context`), reading results (`results_context`)."""
     # Swagger's pages load from a CDN, which this app never does; the schema stays, for scripts.
@@ -34,13 +36,14 @@ def create_app(
     app.add_exception_handler(StoreError, _store_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(grading.router)
-    app.include_router(results.router)
+    for router in (runs.router, results.router, examples.router, comparison.router):
+        app.include_router(router)
 
     @app.get("/", include_in_schema=False)
-    def home() -> Response:
-        # A runs list will live here; for now the grading screen, or the run being read.
+    def home(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+        """The runs list when reading results; the grading screen when grading."""
         if grading_context is None and results_context is not None:
-            return RedirectResponse(failures_url(results_context.default_run_id), status_code=307)
+            return runs.runs_page(request, results_context, page)
         return RedirectResponse("/grade", status_code=307)
 
     return app

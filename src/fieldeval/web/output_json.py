@@ -10,7 +10,7 @@ from fieldeval.store.grade_store import FailureLabel, Grade
 from fieldeval.store.records import RunInfo, StoredExample, StoredOutput
 from fieldeval.suite.failure_modes import FailureMode
 from fieldeval.suite.rubric import Criterion, Scale
-from fieldeval.web.links import outputs_url
+from fieldeval.web.links import example_url, outputs_url
 from fieldeval.web.results_json import mode_json, number, run_json
 
 _KIND_ORDER = {"human": 0, "adjudicated": 1, "judge": 2}
@@ -74,6 +74,7 @@ def output_json(
             "from_cache": output.from_cache,
         },
         "links": {
+            "example": example_url(run.id, eid),
             "candidate_outputs": outputs_url(run.id, candidate=cid),
             "example_outputs": outputs_url(run.id, example=eid),
         },

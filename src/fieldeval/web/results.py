@@ -6,73 +6,28 @@ screens never link here. Every page renders the same dict its `/api/...` twin re
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from fieldeval.analysis.failure_report import FailureReport, failure_report, labelled_outputs
+from fieldeval.analysis.failure_labels import label_outputs
 from fieldeval.analysis.failures import LabelledOutput, worst_severity
 from fieldeval.errors import UserError
-from fieldeval.store.grade_store import GradeStore
 from fieldeval.store.records import RunInfo
-from fieldeval.store.store import Store
 from fieldeval.suite.schema import Suite
+from fieldeval.web.context import ResultsContext, results_context
 from fieldeval.web.grading import NotFound
 from fieldeval.web.links import outputs_url
 from fieldeval.web.output_json import output_json
+from fieldeval.web.paging import Paging
 from fieldeval.web.results_json import OUTCOMES, failures_json, output_row_json, run_json
 from fieldeval.web.templating import render
 
 router = APIRouter()
 PER_PAGE = 50
-
-
-@dataclass
-class ResultsContext:
-    """What the results pages read: one store, and the suite whose runs they show."""
-
-    store: Store
-    suite: Suite
-    default_run_id: str
-
-    @property
-    def suite_name(self) -> str:
-        return self.suite.task.name
-
-    def run(self, run_id: str) -> RunInfo:
-        """The run with this id (or unique prefix), if it is a run of this app's suite."""
-        try:
-            info = self.store.run(run_id)
-        except UserError as error:
-            raise NotFound(error.message, hint=error.hint) from None
-        if info.suite_name != self.suite_name:
-            raise NotFound(
-                f"run {info.id} is a run of {info.suite_name!r}, not of {self.suite_name!r}",
-                hint=f"serve that suite instead: fieldeval serve <its suite> --run {info.id}",
-            )
-        return info
-
-    def report(self, run_id: str) -> FailureReport:
-        """The whole failure analysis: its bootstrap and tests take a moment on big runs."""
-        return failure_report(self.store, self.suite, self.run(run_id).id)
-
-    def labelled(self, run: RunInfo) -> list[LabelledOutput]:
-        """The run's answered outputs with their modes, without the analysis's statistics."""
-        return labelled_outputs(self.store, self.suite, run)
-
-
-def _context(request: Request) -> ResultsContext:
-    context: ResultsContext | None = getattr(request.app.state, "results", None)
-    if context is None:
-        raise UserError("this app was started without results to show")
-    return context
-
-
-Context = Annotated[ResultsContext, Depends(_context)]
+Context = Annotated[ResultsContext, Depends(results_context)]
 
 
 class OutputFilter(BaseModel):
@@ -152,7 +107,7 @@ def failures_page(request: Request, context: Context, run_id: str) -> Response:
 @router.get("/api/runs/{run_id}/failures")
 def failures(context: Context, run_id: str) -> dict[str, Any]:
     """Per candidate each mode's rate, the weighted rate, systematic or random, what to read."""
-    return failures_json(context.report(run_id))
+    return failures_json(context.report(context.run(run_id)))
 
 
 # -- outputs --------------------------------------------------------------------------------
@@ -171,27 +126,17 @@ def outputs(context: Context, run_id: str, where: Filter) -> dict[str, Any]:
     by_id = {mode.id: mode for mode in context.suite.failure_modes}
     matching = [
         (output, worst)
-        for output in context.labelled(run)
+        for output in context.report(run).outputs
         if where.keeps(output, worst := worst_severity(output.modes, by_id))
     ]
-    pages = max(1, math.ceil(len(matching) / PER_PAGE))
-    start = (where.page - 1) * PER_PAGE
-    shown = matching[start : start + PER_PAGE]
-    texts = {_key(o): o.text for o in context.store.outputs(run.id)}
-
-    def page_url(page: int) -> str | None:
-        return outputs_url(run.id, **where.query(page)) if 1 <= page <= pages else None
-
+    paging = Paging(where.page, PER_PAGE, len(matching))
+    shown = matching[paging.offset : paging.offset + PER_PAGE]
+    texts = context.browse.output_texts(run.id, [_key(output) for output, _ in shown])
     return {
         "run": run_json(run),
         "filter": where.model_dump(exclude={"page"}),
         "title": where.describe(),
-        "total": len(matching),
-        "page": where.page,
-        "pages": pages,
-        "per_page": PER_PAGE,
-        "prev_url": page_url(where.page - 1),
-        "next_url": page_url(where.page + 1),
+        **paging.json(lambda page: outputs_url(run.id, **where.query(page))),
         "outputs": [
             output_row_json(run.id, output, worst, texts.get(_key(output)))
             for output, worst in shown
@@ -217,22 +162,25 @@ def output(
     """One output: its input, text, checks, every grade, failure modes, tokens and timings."""
     run = context.run(run_id)
     key = (candidate_id, example_id, repeat)
-    stored = next((o for o in context.store.outputs(run.id) if _key(o) == key), None)
+    browse = context.browse
+    stored = next((o for o in browse.outputs_of(run, example_id) if _key(o) == key), None)
     if stored is None:
         raise NotFound(f"run {run.id} has no output of {candidate_id} on {example_id!r} #{repeat}")
-    example = next(
-        (e for e in context.store.examples(run.dataset_hash) if e.id == example_id), None
-    )
-    grades = GradeStore(context.store)
+    example = browse.example(run.dataset_hash, example_id)
+    grades = [g for g in browse.grades_of(run, example_id) if _key(g) == key]
+    labels = [label for label in browse.labels_of(run, example_id) if _key(label) == key]
+    examples = {example.id: example} if example is not None else {}
+    # The output's own grades and labels decide its modes, as in the whole run's analysis.
+    labelled = label_outputs(context.suite, [stored], examples, grades, labels)
     return output_json(
         run,
         stored,
         example,
-        grades=[g for g in grades.grades(run.id) if _key(g) == key],
+        grades=grades,
         rubric=context.suite.rubric,
-        labelled=next((o for o in context.labelled(run) if _key(o) == key), None),
+        labelled=labelled[0] if labelled else None,
         modes=context.suite.failure_modes,
-        labels=[label for label in grades.failure_labels(run.id) if _key(label) == key],
+        labels=labels,
     )
 
 

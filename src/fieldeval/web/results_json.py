@@ -16,7 +16,7 @@ from fieldeval.analysis.stats import Rate
 from fieldeval.analysis.systematic import Consistency, DirectionTest, ModeVerdict, SliceTest
 from fieldeval.store.records import RunInfo
 from fieldeval.suite.failure_modes import FailureMode
-from fieldeval.web.links import failures_url, output_url, outputs_url
+from fieldeval.web.links import examples_url, failures_url, output_url, outputs_url, run_url
 
 # An output's worst severity, grouped as the failure report counts them.
 OUTCOMES: dict[str, frozenset[str]] = {
@@ -41,6 +41,8 @@ def run_json(run: RunInfo) -> dict[str, Any]:
         "repeats": run.repeats,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "url": run_url(run.id),
+        "examples_url": examples_url(run.id),
         "failures_url": failures_url(run.id),
         "outputs_url": outputs_url(run.id),
     }

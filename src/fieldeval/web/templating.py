@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from fieldeval.notation import dollars
 from fieldeval.web.security import Security
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -42,7 +44,19 @@ def p_value(value: float | None) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
-templates.env.filters.update(percent=percent, decimal=decimal, p_value=p_value)
+def usd(value: float | None) -> str:
+    """US dollars to a few significant figures: `$4,100`, `$0.0042`; None -> `–`."""
+    return "–" if value is None else dollars(value, figures=3)
+
+
+def shown(value: object) -> str:
+    """A configuration value as JSON text, to be escaped like any other text."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+templates.env.filters.update(
+    percent=percent, decimal=decimal, p_value=p_value, shown=shown, usd=usd
+)
 
 
 def render(request: Request, template: str, **context: Any) -> Response:

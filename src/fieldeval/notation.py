@@ -1,4 +1,8 @@
-"""How numbers and untrusted text are written in every report: one place, one convention."""
+"""How numbers, amounts of money and untrusted text are written everywhere: one convention.
+
+Rates as whole percentages, differences in signed points, measured values with their unit,
+money to a few significant figures (no false precision), and a true minus sign throughout.
+"""
 
 from __future__ import annotations
 
@@ -46,10 +50,45 @@ def signed(value: float, unit: str = "") -> str:
     return ("+" if value >= 0 else "−") + text
 
 
+def duration(ms: float | None) -> str:
+    """A latency for a sentence: `812 ms`, `2.3 s`."""
+    if ms is None:
+        return "–"
+    return number(ms, "ms") if ms < 1000 else number(ms / 1000, "s")
+
+
 def truncate(text: str, limit: int) -> str:
     """At most `limit` characters on one line, an ellipsis marking the cut."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def dollars(value: float, *, signed: bool = False, figures: int = 2) -> str:
+    """`$4,100`, `$12`, `$1.5`, `$0.0042`; with `signed`, `+$4,100` or `−$1,200`."""
+    if not math.isfinite(value):
+        return "∞" if value > 0 else "–"
+    sign = ("+" if value >= 0 else "−") if signed else ("−" if value < 0 else "")
+    return f"{sign}${significant(abs(value), figures)}"
+
+
+def ratio(value: float) -> str:
+    """A cost ratio to two significant figures: `3.1x`, `0.3x`, `12x`, `1,500x`."""
+    if not math.isfinite(value):
+        return "∞x"
+    text = significant(value)
+    # A ratio reads better bare (0.3x); an amount keeps its zeros ($0.30).
+    return (text.rstrip("0").rstrip(".") if "." in text else text) + "x"
+
+
+def significant(value: float, figures: int = 2) -> str:
+    """A non-negative number rounded to `figures` significant figures, thousands separated."""
+    if value == 0:
+        return "0"
+    digits = figures - 1 - math.floor(math.log10(value))
+    rounded = round(value, digits)
+    if rounded and math.floor(math.log10(rounded)) > math.floor(math.log10(value)):
+        digits -= 1  # rounding carried into a new digit (0.0999 -> 0.10): one fewer decimal
+    return f"{rounded:,.{max(digits, 0)}f}"
 
 
 def _minus(text: str) -> str:

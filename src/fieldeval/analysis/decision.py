@@ -1,0 +1,309 @@
+"""The decision: everything the decision report shows about one run, computed from the store.
+
+Each part comes from the analysis that owns it (summary, paired tests, failures, rubric, cost,
+Pareto, leaderboards, load tests); this module gathers them and adds the recommendation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from fieldeval.analysis.calibration import Calibration
+from fieldeval.analysis.candidates import CandidatePair, compare_candidates
+from fieldeval.analysis.cost import CandidateCost, RunCost, run_cost
+from fieldeval.analysis.decision_latency import LatencyUnderLoad, latency_under_load
+from fieldeval.analysis.decision_power import PowerNote, power_note
+from fieldeval.analysis.decision_recommendation import Recommendation, find_pair, recommend
+from fieldeval.analysis.failure_report import FailureReport, failure_report
+from fieldeval.analysis.failures import CandidateFailures, worst_severity
+from fieldeval.analysis.leaderboard import RankComparison, compare_rankings
+from fieldeval.analysis.pareto import ParetoPoint, TradeOff, pareto, trade_offs
+from fieldeval.analysis.rubric import (
+    CriterionResult,
+    rubric_calibration,
+    rubric_results,
+    run_rubric,
+)
+from fieldeval.analysis.summary import CandidateSummary, RunSummary, example_clusters, summarize
+from fieldeval.notation import truncate
+from fieldeval.store import Store
+from fieldeval.store.grade_store import GradeStore
+from fieldeval.store.records import StoredExample, StoredOutput
+from fieldeval.suite.economics import Volume
+from fieldeval.suite.failure_modes import SEVERITY_LEVEL
+from fieldeval.suite.schema import LoadTargets, Suite
+
+
+@dataclass(frozen=True)
+class SliceCount:
+    name: str  # the dataset field
+    value: str
+    examples: int
+
+
+@dataclass(frozen=True)
+class DataSection:
+    examples: int  # in the run's dataset (after any sampling)
+    slices: tuple[SliceCount, ...]  # by slice, then by count, most first
+    dataset_path: str
+    dataset_hash: str
+    run_id: str
+    started_at: datetime
+    status: str
+    repeats: int
+    outputs: int  # stored: answered and errors
+    missing: int  # planned and not stored
+
+
+@dataclass(frozen=True)
+class NotMeasured:
+    """A section without data yet, and what would measure it."""
+
+    what: str
+    why: str
+    command: str | None
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """An output worth reading first, with the start of its input and of its text."""
+
+    candidate_id: str
+    example_id: str
+    repeat: int
+    reason: str
+    severity: str  # of the output's worst failure mode
+    input: str  # untrusted: the dataset's text
+    output: str  # untrusted: the model's text
+
+
+# Enough of an output to see what went wrong; the web app shows the whole of it.
+EXCERPT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Decision:
+    suite_name: str
+    suite_path: str
+    description: str  # the task statement
+    data: DataSection
+    summary: RunSummary
+    pairs: tuple[CandidatePair, ...]
+    failures: FailureReport | None  # None: the suite defines no failure modes
+    look_first: tuple[Excerpt, ...]  # the failure report's outputs to read first
+    rubric: tuple[CriterionResult, ...]  # empty without grades
+    calibration: tuple[Calibration, ...]
+    cost: RunCost
+    volume: Volume | None
+    pareto: tuple[ParetoPoint, ...]
+    trade_offs: tuple[TradeOff, ...]
+    rankings: tuple[RankComparison, ...]  # one per leaderboard the suite lists
+    latency: tuple[tuple[str, LatencyUnderLoad | None], ...]  # per candidate, in run order
+    latency_targets: LoadTargets
+    edges: NotMeasured
+    not_measured: tuple[NotMeasured, ...]  # every section or candidate without data
+    power: PowerNote
+    recommendation: Recommendation
+
+    @property
+    def candidate_ids(self) -> tuple[str, ...]:
+        """Best first, then any candidate that answered nothing."""
+        ranked = self.recommendation.ranking
+        rest = (c.candidate_id for c in self.summary.candidates if c.candidate_id not in ranked)
+        return (*ranked, *rest)
+
+    def quality(self, candidate_id: str) -> CandidateSummary:
+        return next(c for c in self.summary.candidates if c.candidate_id == candidate_id)
+
+    def cost_of(self, candidate_id: str) -> CandidateCost | None:
+        return next((c for c in self.cost.candidates if c.candidate_id == candidate_id), None)
+
+    def failures_of(self, candidate_id: str) -> CandidateFailures | None:
+        if self.failures is None:
+            return None
+        found = self.failures.candidates
+        return next((c for c in found if c.candidate_id == candidate_id), None)
+
+    def pair(self, a: str, b: str) -> CandidatePair | None:
+        return find_pair(self.pairs, a, b)
+
+
+def decision(
+    store: Store, suite: Suite, run_id: str, *, seed: int = 0, suite_path: str | None = None
+) -> Decision:
+    """Gather the decision report's contents for `run_id`, a run of `suite`.
+
+    `suite_path` is how the commands the report suggests name the suite (default: the path
+    the run was made from).
+    """
+    run = store.run(run_id)
+    outputs = store.outputs(run.id)
+    examples = store.examples(run.dataset_hash)
+    summary = summarize(run, outputs, clusters=example_clusters(run, examples))
+    pairs = compare_candidates(outputs, run.candidates)
+    failures = failure_report(store, suite, run.id, seed=seed) if suite.failure_modes else None
+    grades = GradeStore(store).grades(run.id)
+    rubric = run_rubric(run) if grades else ()
+    results = tuple(rubric_results(grades, rubric))
+    calibration = tuple(rubric_calibration(grades, rubric, seed=seed))
+    cost = run_cost(store, suite, run.id, seed=seed)
+    latency = tuple(
+        (cid, latency_under_load(store, suite.task.name, cid, suite.load.targets))
+        for cid in run.candidates
+    )
+    power = power_note(summary, pairs)
+    path = suite_path or run.suite_path
+    judged = sorted({r.criterion_id for r in results if r.source == "judge" and r.rate.n})
+    recommendation = recommend(
+        summary=summary,
+        pairs=pairs,
+        cost=cost,
+        failures=failures,
+        latency=dict(latency),
+        power=power,
+        calibration=calibration,
+        judged_criteria=judged,
+        min_pass_rate=suite.gate.min_pass_rate,
+        run_date=run.started_at.date(),
+        suite_path=path,
+    )
+    edges = NotMeasured(
+        "edge cases",
+        "fieldeval does not derive edge-case variants (hostile, out of scope, injected "
+        "instructions…) from the examples yet; the rates here are on the clean examples only",
+        None,
+    )
+    return Decision(
+        suite_name=suite.task.name,
+        suite_path=path,
+        description=suite.task.description,
+        data=_data(run.id, suite, summary, examples),
+        summary=summary,
+        pairs=pairs,
+        failures=failures,
+        look_first=_excerpts(failures, outputs, examples),
+        rubric=results,
+        calibration=calibration,
+        cost=cost,
+        volume=suite.volume,
+        pareto=pareto(summary, cost, pairs),
+        trade_offs=trade_offs(summary, cost, pairs),
+        rankings=compare_rankings(suite.leaderboards, summary, pairs),
+        latency=latency,
+        latency_targets=suite.load.targets,
+        edges=edges,
+        not_measured=(edges, *_not_measured(suite, path, failures, bool(grades), cost, latency)),
+        power=power,
+        recommendation=recommendation,
+    )
+
+
+def _data(
+    run_id: str, suite: Suite, summary: RunSummary, rows: Sequence[StoredExample]
+) -> DataSection:
+    slices: list[SliceCount] = []
+    for name in suite.dataset.slices:
+        counts = Counter(example.slices.get(name, "") for example in rows)
+        slices += [
+            SliceCount(name, value, k)
+            for value, k in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        ]
+    run = summary.run
+    return DataSection(
+        examples=len(rows),
+        slices=tuple(slices),
+        dataset_path=suite.dataset.path,
+        dataset_hash=run.dataset_hash,
+        run_id=run_id,
+        started_at=run.started_at,
+        status=run.status,
+        repeats=run.repeats,
+        outputs=sum(c.n for c in summary.candidates),
+        missing=summary.missing,
+    )
+
+
+def _excerpts(
+    failures: FailureReport | None,
+    outputs: Sequence[StoredOutput],
+    examples: Sequence[StoredExample],
+) -> tuple[Excerpt, ...]:
+    """The failure report's outputs to read first, the most severe first."""
+    if failures is None:
+        return ()
+    texts = {(o.candidate_id, o.example_id, o.repeat): o.text or "" for o in outputs}
+    inputs = {example.id: example.input for example in examples}
+    modes = {mode.id: mode for mode in failures.modes}
+    labels = {(o.candidate_id, o.example_id, o.repeat): o.modes for o in failures.outputs}
+    found = []
+    for item in failures.look_first:
+        key = (item.candidate_id, item.example_id, item.repeat)
+        found.append(
+            Excerpt(
+                *key,
+                reason=item.reason,
+                severity=worst_severity(labels.get(key, frozenset()), modes),
+                input=truncate(inputs.get(item.example_id, ""), EXCERPT_CHARS),
+                output=truncate(texts.get(key, ""), EXCERPT_CHARS),
+            )
+        )
+    # Stable: within a severity, the failure report's own order.
+    return tuple(sorted(found, key=lambda e: -SEVERITY_LEVEL[e.severity]))
+
+
+def _not_measured(
+    suite: Suite,
+    path: str,
+    failures: FailureReport | None,
+    graded: bool,
+    cost: RunCost,
+    latency: tuple[tuple[str, LatencyUnderLoad | None], ...],
+) -> list[NotMeasured]:
+    found = []
+    if failures is None:
+        found.append(
+            NotMeasured(
+                "failure modes",
+                "the suite defines no failure_modes, so failures have no severity",
+                f"fieldeval failures suggest {path}",
+            )
+        )
+    if suite.rubric and not graded:
+        found.append(
+            NotMeasured(
+                "rubric",
+                f"no output of this run is graded on the rubric yet (the judge grades them with"
+                f" fieldeval judge {path})",
+                f"fieldeval grade {path}",
+            )
+        )
+    for c in cost.candidates:
+        if c.price is None:
+            found.append(
+                NotMeasured(
+                    f"cost of {c.candidate_id}",
+                    "no price: none in the suite and its model is not in the bundled table",
+                    f"set `price:` on {c.candidate_id} in {path}",
+                )
+            )
+    if suite.volume is None and any(c.price is not None for c in cost.candidates):
+        found.append(
+            NotMeasured(
+                "monthly cost",
+                "the suite gives no traffic volume to project at",
+                f"add `volume: {{requests_per_month: N}}` to {path}",
+            )
+        )
+    for candidate_id, measured in latency:
+        if measured is None:
+            found.append(
+                NotMeasured(
+                    f"latency under load of {candidate_id}",
+                    "no stored load test of this candidate in this suite",
+                    f"fieldeval load {path} --candidate {candidate_id}",
+                )
+            )
+    return found

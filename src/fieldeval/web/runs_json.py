@@ -1,0 +1,275 @@
+"""The runs list and a run's page as JSON; the pages render these dicts.
+
+Every rate comes with its n and 95% interval, every count with the address of what it
+counts, and candidate against candidate is paired (McNemar on the shared examples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fieldeval.analysis.candidates import CandidatePair
+from fieldeval.analysis.cost import RunCost
+from fieldeval.analysis.failure_report import FailureReport
+from fieldeval.analysis.quantile import Quantile
+from fieldeval.analysis.rubric import CriterionResult
+from fieldeval.analysis.stats import wilson
+from fieldeval.analysis.summary import CandidateSummary
+from fieldeval.store.browse_store import CandidateTotals
+from fieldeval.store.records import RunInfo
+from fieldeval.suite.rubric import Criterion
+from fieldeval.web.charts import ChartRow, interval_chart
+from fieldeval.web.context import RunNumbers, Timing
+from fieldeval.web.cost_json import cost_json
+from fieldeval.web.links import compare_url, examples_url, run_url
+from fieldeval.web.results_json import candidate_json, number, rate_json, run_json
+from fieldeval.web.templating import percent
+
+
+def runs_list_json(
+    suite_name: str,
+    runs: Sequence[RunInfo],
+    totals: Mapping[str, Sequence[CandidateTotals]],
+    previous: Mapping[str, str | None],
+    paging: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The suite's runs, newest first, each candidate's pass rate with its interval."""
+    return {
+        "suite": suite_name,
+        **paging,
+        "runs": [_run_row(run, totals.get(run.id, ()), previous.get(run.id)) for run in runs],
+    }
+
+
+def _run_row(
+    run: RunInfo, totals: Sequence[CandidateTotals], previous: str | None
+) -> dict[str, Any]:
+    by_candidate = {t.candidate_id: t for t in totals}
+    rows = []
+    for cid in run.candidates:
+        found = by_candidate.get(cid, CandidateTotals(cid, 0, 0, 0))
+        rows.append(
+            {
+                "candidate_id": cid,
+                "outputs": found.outputs,
+                "answered": found.answered,
+                "errors": found.outputs - found.answered,
+                "pass": rate_json(
+                    wilson(found.passed, found.answered),
+                    examples_url(run.id, candidate=cid, outcome="pass"),
+                ),
+            }
+        )
+    return {
+        **run_json(run),
+        "url": run_url(run.id),
+        "planned": run.n_planned,
+        "stored": sum(t.outputs for t in totals),
+        "previous": previous,
+        "compare_url": compare_url(previous, run.id) if previous is not None else None,
+        "candidates": rows,
+    }
+
+
+def run_page_json(
+    run: RunInfo,
+    numbers: RunNumbers,
+    report: FailureReport,
+    cost: RunCost,
+    *,
+    rubric: Sequence[Criterion],
+    previous: str | None,
+) -> dict[str, Any]:
+    """One run: quality, failures, cost and latency per candidate, with charts."""
+    summaries = numbers.summary.candidates
+    quality = [_quality(run.id, s) for s in summaries]
+    failures = [candidate_json(run.id, c) for c in report.candidates]
+    timing = [_timing(s, numbers.timing[s.candidate_id]) for s in summaries]
+    return {
+        "run": {
+            **run_json(run),
+            "planned": run.n_planned,
+            "stored": sum(s.n for s in summaries),
+            "missing": numbers.summary.missing,
+            "dataset_hash": run.dataset_hash,
+            "fieldeval_version": run.fieldeval_version,
+        },
+        "links": {
+            "examples": examples_url(run.id),
+            "failed_examples": examples_url(run.id, outcome="fail"),
+            "previous_run": run_url(previous) if previous is not None else None,
+            "compare_previous": compare_url(previous, run.id) if previous is not None else None,
+        },
+        "quality": quality,
+        "pairs": [_pair(pair) for pair in numbers.pairs],
+        "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],
+        "failures": failures,
+        "weights": dict(report.weights),
+        "cost": cost_json(cost),
+        "timing": timing,
+        "charts": {
+            "pass": interval_chart(
+                "Pass rate (every check), 95% interval",
+                [
+                    ChartRow(
+                        q["candidate_id"],
+                        q["pass"]["rate"],
+                        q["pass"]["low"],
+                        q["pass"]["high"],
+                        _rate_text(q["pass"]),
+                    )
+                    for q in quality
+                ],
+                percent=True,
+            ),
+            "weighted": interval_chart(
+                "Severity-weighted failure per output, 95% interval",
+                [
+                    ChartRow(
+                        f["candidate_id"],
+                        f["weighted"]["value"],
+                        f["weighted"]["low"],
+                        f["weighted"]["high"],
+                        _estimate_text(f["weighted"], f["n"]),
+                    )
+                    for f in failures
+                ],
+            ),
+            "latency": interval_chart(
+                "Latency (ms): p50 and p95, 95% intervals",
+                [
+                    ChartRow(
+                        f"{t['candidate_id']} {name}",
+                        t["latency"][name]["value"],
+                        t["latency"][name]["low"],
+                        t["latency"][name]["high"],
+                        _quantile_text(t["latency"][name], "ms"),
+                    )
+                    for t in timing
+                    for name in ("p50", "p95")
+                ],
+                unit=" ms",
+            ),
+        },
+    }
+
+
+def _quality(run_id: str, summary: CandidateSummary) -> dict[str, Any]:
+    cid = summary.candidate_id
+    mean = summary.pass_mean
+    return {
+        "candidate_id": cid,
+        "n": summary.n,
+        "answered": summary.answered,
+        "errors": dict(summary.errors),
+        "error_count": summary.error_count,
+        "errors_url": examples_url(run_id, candidate=cid, outcome="error"),
+        "pass": rate_json(summary.pass_rate, examples_url(run_id, candidate=cid, outcome="pass")),
+        "failed_url": examples_url(run_id, candidate=cid, outcome="fail"),
+        "pass_mean": (
+            {
+                "value": number(mean.value),
+                "low": number(mean.low),
+                "high": number(mean.high),
+                "n": mean.n,
+                "clusters": mean.clusters,
+            }
+            if mean is not None
+            else None
+        ),
+        "flaky": summary.flaky,
+        "checks": [
+            {
+                "check_id": check_id,
+                **rate_json(rate, examples_url(run_id, candidate=cid, check=check_id)),
+                "failed": summary.check_failures.get(check_id, 0),
+            }
+            for check_id, rate in summary.check_rates.items()
+        ],
+    }
+
+
+def _pair(pair: CandidatePair) -> dict[str, Any]:
+    paired = pair.paired
+    return {
+        "a": pair.a,
+        "b": pair.b,
+        "n": paired.n,
+        "only_a_passed": paired.b,
+        "only_b_passed": paired.c,
+        "difference": number(paired.difference),
+        "low": number(paired.low),
+        "high": number(paired.high),
+        "p": number(paired.p_value),
+        "adjusted_p": number(pair.adjusted_p),
+        "verdict": pair.verdict,
+    }
+
+
+def _criterion(run_id: str, result: CriterionResult, rubric: Sequence[Criterion]) -> dict[str, Any]:
+    question = next((c.question for c in rubric if c.id == result.criterion_id), None)
+    return {
+        "criterion_id": result.criterion_id,
+        "question": question,
+        "candidate_id": result.candidate_id,
+        "source": result.source,
+        **rate_json(result.rate, None),
+        "not_applicable": result.not_applicable,
+        "undecided": result.undecided,
+        "failing_url": examples_url(
+            run_id, candidate=result.candidate_id, criterion=result.criterion_id
+        ),
+    }
+
+
+def _timing(summary: CandidateSummary, timing: Timing) -> dict[str, Any]:
+    return {
+        "candidate_id": summary.candidate_id,
+        "latency": {f"p{q.q:.0f}": _quantile(q) for q in timing.latency},
+        "ttft": {f"p{q.q:.0f}": _quantile(q) for q in timing.ttft},
+        "mean_input_tokens": number(summary.mean_input_tokens),
+        "mean_output_tokens": number(summary.mean_output_tokens),
+        "total_input_tokens": summary.total_input_tokens,
+        "total_output_tokens": summary.total_output_tokens,
+        "tokens_estimated": summary.tokens_estimated,
+        "from_cache": summary.from_cache,
+        "retried": summary.retried,
+    }
+
+
+def _quantile(found: Quantile) -> dict[str, Any]:
+    return {
+        "n": found.n,
+        "value": number(found.value),
+        "low": number(found.low),
+        "high": number(found.high),
+    }
+
+
+def _rate_text(rate: Mapping[str, Any]) -> str:
+    return (
+        f"{percent(rate['rate'])} [{percent(rate['low'])}, "
+        f"{percent(rate['high'])}] · {rate['k']} of {rate['n']}"
+    )
+
+
+def _estimate_text(estimate: Mapping[str, Any], n: int) -> str:
+    def shown(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"
+
+    return (
+        f"{shown(estimate['value'])} [{shown(estimate['low'])}, {shown(estimate['high'])}] · n={n}"
+    )
+
+
+def _quantile_text(found: Mapping[str, Any], unit: str) -> str:
+    def shown(value: float | None, open_end: str) -> str:
+        return open_end if value is None else f"{value:,.0f}"
+
+    if found["value"] is None:
+        return f"no timings · n={found['n']}"
+    return (
+        f"{shown(found['value'], '–')} {unit} [{shown(found['low'], '?')}, "
+        f"{shown(found['high'], '?')}] · n={found['n']}"
+    )

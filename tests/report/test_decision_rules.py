@@ -1,0 +1,198 @@
+"""The recommendation's rules and caveats, on hand-built outputs and costs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+
+from fieldeval.analysis.candidates import compare_candidates
+from fieldeval.analysis.cost import CandidateCost, Interval, RunCost
+from fieldeval.analysis.decision_power import power_note
+from fieldeval.analysis.decision_recommendation import Recommendation, recommend
+from fieldeval.analysis.paired import agresti_min_interval
+from fieldeval.analysis.summary import summarize
+from fieldeval.grading.result import CheckResult
+from fieldeval.providers.price_table import PriceSnapshot
+from fieldeval.store.records import RunInfo, StoredOutput
+from fieldeval.suite.schema import Price
+
+RUN_DAY = date(2026, 11, 28)
+
+
+def outputs(passes: Mapping[str, Sequence[bool | None]]) -> list[StoredOutput]:
+    """One output per example and candidate: True passes, False fails, None is an error."""
+    found: list[StoredOutput] = []
+    for candidate, results in passes.items():
+        for i, passed in enumerate(results):
+            found.append(
+                StoredOutput(
+                    id=len(found),
+                    candidate_id=candidate,
+                    example_id=f"e{i}",
+                    repeat=0,
+                    text=None if passed is None else "answer",
+                    finish_reason="stop",
+                    input_tokens=10,
+                    output_tokens=5,
+                    usage_estimated=False,
+                    latency_ms=5.0,
+                    ttft_ms=None,
+                    error_kind="timeout" if passed is None else None,
+                    error_message=None,
+                    attempts=1,
+                    from_cache=False,
+                    checks=() if passed is None else (CheckResult("ok", passed, "checked"),),
+                )
+            )
+    return found
+
+
+def priced(
+    candidate: str, per_request: float | None, *, table: date | None = None
+) -> CandidateCost:
+    snapshot = None
+    if per_request is not None:
+        source = "suite" if table is None else "table"
+        snapshot = PriceSnapshot(Price(input_per_mtok=1.0), source, "gpt-x", table)
+    value = None if per_request is None else Interval(per_request, per_request, per_request)
+    return CandidateCost(
+        candidate_id=candidate,
+        price=snapshot,
+        outputs=40,
+        priced=40 if per_request is not None else 0,
+        passes=0,
+        total_usd=None if per_request is None else 40 * per_request,
+        per_request=value,
+        per_request_p50=per_request,
+        per_request_p95=per_request,
+        per_success=None,
+        retry_rate=0.0,
+        estimated=False,
+        judge_usd=None,
+        monthly=None,
+    )
+
+
+def decide(
+    passes: Mapping[str, Sequence[bool | None]],
+    costs: Mapping[str, float | None],
+    *,
+    min_pass_rate: float | None = None,
+    table: date | None = None,
+) -> Recommendation:
+    stored = outputs(passes)
+    run = RunInfo(
+        id="r1",
+        suite_name="s",
+        suite_path="suite.yaml",
+        suite_hash="h",
+        suite={},
+        dataset_hash="d",
+        status="finished",
+        repeats=1,
+        n_planned=len(stored),
+        fieldeval_version="0",
+        started_at=datetime(2026, 11, 28, tzinfo=UTC),
+        finished_at=None,
+        candidates=tuple(passes),
+    )
+    summary = summarize(run, stored)
+    pairs = compare_candidates(stored, list(passes))
+    cost = RunCost(
+        "r1",
+        tuple(priced(c, value, table=table) for c, value in costs.items()),
+        judge_calls=0,
+        judge_usd=None,
+        total_usd=None,
+    )
+    return recommend(
+        summary=summary,
+        pairs=pairs,
+        cost=cost,
+        failures=None,
+        latency={},
+        power=power_note(summary, pairs),
+        calibration=(),
+        judged_criteria=(),
+        min_pass_rate=min_pass_rate,
+        run_date=RUN_DAY,
+        suite_path="suite.yaml",
+    )
+
+
+# 40 examples: a passes 30, b passes 32 (the two disagree on 2), c passes 5.
+A = [True] * 30 + [False] * 10
+B = [True] * 32 + [False] * 8
+C = [True] * 5 + [False] * 35
+
+
+def test_without_a_price_in_the_top_group_the_best_is_recommended() -> None:
+    rec = decide({"a": A, "b": B, "c": C}, {"a": 0.001, "b": None, "c": 0.0001})
+    assert rec.top_group == ("b", "a")
+    assert rec.candidate_id == "b"
+    assert rec.sentence.startswith("Recommend b: the highest pass rate, 80% (95% CI")
+    assert rec.caveats[0] == (
+        "b and a cannot be separated with n=40; b has no price, so cost could not decide"
+        " between them."
+    )
+    assert "No price for b: set `price:` on it in suite.yaml (US dollars per million tokens)." in (
+        rec.caveats
+    )
+
+
+def test_a_candidate_the_data_separates_from_the_best_is_not_recommended_for_its_price() -> None:
+    rec = decide({"a": A, "c": C}, {"a": 0.01, "c": 0.0001})
+    assert rec.top_group == ("a",) and rec.candidate_id == "a"
+    assert "better than every other candidate by a margin the paired tests support" in rec.sentence
+
+
+def test_a_table_price_says_how_old_the_table_is() -> None:
+    rec = decide({"a": A, "b": B}, {"a": 0.001, "b": 0.002}, table=date(2025, 11, 1))
+    assert rec.candidate_id == "a"
+    assert (
+        "Prices of a, b are from the bundled table dated 2025-11-01, 392 days before this run:"
+        " check them." in rec.caveats
+    )
+
+
+def test_errors_and_a_gate_the_best_may_miss_are_caveats() -> None:
+    erring: list[bool | None] = [True] * 30 + [None] * 4 + [False] * 6
+    rec = decide({"a": erring, "b": B}, {"a": 0.001, "b": 0.002}, min_pass_rate=0.85)
+    assert rec.good_enough is True  # b's interval reaches 85%
+    assert rec.candidate_id == "a"
+    assert any(c.startswith("a's pass rate, 83% (95% CI") for c in rec.caveats)
+    assert (
+        "a failed to answer 4 of 40 requests after its retries (timeout 4): its pass rate is over"
+        " the 36 it answered." in rec.caveats
+    )
+
+
+def test_too_few_examples_to_tell_anything_apart_is_said_plainly() -> None:
+    rec = decide({"a": [True, False, True], "b": [False, True, True]}, {"a": 1.0, "b": 2.0})
+    assert rec.candidate_id == "a"
+    assert (
+        "With n=3, no difference between two candidates can be detected reliably (80% power, 5%"
+        " level, paired; the share of examples where two of these candidates disagree, ψ=0.67):"
+        " add examples." in rec.caveats
+    )
+
+
+def test_nothing_is_recommended_when_no_candidate_answered() -> None:
+    rec = decide({"a": [None, None]}, {"a": 0.001})
+    assert rec.candidate_id is None and rec.ranking == ()
+    assert rec.sentence == "No candidate answered any example: there is nothing to recommend."
+
+
+def test_a_top_group_member_the_test_puts_above_the_choice_is_named() -> None:
+    # a answered ten examples, all passed: tied with b and c there, the best by its rate.
+    a: list[bool | None] = [True] * 10 + [None] * 30
+    b = [True] * 36 + [False] * 4
+    c = [True] * 24 + [False] * 16
+    rec = decide({"a": a, "b": b, "c": c}, {"a": 0.003, "b": 0.002, "c": 0.001})
+    assert rec.top_group == ("a", "b", "c") and rec.candidate_id == "c"
+    assert rec.caveats[0].startswith("c and a cannot be separated with n=10; c is cheaper")
+    low, high = agresti_min_interval(12, 0, 40)
+    assert rec.caveats[1].startswith(
+        f"b is better than c by 30 points (95% CI {100 * low:.0f} to {100 * high:.0f}, n=40),"
+        " though the data cannot separate either from the best; c is cheaper"
+    )

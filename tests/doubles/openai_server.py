@@ -46,6 +46,16 @@ message asks for (notes beyond go unsorted). {"judge": {"coding": {"ids": {"made
 renames a word's category, sets a category's severity (default major) and leaves notes
 starting with a word out of every category.
 
+A request whose data holds `<<<VARIANT OUTPUT 3fa9c2d1e0>>>` (an edge case, paired with
+its `ORIGINAL OUTPUT`) or only `<<<ORIGINAL OUTPUT 3fa9c2d1e0>>>` (a clean original checked
+for over-refusal), as `fieldeval.grading.edge_prompt` sends them, gets an outcome class:
+
+    {"class": CLASS}       from {"judge": {"edge": {"rules": [["could you", "asks"], ...],
+                           "default": "correct"}}}: the class of the first rule whose text
+                           is in the judged output (any case); with none, "correct" when a
+                           VARIANT OUTPUT says what its one ORIGINAL OUTPUT says (directives,
+                           spacing and case aside), else the default ("correct" unless set)
+
 A judge that is re-asked (its last user message is a complaint, not the data) sees no
 directive and so answers properly. [[stubborn]] in the data makes it keep obeying the
 data's directives on every re-ask: a model that stays fooled.
@@ -73,6 +83,9 @@ JUDGE_FENCE = re.compile(
     r"<<<OUTPUT(?: ([AB]))? ([0-9a-f]{10})>>>\n(.*?)\n<<<END OUTPUT(?: [AB])? \2>>>", re.DOTALL
 )
 SCORE_CHOICES = re.compile(r'"score": ((?:-?\d+ \| )+)"n/a"')
+EDGE_FENCE = re.compile(
+    r"<<<(VARIANT|ORIGINAL) OUTPUT ([0-9a-f]{10})>>>\n(.*?)\n<<<END \1 OUTPUT \2>>>", re.DOTALL
+)
 NOTE_FENCE = re.compile(r"<<<NOTE (\d+) ([0-9a-f]{10})>>>\n(.*?)\n<<<END NOTE \1 \2>>>", re.DOTALL)
 MAX_CATEGORIES = re.compile(r"at most (\d+) categories")
 
@@ -129,8 +142,13 @@ class FakeModel:
         coding = self.config.get("judge") is not None and any(
             NOTE_FENCE.search(text) for text in texts
         )
-        judging = coding or (
-            self.config.get("judge") is not None and any(JUDGE_FENCE.search(t) for t in texts)
+        edge = self.config.get("judge") is not None and any(
+            EDGE_FENCE.search(text) for text in texts
+        )
+        judging = (
+            coding
+            or edge
+            or (self.config.get("judge") is not None and any(JUDGE_FENCE.search(t) for t in texts))
         )
         told = prompt
         if judging:
@@ -140,6 +158,8 @@ class FakeModel:
         default = "echo: " + DIRECTIVE.sub("", prompt).strip()
         if coding:
             default = _coding_answer(texts, self.config["judge"].get("coding") or {})
+        elif edge:
+            default = _edge_answer(texts, self.config["judge"].get("edge") or {})
         elif judging:
             default = _judge_answer(texts, str(self.config["judge"].get("pass_if", "")))
         reply = directives.get("reply", default)
@@ -203,6 +223,31 @@ def _judge_answer(texts: list[str], word: str) -> str:
     else:
         answer["verdict"] = "pass" if passed else "fail"
     return json.dumps(answer)
+
+
+def _edge_answer(texts: list[str], config: dict[str, Any]) -> str:
+    """A well-formed edge-judge answer: the class of the first rule the judged output meets."""
+    fences = {
+        kind: (nonce, content) for kind, nonce, content in EDGE_FENCE.findall("\n".join(texts))
+    }
+    nonce, judged = fences.get("VARIANT") or fences["ORIGINAL"]
+    answer: dict[str, Any] = {"nonce": nonce}
+    for text, class_ in config.get("rules", []):
+        if text.lower() in judged.lower():
+            answer["reason"] = f"it says {text!r}"
+            answer["class"] = class_
+            return json.dumps(answer)
+    original = fences.get("ORIGINAL", ("", ""))[1]
+    if "VARIANT" in fences and _plain(judged) == _plain(original):
+        answer["reason"], answer["class"] = "it says what the original output says", "correct"
+    else:
+        answer["reason"], answer["class"] = "no rule applies", config.get("default", "correct")
+    return json.dumps(answer)
+
+
+def _plain(text: str) -> str:
+    """`text` without directives, case or runs of spacing: what "says the same" compares."""
+    return " ".join(DIRECTIVE.sub("", text).lower().split())
 
 
 def _coding_answer(texts: list[str], config: dict[str, Any]) -> str:

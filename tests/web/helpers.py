@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -18,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from fieldeval.store import Store
+from fieldeval.web.app import create_app
+from fieldeval.web.context import ResultsContext
+from fieldeval.web.security import security_for
+from fieldeval.web.server import listen
 
 # Never shown to a grader: tests look for them in everything the app sends.
 CANDIDATES = ("cand-zebra", "cand-okapi")
@@ -175,6 +180,36 @@ def _await_url(process: subprocess.Popen[str], *, token_line: bool) -> Served:
         if found := re.search(r"X-Fieldeval-Token\): (\S+)", line):
             token = found.group(1)
     return Served(url, token, seen)
+
+
+@contextmanager
+def serving_results(context: ResultsContext) -> Iterator[str]:
+    """The results app of `context` served by uvicorn on loopback in this process, until the
+    block ends; yields its base URL.
+
+    For tests that set the context's own parameters (`inline_below`) and read its state;
+    everything else is served by the real command (`serving`).
+    """
+    import uvicorn
+
+    sock = listen("127.0.0.1", 0)
+    app = create_app(
+        security_for("127.0.0.1", None, app="the results app"), results_context=context
+    )
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not server.started and time.monotonic() < deadline and thread.is_alive():
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 # -- talking to it -----------------------------------------------------------------------

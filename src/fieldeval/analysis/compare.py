@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fieldeval.analysis.changes import Change, diff
+from fieldeval.analysis.edges import clean_view
 from fieldeval.analysis.paired import PairedBinary, PairedScores, holm, mcnemar, paired_scores
 from fieldeval.analysis.stats import Rate, percentile, wilson
 from fieldeval.analysis.summary import RunSummary, example_clusters, summarize
@@ -102,10 +103,13 @@ def compare_runs(store: Store, before_id: str, after_id: str) -> RunComparison:
     """Compare two stored runs candidate by candidate, on the examples both runs have."""
     before, after = store.run(before_id), store.run(after_id)
     after_examples = store.examples(after.dataset_hash)
-    examples = [*after_examples, *store.examples(before.dataset_hash)]
+    before_examples = store.examples(before.dataset_hash)
+    examples = [*after_examples, *before_examples]
     inputs = {e.id: e.input for e in reversed(examples)}  # the later run's text wins
     order = {example_id: i for i, example_id in enumerate(dict.fromkeys(e.id for e in examples))}
-    outputs_before, outputs_after = store.outputs(before.id), store.outputs(after.id)
+    # Edge-case variants are compared in their own report: here, the clean examples only.
+    before, outputs_before = clean_view(before, store.outputs(before.id), before_examples)
+    after, outputs_after = clean_view(after, store.outputs(after.id), after_examples)
     configs_before = store.candidate_configs(before.id)
     configs_after = store.candidate_configs(after.id)
     prices_before = _prices(store, before.id)

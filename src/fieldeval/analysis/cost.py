@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from fieldeval.analysis.edges import clean_view
 from fieldeval.analysis.stats import percentile
 from fieldeval.analysis.summary import example_clusters
 from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.providers.pricing import call_cost, usage_of
 from fieldeval.store import Store, StoredOutput
 from fieldeval.store.grade_store import Grade, GradeStore, JudgeCall
-from fieldeval.store.records import RunInfo
+from fieldeval.store.records import RunInfo, StoredExample
 from fieldeval.suite.economics import Volume
 from fieldeval.suite.schema import Suite
 
@@ -84,22 +85,44 @@ class RunCost:
 
 
 def run_cost(
-    store: Store, suite: Suite, run_id: str, *, seed: int = 0, resamples: int = 2000
+    store: Store,
+    suite: Suite,
+    run_id: str,
+    *,
+    seed: int = 0,
+    resamples: int = 2000,
+    run: RunInfo | None = None,
+    outputs: Sequence[StoredOutput] | None = None,
+    examples: Sequence[StoredExample] | None = None,
+    grades: Sequence[Grade] | None = None,
 ) -> RunCost:
     """Spend, cost per request and per success, judge spend and the monthly projection.
 
     Prices are the snapshot stored with the run, so a later price change does not rewrite
-    an old run. `suite` supplies only `volume:` for the projection.
+    an old run. `suite` supplies only `volume:` for the projection. `run`, `outputs`, its
+    dataset's `examples` and its `grades` (every grader; the judge's are the ones used), when
+    given, are that run's rows already read: one reading then serves several analyses.
     """
     if resamples < 1:
         raise ValueError(f"resamples must be positive, got {resamples}")
-    run = store.run(run_id)
-    outputs = store.outputs(run.id)
+    if run is None:
+        run = store.run(run_id)
+    elif run.id != run_id:
+        raise ValueError(f"run {run.id} was given for run {run_id}")
+    if outputs is None:
+        # A run with edge cases also answered their variants: the cost is the clean task's.
+        if examples is None:
+            examples = store.examples(run.dataset_hash)
+        outputs = clean_view(run, store.outputs(run.id), examples)[1]
     snapshots = store.candidate_prices(run.id)
-    units = _units(run, store)
-    grades = GradeStore(store)
-    calls = grades.judge_calls(run.id)
-    judge, linked = _judge_spend(calls, grades.grades(run.id, grader_kind="judge"))
+    units = _units(run, store, examples)
+    grade_store = GradeStore(store)
+    calls = grade_store.judge_calls(run.id)
+    if grades is None:
+        judged = grade_store.grades(run.id, grader_kind="judge")
+    else:
+        judged = [grade for grade in grades if grade.grader_kind == "judge"]
+    judge, linked = _judge_spend(calls, judged)
     by_candidate: dict[str, list[StoredOutput]] = {c: [] for c in run.candidates}
     for output in outputs:
         by_candidate.setdefault(output.candidate_id, []).append(output)
@@ -139,11 +162,13 @@ def _snapshot(stored: Mapping[str, object] | None) -> PriceSnapshot | None:
     return None if stored is None else PriceSnapshot.from_dict(dict(stored))
 
 
-def _units(run: RunInfo, store: Store) -> Mapping[str, object] | None:
+def _units(
+    run: RunInfo, store: Store, examples: Sequence[StoredExample] | None
+) -> Mapping[str, object] | None:
     """Example id -> the cluster it belongs to, when the suite names a cluster field."""
     if not (run.suite.get("dataset") or {}).get("cluster"):
         return None
-    return example_clusters(run, store.examples(run.dataset_hash))
+    return example_clusters(run, store.examples(run.dataset_hash) if examples is None else examples)
 
 
 def _judge_spend(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fieldeval.analysis.candidates import CandidatePair, compare_candidates
 from fieldeval.analysis.cost import RunCost, run_cost
+from fieldeval.analysis.edges import clean_view
 from fieldeval.analysis.leaderboard import RankComparison, compare_rankings
 from fieldeval.analysis.pareto import ParetoPoint, TradeOff, pareto, trade_offs
 from fieldeval.analysis.summary import RunSummary, summarize
@@ -32,10 +33,21 @@ def cost_report(
 ) -> CostReport:
     """Everything `fieldeval cost` shows for one run of `suite`."""
     run = store.run(run_id)
-    outputs = store.outputs(run.id)
+    # Edge-case variants are the edges report's; cost and quality are the clean task's.
+    examples = store.examples(run.dataset_hash)
+    run, outputs = clean_view(run, store.outputs(run.id), examples)
     summary = summarize(run, outputs)
     pairs = compare_candidates(outputs, run.candidates)
-    cost = run_cost(store, suite, run.id, seed=seed, resamples=resamples)
+    cost = run_cost(
+        store,
+        suite,
+        run.id,
+        seed=seed,
+        resamples=resamples,
+        run=run,
+        outputs=outputs,
+        examples=examples,
+    )
     return CostReport(
         run=run,
         volume=suite.volume,

@@ -17,6 +17,7 @@ from fieldeval.analysis.cost import CandidateCost, RunCost, run_cost
 from fieldeval.analysis.decision_latency import LatencyUnderLoad, latency_under_load
 from fieldeval.analysis.decision_power import PowerNote, power_note
 from fieldeval.analysis.decision_recommendation import Recommendation, find_pair, recommend
+from fieldeval.analysis.edges import EdgeReport, clean_view, edge_report, is_variant
 from fieldeval.analysis.failure_report import FailureReport, failure_report
 from fieldeval.analysis.failures import CandidateFailures, worst_severity
 from fieldeval.analysis.leaderboard import RankComparison, compare_rankings
@@ -103,10 +104,11 @@ class Decision:
     rankings: tuple[RankComparison, ...]  # one per leaderboard the suite lists
     latency: tuple[tuple[str, LatencyUnderLoad | None], ...]  # per candidate, in run order
     latency_targets: LoadTargets
-    edges: NotMeasured
+    edges: NotMeasured | None  # None when `edge_cases` holds graded results
     not_measured: tuple[NotMeasured, ...]  # every section or candidate without data
     power: PowerNote
     recommendation: Recommendation
+    edge_cases: EdgeReport | None = None  # a run with edge-case variants
 
     @property
     def candidate_ids(self) -> tuple[str, ...]:
@@ -140,16 +142,33 @@ def decision(
     the run was made from).
     """
     run = store.run(run_id)
-    outputs = store.outputs(run.id)
-    examples = store.examples(run.dataset_hash)
+    every_example = store.examples(run.dataset_hash)
+    # Edge-case variants have their own section: every other number is on the clean examples.
+    run, outputs = clean_view(run, store.outputs(run.id), every_example)
+    examples = [example for example in every_example if not is_variant(example)]
     summary = summarize(run, outputs, clusters=example_clusters(run, examples))
     pairs = compare_candidates(outputs, run.candidates)
-    failures = failure_report(store, suite, run.id, seed=seed) if suite.failure_modes else None
     grades = GradeStore(store).grades(run.id)
+    failures = (
+        failure_report(
+            store,
+            suite,
+            run.id,
+            seed=seed,
+            run=run,
+            outputs=outputs,
+            examples=examples,
+            grades=grades,
+        )
+        if suite.failure_modes
+        else None
+    )
     rubric = run_rubric(run) if grades else ()
     results = tuple(rubric_results(grades, rubric))
     calibration = tuple(rubric_calibration(grades, rubric, seed=seed))
-    cost = run_cost(store, suite, run.id, seed=seed)
+    cost = run_cost(
+        store, suite, run.id, seed=seed, run=run, outputs=outputs, examples=examples, grades=grades
+    )
     latency = tuple(
         (cid, latency_under_load(store, suite.task.name, cid, suite.load.targets))
         for cid in run.candidates
@@ -170,12 +189,8 @@ def decision(
         run_date=run.started_at.date(),
         suite_path=path,
     )
-    edges = NotMeasured(
-        "edge cases",
-        "fieldeval does not derive edge-case variants (hostile, out of scope, injected "
-        "instructions…) from the examples yet; the rates here are on the clean examples only",
-        None,
-    )
+    edge_cases = edge_report(store, run.id)
+    edges = _edges_not_measured(edge_cases, path, run.id)
     return Decision(
         suite_name=suite.task.name,
         suite_path=path,
@@ -195,10 +210,33 @@ def decision(
         latency=latency,
         latency_targets=suite.load.targets,
         edges=edges,
-        not_measured=(edges, *_not_measured(suite, path, failures, bool(grades), cost, latency)),
+        not_measured=(
+            *([edges] if edges is not None else []),
+            *_not_measured(suite, path, failures, bool(grades), cost, latency),
+        ),
         power=power,
         recommendation=recommendation,
+        edge_cases=edge_cases if edges is None else None,
     )
+
+
+def _edges_not_measured(report: EdgeReport | None, path: str, run_id: str) -> NotMeasured | None:
+    """Why the edge-case section is empty; None when it has graded results."""
+    if report is None:
+        return NotMeasured(
+            "edge cases",
+            "the suite has no `edges:` section, so no variants of the examples (hostile, out of"
+            " scope, injected instructions…) were run; the rates here are on the clean"
+            " examples only",
+            f"add `edges: {{generators: [typos, injection, out_of_scope]}}` to {path}",
+        )
+    if not any(row.graded for row in report.totals):
+        return NotMeasured(
+            "edge cases",
+            f"the run has {report.variants} edge-case variants, but no reply to them is graded",
+            f"fieldeval edges {path} --run {run_id}",
+        )
+    return None
 
 
 def _data(

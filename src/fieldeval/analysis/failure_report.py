@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fieldeval.analysis.edges import clean_view
 from fieldeval.analysis.failure_labels import label_outputs
 from fieldeval.analysis.failures import CandidateFailures, LabelledOutput, candidate_failures
 from fieldeval.analysis.systematic import SystematicReport, systematic
-from fieldeval.store.grade_store import GradeStore
-from fieldeval.store.records import RunInfo
+from fieldeval.store.grade_store import FailureLabel, Grade, GradeStore
+from fieldeval.store.records import RunInfo, StoredExample, StoredOutput
 from fieldeval.store.store import Store
 from fieldeval.suite.failure_modes import SEVERITY_LEVEL, FailureMode
 from fieldeval.suite.schema import Suite
@@ -38,34 +40,71 @@ class FailureReport:
 MAX_LOOK_FIRST = 20
 
 
-def labelled_outputs(store: Store, suite: Suite, run: RunInfo) -> list[LabelledOutput]:
-    """Every answered output of the run with its failure modes, as the report counts them."""
-    grades = GradeStore(store)
-    examples = {example.id: example for example in store.examples(run.dataset_hash)}
+def labelled_outputs(
+    store: Store,
+    suite: Suite,
+    run: RunInfo,
+    *,
+    outputs: Sequence[StoredOutput] | None = None,
+    examples: Sequence[StoredExample] | None = None,
+    grades: Sequence[Grade] | None = None,
+    labels: Sequence[FailureLabel] | None = None,
+) -> list[LabelledOutput]:
+    """Every answered output of the run with its failure modes, as the report counts them.
+
+    Rows the caller already read are used as given: the run's `outputs`, its dataset's
+    `examples`, its `grades` (every grader) and failure `labels`; the rest is read here.
+    """
+    grade_store = GradeStore(store)
+    if examples is None:
+        examples = store.examples(run.dataset_hash)
+    if outputs is None:
+        # A run with edge cases also answered their variants; they are graded by oracle.
+        outputs = clean_view(run, store.outputs(run.id), examples)[1]
     return label_outputs(
         suite,
-        store.outputs(run.id),
-        examples,
-        grades.grades(run.id),
-        grades.failure_labels(run.id),
+        outputs,
+        {example.id: example for example in examples},
+        grade_store.grades(run.id) if grades is None else grades,
+        grade_store.failure_labels(run.id) if labels is None else labels,
     )
 
 
-def failure_report(store: Store, suite: Suite, run_id: str, *, seed: int = 0) -> FailureReport:
-    """Label every answered output of the run and analyse the failure modes."""
-    run = store.run(run_id)
-    outputs = labelled_outputs(store, suite, run)
+def failure_report(
+    store: Store,
+    suite: Suite,
+    run_id: str,
+    *,
+    seed: int = 0,
+    run: RunInfo | None = None,
+    outputs: Sequence[StoredOutput] | None = None,
+    examples: Sequence[StoredExample] | None = None,
+    grades: Sequence[Grade] | None = None,
+    labels: Sequence[FailureLabel] | None = None,
+) -> FailureReport:
+    """Label every answered output of the run and analyse the failure modes.
+
+    `run`, `outputs`, `examples`, `grades` and `labels`, when given, are that run's rows
+    already read (see `labelled_outputs`): one reading then serves several analyses.
+    """
+    if run is None:
+        run = store.run(run_id)
+    elif run.id != run_id:
+        raise ValueError(f"run {run.id} was given for run {run_id}")
+    outputs_labelled = labelled_outputs(
+        store, suite, run, outputs=outputs, examples=examples, grades=grades, labels=labels
+    )
     modes = suite.failure_modes
     slice_names = tuple(suite.dataset.slices)
-    found = systematic(outputs, modes, slice_names=slice_names)
+    found = systematic(outputs_labelled, modes, slice_names=slice_names)
     return FailureReport(
         run=run,
         modes=modes,
         weights=suite.weights,
-        outputs=tuple(outputs),
-        candidates=tuple(candidate_failures(outputs, modes, suite.weights, seed=seed)),
+        outputs=tuple(outputs_labelled),
+        candidates=tuple(candidate_failures(outputs_labelled, modes, suite.weights, seed=seed)),
         systematic=found,
-        look_first=tuple(_look_first(outputs, modes, found)),
+        look_first=tuple(_look_first(outputs_labelled, modes, found)),
     )
 
 

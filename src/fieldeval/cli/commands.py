@@ -14,6 +14,7 @@ from fieldeval.errors import ConfigError, Interrupted, UserError
 
 if TYPE_CHECKING:
     from fieldeval.cli.progress import RunProgress
+    from fieldeval.data.example import Dataset
     from fieldeval.store import RunInfo, Store
     from fieldeval.suite.loader import LoadedSuite
 
@@ -48,16 +49,33 @@ def validate(suite_path: Path) -> None:
             request_for(suite, candidate, example)  # every template renders on every example
         if isinstance(candidate, RecordedCandidate):
             read_recorded(candidate, base_dir=loaded.base_dir)  # a bad file fails here, not later
+    edge_line = _check_edges(loaded, dataset)
     console.print(
         f"[green]ok[/] {suite_path}: task {suite.task.name!r}, {count(len(dataset), 'example')} "
         f"({dataset.content_hash[:17]}…), {count(len(suite.candidates), 'candidate')}, "
-        f"{count(len(suite.checks), 'check')}"
+        f"{count(len(suite.checks), 'check')}{edge_line}"
     )
     if "TODO" in suite.task.description:
         console.print(
             "[yellow]warning[/]: task.description still has a TODO: the task statement is "
             "what every grade is measured against, so write it down"
         )
+
+
+def _check_edges(loaded: LoadedSuite, dataset: Dataset) -> str:
+    """Make the suite's edge cases (not those needing the translator) to check them."""
+    if loaded.suite.edges is None:
+        return ""
+    from fieldeval.edges.expand import input_field, make_variants, planned_generators
+
+    input_field(loaded.suite)
+    planned = planned_generators(loaded.suite)
+    offline = [p.spec.name for p in planned if not p.generator.needs_model]
+    made = make_variants(dataset, loaded.suite, only_generators=offline) if offline else []
+    return (
+        f", {count(len(planned), 'edge generator')}"
+        f" ({count(len(made), 'variant')} without the translator)"
+    )
 
 
 def run(
@@ -74,6 +92,7 @@ def run(
     quiet: bool,
     judge: bool = True,
     dry_run: bool = False,
+    edges: bool = True,
 ) -> None:
     from fieldeval.data.dataset import load_dataset
     from fieldeval.runner import run_suite
@@ -99,6 +118,9 @@ def run(
                 raise UserError(f"no earlier run of {loaded.suite.task.name!r} to resume")
             if previous.status == "finished":
                 console.print(f"run {previous.id} is already finished; nothing to resume")
+        with_edges = edges and loaded.suite.edges is not None
+        if with_edges:
+            dataset = _expand(loaded, store, dataset, offline=dry_run)
         if dry_run:
             from fieldeval.report.estimate import render_estimate
             from fieldeval.runner.estimate import estimate_run
@@ -138,11 +160,37 @@ def run(
 
             render_judge_report(run_judge(store, loaded, info, quiet=quiet))
         render_run(store, info)
+        if with_edges:
+            from fieldeval.cli.edges_command import grade_and_show
+
+            after_run = loaded.suite.judge is not None and loaded.suite.judge.after_run
+            grade_and_show(store, loaded, info.id, judge=judge and after_run, quiet=quiet)
         console.print(
             f"results stored in [bold]{store.url}[/] as run [bold]{info.id}[/]", soft_wrap=True
         )
     finally:
         store.close()
+
+
+def _expand(loaded: LoadedSuite, store: Store, dataset: Dataset, *, offline: bool) -> Dataset:
+    """The dataset and its edge-case variants, said in one line."""
+    from fieldeval.runner.edges import with_edges
+
+    expansion = with_edges(loaded, store, dataset, offline=offline)
+    line = (
+        f"edges: {count(expansion.variants, 'variant')} added to {count(len(dataset), 'example')}"
+    )
+    if expansion.rewrites_called or expansion.rewrites_cached:
+        line += (
+            f"; translator: {expansion.rewrites_called} calls,"
+            f" {expansion.rewrites_cached} from the cache"
+        )
+    if expansion.rewrites_missing:
+        line += (
+            f"; {expansion.rewrites_missing} texts not yet translated (a dry run calls no model)"
+        )
+    console.print(line)
+    return expansion.dataset
 
 
 def _judges(loaded: LoadedSuite) -> bool:
@@ -185,6 +233,13 @@ def show(run_id: str, *, db: str | None) -> None:
     try:
         info = store.run(run_id)
         render_run(store, info)
+        from fieldeval.analysis.edges import edge_report
+
+        edges = edge_report(store, info.id)
+        if edges is not None:
+            from fieldeval.report.edges import render_edges
+
+            render_edges(edges, console)
     finally:
         store.close()
 
@@ -192,12 +247,15 @@ def show(run_id: str, *, db: str | None) -> None:
 def render_run(store: Store, info: RunInfo) -> None:
     """The summary, then candidates paired (2+ candidates), then flaky examples (repeats)."""
     from fieldeval.analysis.candidates import compare_candidates
+    from fieldeval.analysis.edges import clean_view
     from fieldeval.analysis.repeats import stability
     from fieldeval.analysis.summary import example_clusters, summarize
     from fieldeval.report.terminal import render_candidate_pairs, render_flaky, render_summary
 
-    outputs = store.outputs(info.id)
-    clusters = example_clusters(info, store.examples(info.dataset_hash))
+    examples = store.examples(info.dataset_hash)
+    # A run with edge cases: the summary is of the clean examples; `fieldeval edges` has the rest.
+    info, outputs = clean_view(info, store.outputs(info.id), examples)
+    clusters = example_clusters(info, examples)
     render_summary(summarize(info, outputs, clusters=clusters), console)
     if len(info.candidates) > 1:
         render_candidate_pairs(compare_candidates(outputs, info.candidates), console)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from fieldeval.cli import cost_command, export_command, grading_cli, report_command
+from fieldeval.cli.edges_command import edges_app
 from fieldeval.cli.failures_command import failures_app
 from fieldeval.cli.import_command import import_suite_command
 from fieldeval.cli.options import DbOption, JsonOption, RunArgument, SuiteArgument
@@ -70,6 +71,9 @@ def run(
         bool,
         typer.Option("--dry-run", help="Only say what the run would call and cost; call no model."),
     ] = False,
+    edges: Annotated[
+        bool, typer.Option(help="Also run the suite's edge cases (its `edges:` section).")
+    ] = True,
 ) -> None:
     """Run every candidate on every example, apply the checks, store and summarise."""
     from fieldeval.cli import commands
@@ -87,6 +91,7 @@ def run(
         quiet=quiet,
         judge=judge,
         dry_run=dry_run,
+        edges=edges,
     )
 
 
@@ -278,6 +283,7 @@ app.command("report")(report_command.report)
 
 app.command("import")(import_suite_command)
 app.add_typer(failures_app, name="failures")
+app.add_typer(edges_app, name="edges")
 
 
 def main() -> None:

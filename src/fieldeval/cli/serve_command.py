@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from fieldeval.cli.console import console
 from fieldeval.cli.grading_commands import resolve_run
-from fieldeval.errors import FieldevalError
-
-if TYPE_CHECKING:
-    from fieldeval.web.context import ResultsContext
 
 
 def serve(
@@ -46,9 +39,13 @@ def serve(
         # The latest run must exist: an empty runs list would only say to run the suite.
         info = resolve_run(store, loaded, run_id)
         chosen = info.id if run_id is not None else None
-        context = ResultsContext(store=store, suite=loaded.suite)
+        context = ResultsContext(store=store, suite=loaded.suite, log=_say)
         app = create_app(security, results_context=context)
         sock = server.listen(host, port)
+        # Before the URL is printed: the runs list's counts now, and the newest runs'
+        # analyses queued for the background worker (a page asking for another run's goes
+        # first), so the first page opened does not wait for them.
+        context.warm()
         query = {"token": security.token} if security.require_token else {}
         url = server.url_for(sock, host, run_url(chosen) if chosen else "/", query)
         opened = f"run {chosen}" if chosen else f"the runs (latest {info.id})"
@@ -58,22 +55,13 @@ def serve(
         if open_browser and not server.open_browser(url):
             console.print("no browser to open here: open the URL above yourself")
         sys.stdout.flush()  # a script reading the URL from a pipe must see it now
-        threading.Thread(target=_warm, args=(context,), name="warm", daemon=True).start()
         server.serve(app, sock)
         console.print("stopped")
     finally:
         store.close()
 
 
-def _warm(context: ResultsContext) -> None:
-    """Analyse the latest run while the reader looks at the runs list (seconds on big runs)."""
-    started = time.perf_counter()
-    try:
-        latest = context.warm()
-    except FieldevalError as error:  # the page asking for it will show the error itself
-        console.print(Text(f"could not analyse the latest run ahead: {error.message}"))
-        return
-    if latest is not None:
-        took = time.perf_counter() - started
-        console.print(Text(f"latest run {latest} analysed in {took:.1f} s"), soft_wrap=True)
+def _say(line: str) -> None:
+    """Print a line from the background worker (an analysis done, and how long it took)."""
+    console.print(Text(line), soft_wrap=True)
     sys.stdout.flush()

@@ -40,9 +40,24 @@ def load_dataset(spec: DatasetSpec, *, base_dir: Path) -> Dataset:
     return Dataset(
         path=path,
         examples=examples,
-        content_hash=content_hash([{"id": e.id, "fields": e.fields} for e in examples]),
+        content_hash=examples_hash(examples),
         source_rows=len(records),
     )
+
+
+def examples_hash(examples: Sequence[Example]) -> str:
+    """The content hash naming a dataset version: ids, fields and prefix messages, in order.
+
+    Prefix messages enter only when an example has some, so the hash of plain data stays
+    what it always was.
+    """
+    items: list[dict[str, Any]] = []
+    for example in examples:
+        item: dict[str, Any] = {"id": example.id, "fields": example.fields}
+        if example.prefix_messages:
+            item["prefix_messages"] = [dict(m) for m in example.prefix_messages]
+        items.append(item)
+    return content_hash(items)
 
 
 def as_text(value: Any) -> str:

@@ -15,6 +15,9 @@ class Example:
     `fields` is the whole record (templates see every field by name); `input` is the text
     shown as the example's input in reports; `slices` maps each slice field to its value.
     `source` says where the row came from, e.g. "complaints.csv:14", for error messages.
+    `prefix_messages` are OpenAI-style `{role, content}` messages sent before the prompt's
+    own (an edge case's system prompt holding a secret, a conversation's earlier turns);
+    the runner merges every system message into one, sent first.
     """
 
     id: str
@@ -23,6 +26,7 @@ class Example:
     reference: str | None = None
     slices: Mapping[str, str] | None = None
     source: str | None = None
+    prefix_messages: tuple[Mapping[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

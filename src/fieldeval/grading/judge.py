@@ -96,7 +96,7 @@ async def judge_outputs(
     jobs: list[_OutputJob] = []
     for output in store.outputs(run_id):
         example = examples.get(output.example_id)
-        if not output.ok or output.text is None or example is None:
+        if not output.ok or output.text is None or example is None or _edge(example):
             continue
         for criterion in chosen:
             if not criterion.applies(output.candidate_id, example.slices):
@@ -187,7 +187,7 @@ async def judge_pairs(
     for example in store.examples(run.dataset_hash):
         for repeat in range(run.repeats):
             both = texts.get((example.id, repeat), {})
-            if len(both) < 2:
+            if len(both) < 2 or _edge(example):
                 continue
             for criterion in chosen:
                 if not (
@@ -364,3 +364,8 @@ def _criteria(loaded: LoadedSuite, ids: Sequence[str]) -> list[Criterion]:
 
 def _grader(candidate: CandidateBase) -> str:
     return f"judge:{candidate.id}"
+
+
+def _edge(example: StoredExample) -> bool:
+    """An edge-case variant: graded by the edge oracles (`edge_grading`), not the rubric."""
+    return "edge_of" in example.fields

@@ -1,20 +1,24 @@
 """The decision report as GitHub-flavoured Markdown, for a pull request: tables, no charts.
 
-Text from the dataset or a model goes through `untrusted`, which leaves no Markdown or HTML
-in it: an output cannot add a link, an image, a script or a table cell to the comment.
+Text from the dataset or a model goes through `untrusted` (`markdown_text`), which leaves no
+Markdown or HTML in it: an output cannot add a link, an image, a script or a table cell to
+the comment. The edge-case section is written by `decision_edges_markdown`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from fieldeval.analysis.decision import Decision, NotMeasured
 from fieldeval.analysis.decision_latency import LatencyUnderLoad
 from fieldeval.analysis.decision_recommendation import pct, usd
-from fieldeval.analysis.stats import Rate
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, points
+from fieldeval.report.decision_edges_markdown import edges_markdown
+from fieldeval.report.markdown_text import plain, untrusted
+from fieldeval.report.markdown_text import rate_cell as _rate
+from fieldeval.report.markdown_text import table as _table
 
 MAX_EXCERPTS = 8
 _PARETO_HEADERS = (
@@ -25,33 +29,6 @@ _PARETO_HEADERS = (
     "Not separable from",
 )
 _SEPARABLE = {True: "a difference the data supports", False: "which this data cannot separate"}
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# Entities, not backslashes: a backslash escape would leave the character for GitHub's
-# autolinker to see, and `javascript:`, `https://` or `a@b.c` would become links.
-_UNTRUSTED_ENTITIES = {**_ENTITIES, '"': "&quot;", "'": "&#39;", ":": "&#58;", "@": "&#64;"}
-# Every character Markdown gives a meaning somewhere; `$` opens GitHub's math.
-_MARKDOWN = frozenset("\\`*_{}[]()#+-.!|~=$")
-# In fieldeval's own sentences: the characters that could still start markup there.
-_PLAIN = frozenset("\\`*_[]|$")
-
-
-def untrusted(text: str) -> str:
-    """Dataset or model text, shown as itself: every character Markdown or HTML reads escaped.
-
-    Whitespace runs become one space, since a newline would end a table row.
-    """
-    return "".join(_escape(ch, _UNTRUSTED_ENTITIES, _MARKDOWN) for ch in " ".join(text.split()))
-
-
-def plain(text: str) -> str:
-    """fieldeval's own sentences (ids and numbers in them): markup characters escaped."""
-    return "".join(_escape(ch, _ENTITIES, _PLAIN) for ch in " ".join(text.split()))
-
-
-def _escape(ch: str, entities: dict[str, str], backslashed: frozenset[str]) -> str:
-    if ch in entities:
-        return entities[ch]
-    return "\\" + ch if ch in backslashed else ch
 
 
 def write_decision_markdown(decision: Decision, path: Path) -> None:
@@ -71,8 +48,8 @@ def decision_markdown(decision: Decision) -> str:
         *_data(d),
         *_quality(d),
         *_failures(d),
-        "## Edge cases",
-        _not_measured(d.edges),
+        *(["## Edge cases", _not_measured(d.edges)] if d.edges else []),
+        *(edges_markdown(d.edge_cases) if d.edges is None and d.edge_cases else []),
         *_latency(d),
         *_cost(d),
         *_leaderboards(d),
@@ -386,17 +363,5 @@ def _usd(value: float | None) -> str:
     return plain(usd(value))
 
 
-def _rate(rate: Rate) -> str:
-    if rate.n == 0:
-        return "– (n=0)"
-    return f"{pct(rate.value)} [{pct(rate.low)}–{pct(rate.high)}] ({rate.k}/{rate.n})"
-
-
 def _bullets(lines: Iterable[str]) -> str:
     return "\n".join(f"- {line}" for line in lines)
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
-    rule = ["---:" if i in right else "---" for i in range(len(headers))]
-    lines = [headers, rule, *rows]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)

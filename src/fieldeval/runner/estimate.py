@@ -177,6 +177,8 @@ def _judge(
     for cid, items in plan.items():
         usual, _ = _output_per_call(candidates[cid], outputs.get(cid))
         for item in items:
+            if "edge_of" in item.example.fields:
+                continue  # an edge-case variant: graded by the edge oracles, not the rubric
             answer = stored.get(item.request_hash) if item.request_hash in cached else None
             for criterion in judged_criteria(suite):
                 if not criterion.applies(cid, item.example.slices or {}):

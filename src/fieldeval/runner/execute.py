@@ -44,6 +44,7 @@ def run_suite(
     repeats: int = 1,
     use_cache: bool = True,
     on_event: EventHandler | None = None,
+    edges: bool = True,
 ) -> RunInfo:
     """Run a suite to the end and return the stored run. See `run_suite_async`."""
     return asyncio.run(
@@ -55,6 +56,7 @@ def run_suite(
             repeats=repeats,
             use_cache=use_cache,
             on_event=on_event,
+            edges=edges,
         )
     )
 
@@ -68,16 +70,25 @@ async def run_suite_async(
     repeats: int = 1,
     use_cache: bool = True,
     on_event: EventHandler | None = None,
+    edges: bool = True,
 ) -> RunInfo:
     """Run every candidate on every example; each result is stored as it finishes.
 
     With `resume`, only what that run is missing (or got an error for) is sent. With
     `use_cache`, an identical earlier request is answered from the store at no cost.
     A failed call is stored as an error after its retries; it never stops the run.
+
+    Without `dataset`, the suite's own is read and, when the suite has `edges:` and
+    `edges` is true, its edge-case variants are added (`fieldeval.runner.edges`).
     """
     suite = loaded.suite
     if dataset is None:
         dataset = load_dataset(suite.dataset, base_dir=loaded.base_dir)
+        if edges and suite.edges is not None:
+            from fieldeval.runner.edges import with_edges
+
+            expansion = await asyncio.to_thread(with_edges, loaded, store, dataset)
+            dataset = expansion.dataset
     checks = compile_checks(suite.checks, base_dir=loaded.base_dir)
     providers = {c.id: create_provider(c, base_dir=loaded.base_dir) for c in suite.candidates}
     try:

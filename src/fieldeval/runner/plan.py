@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fieldeval.canonical import content_hash
 from fieldeval.data.example import Dataset, Example
-from fieldeval.providers.base import ModelRequest, Provider
+from fieldeval.errors import DataError
+from fieldeval.providers.base import Message, ModelRequest, Provider, Role
 from fieldeval.store.records import OutputKey
 from fieldeval.suite.schema import CandidateBase, Suite
 from fieldeval.suite.template import render_messages
@@ -28,12 +29,39 @@ class WorkItem:
 
 
 def request_for(suite: Suite, candidate: CandidateBase, example: Example) -> ModelRequest:
-    messages = render_messages(suite.prompt_for(candidate), example.fields)
+    rendered = render_messages(suite.prompt_for(candidate), example.fields)
+    messages = with_prefix(example, rendered)
     return ModelRequest(
         messages=messages,
         params=dict(candidate.params),
         variables={**example.fields, "id": example.id},
     )
+
+
+_ROLES: tuple[Role, ...] = ("system", "user", "assistant", "tool")
+
+
+def with_prefix(example: Example, rendered: Sequence[Message]) -> tuple[Message, ...]:
+    """The example's prefix messages, then the prompt's; every system message merged into one.
+
+    Several chat APIs take one system message, and only first: the prefix's system text
+    (an edge case's persona or secret) comes first in it, then the prompt's own.
+    """
+    if not example.prefix_messages:
+        return tuple(rendered)
+    sent: list[Message] = []
+    for message in example.prefix_messages:
+        role, content = message.get("role"), message.get("content")
+        if role not in _ROLES or not isinstance(content, str):
+            raise DataError(
+                f"example {example.id!r}: a prefix message is not {{role, content}}: "
+                f"{dict(message)!r:.80}"
+            )
+        sent.append(Message(role, content))
+    sent.extend(rendered)
+    system = "\n\n".join(m.content for m in sent if m.role == "system")
+    rest = tuple(m for m in sent if m.role != "system")
+    return ((Message("system", system),) if system else ()) + rest
 
 
 def request_hash(identity: Mapping[str, object], request: ModelRequest, repeat: int) -> str:

@@ -327,3 +327,27 @@ failure_labels = Table(
         name="uq_failure_labels_key",
     ),
 )
+
+edge_outcomes = Table(
+    "edge_outcomes",
+    metadata,
+    # How each reply to an edge case was graded: correct, graceful or catastrophic, which
+    # kind (the outcome class), and which oracle decided it. A clean original checked for
+    # over-refusal is a row too: generator "clean", expect "do_task", outcome "answered"
+    # or "over_refusal".
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), ForeignKey("runs.id"), nullable=False),
+    Column("candidate_id", String(200), nullable=False),
+    Column("example_id", String(200), nullable=False),  # the variant's id
+    Column("repeat", Integer, nullable=False, default=0),
+    Column("original_id", String(200), nullable=False),
+    Column("generator", String(100), nullable=False),
+    Column("expect", String(40), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("oracle", String(20), nullable=False),  # canary, secret, language, invented, ...
+    Column("reason", Text, nullable=False),
+    Column("judge_call_id", Integer, ForeignKey("judge_calls.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("run_id", "candidate_id", "example_id", "repeat", name="uq_edge_outcomes_key"),
+)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 from fieldeval.suite.checks import CheckBase, CheckSpec, with_unique_ids
 from fieldeval.suite.economics import Leaderboard, Volume
+from fieldeval.suite.edges import Edges
 from fieldeval.suite.failure_modes import FailureMode, unique_modes, weights_with_defaults
 from fieldeval.suite.rubric import Criterion, Judge, unique_criteria
 
@@ -292,6 +293,7 @@ class Suite(Strict):
     load: Load = Load()
     volume: Volume | None = None
     leaderboards: tuple[Leaderboard, ...] = ()
+    edges: Edges | None = None
 
     @field_validator("candidates")
     @classmethod
@@ -360,6 +362,12 @@ class Suite(Strict):
                     )
         if self.judge is not None:
             self.judge_candidate()
+        translator = self.edges.translator if self.edges is not None else None
+        if translator is not None and translator not in known:
+            raise ValueError(
+                f"edges.translator {translator!r} is not a candidate"
+                f" (candidates: {', '.join(sorted(known))})"
+            )
         for board in self.leaderboards:
             for name in board.scores:
                 if name not in known:

@@ -15,7 +15,7 @@ from fieldeval.web import comparison, examples, grading, results, runs
 from fieldeval.web.context import ResultsContext
 from fieldeval.web.grading_json import error_json
 from fieldeval.web.security import Security, SecurityMiddleware
-from fieldeval.web.templating import STATIC_DIR
+from fieldeval.web.templating import STATIC_DIR, compile_templates
 
 
 def create_app(
@@ -35,6 +35,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StoreError, _store_error)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    compile_templates()
     app.include_router(grading.router)
     for router in (runs.router, results.router, examples.router, comparison.router):
         app.include_router(router)

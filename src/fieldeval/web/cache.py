@@ -51,6 +51,12 @@ class AnalysisCache:
             self._entries.move_to_end(family)
             return True, entry[1]
 
+    def latest(self, family: Hashable) -> object | None:
+        """The value of `family` at whatever version is cached, None if none is."""
+        with self._lock:
+            entry = self._entries.get(family)
+            return None if entry is None else entry[1]
+
     def put(self, family: Hashable, version: Hashable, value: object) -> None:
         with self._lock:
             self._entries[family] = (version, value)

@@ -17,12 +17,14 @@ from fieldeval.analysis.failures import LabelledOutput, worst_severity
 from fieldeval.errors import UserError
 from fieldeval.store.records import RunInfo
 from fieldeval.suite.schema import Suite
-from fieldeval.web.context import ResultsContext, results_context
+from fieldeval.web.context import Computing, ResultsContext, results_context
 from fieldeval.web.grading import NotFound
-from fieldeval.web.links import outputs_url
+from fieldeval.web.links import failures_url, outputs_url
 from fieldeval.web.output_json import output_json
 from fieldeval.web.paging import Paging
+from fieldeval.web.pending import Wait, answered, pending_json, shown, wait_url
 from fieldeval.web.results_json import OUTCOMES, failures_json, output_row_json, run_json
+from fieldeval.web.run_analysis import RunAnalysis
 from fieldeval.web.templating import render
 
 router = APIRouter()
@@ -100,47 +102,95 @@ Filter = Annotated[OutputFilter, Query()]
 
 
 @router.get("/runs/{run_id}/failures", include_in_schema=False)
-def failures_page(request: Request, context: Context, run_id: str) -> Response:
-    return _page(request, context, "failures.html", "failures", failures(context, run_id))
+def failures_page(request: Request, context: Context, run_id: str, wait: Wait = False) -> Response:
+    data = failures_data(context, run_id, wait=wait)
+    return _page(request, context, "failures.html", "failures", data)
 
 
 @router.get("/api/runs/{run_id}/failures")
-def failures(context: Context, run_id: str) -> dict[str, Any]:
-    """Per candidate each mode's rate, the weighted rate, systematic or random, what to read."""
-    return failures_json(context.report(context.run(run_id)))
+def failures(
+    context: Context, run_id: str, response: Response, wait: Wait = False
+) -> dict[str, Any]:
+    """Per candidate each mode's rate, the weighted rate, systematic or random, what to read.
+
+    202 while the run's analysis is computed in the background (`?wait=1` waits for it).
+    """
+    return answered(response, failures_data(context, run_id, wait=wait))
+
+
+def failures_data(context: ResultsContext, run_id: str, *, wait: bool) -> dict[str, Any]:
+    run = context.run(run_id)
+    found, updating = _analysis(context, run, wait)
+    if isinstance(found, Computing):
+        return {
+            **pending_json(
+                found,
+                [("modes", "Failure modes", _subject(found, "failure analysis"))],
+                wait_url=wait_url(failures_url(run.id)),
+            ),
+            "run": run_json(run),
+        }
+    return {**failures_json(found.report), "updating": updating}
 
 
 # -- outputs --------------------------------------------------------------------------------
 
 
 @router.get("/runs/{run_id}/outputs", include_in_schema=False)
-def outputs_page(request: Request, context: Context, run_id: str, where: Filter) -> Response:
-    return _page(request, context, "outputs.html", "outputs", outputs(context, run_id, where))
+def outputs_page(
+    request: Request, context: Context, run_id: str, where: Filter, wait: Wait = False
+) -> Response:
+    data = outputs_data(context, run_id, where, wait=wait)
+    return _page(request, context, "outputs.html", "outputs", data)
 
 
 @router.get("/api/runs/{run_id}/outputs")
-def outputs(context: Context, run_id: str, where: Filter) -> dict[str, Any]:
-    """The analysed outputs (answered ones, not errors) that match, a page at a time."""
+def outputs(
+    context: Context, run_id: str, where: Filter, response: Response, wait: Wait = False
+) -> dict[str, Any]:
+    """The analysed outputs (answered ones, not errors) that match, a page at a time.
+
+    202 while the run's analysis is computed in the background (`?wait=1` waits for it).
+    """
+    return answered(response, outputs_data(context, run_id, where, wait=wait))
+
+
+def outputs_data(
+    context: ResultsContext, run_id: str, where: OutputFilter, *, wait: bool
+) -> dict[str, Any]:
     run = context.run(run_id)
     where = where.checked(context.suite, run)
+    found, updating = _analysis(context, run, wait)
+    described = {"filter": where.model_dump(exclude={"page"}), "title": where.describe()}
+    if isinstance(found, Computing):
+        subject = _subject(found, "failure analysis") + ", which this list is drawn from,"
+        return {
+            **pending_json(
+                found,
+                [("matching", "Matching outputs", subject)],
+                wait_url=wait_url(outputs_url(run.id, **where.query(where.page))),
+            ),
+            "run": run_json(run),
+            **described,
+        }
     by_id = {mode.id: mode for mode in context.suite.failure_modes}
     matching = [
         (output, worst)
-        for output in context.report(run).outputs
+        for output in found.report.outputs
         if where.keeps(output, worst := worst_severity(output.modes, by_id))
     ]
     paging = Paging(where.page, PER_PAGE, len(matching))
-    shown = matching[paging.offset : paging.offset + PER_PAGE]
-    texts = context.browse.output_texts(run.id, [_key(output) for output, _ in shown])
+    rows = matching[paging.offset : paging.offset + PER_PAGE]
+    texts = context.browse.output_texts(run.id, [_key(output) for output, _ in rows])
     return {
         "run": run_json(run),
-        "filter": where.model_dump(exclude={"page"}),
-        "title": where.describe(),
+        **described,
         **paging.json(lambda page: outputs_url(run.id, **where.query(page))),
         "outputs": [
             output_row_json(run.id, output, worst, texts.get(_key(output)))
-            for output, worst in shown
+            for output, worst in rows
         ],
+        "updating": updating,
     }
 
 
@@ -187,6 +237,16 @@ def output(
 # -- plumbing -------------------------------------------------------------------------------
 
 
+def _analysis(
+    context: ResultsContext, run: RunInfo, wait: bool
+) -> tuple[RunAnalysis | Computing[RunAnalysis], dict[str, Any] | None]:
+    return shown(context.analysis(run, wait=wait), lambda analysis: analysis.outputs)
+
+
+def _subject(computing: Computing[RunAnalysis], what: str) -> str:
+    return f"{what} of this {computing.outputs:,}-output run"
+
+
 class _Keyed(Protocol):
     @property
     def candidate_id(self) -> str: ...
@@ -203,9 +263,10 @@ def _key(item: _Keyed) -> tuple[str, str, int]:
 def _page(
     request: Request, context: ResultsContext, template: str, page: str, data: dict[str, Any]
 ) -> Response:
+    computing = data.get("status") == "computing"
     return render(
         request,
-        template,
+        "pending.html" if computing else template,
         page=page,
         suite_name=context.suite_name,
         run_id=data["run"]["id"],

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from fieldeval.web.context import ResultsContext, results_context
-from fieldeval.web.links import runs_url
+from fieldeval.web.context import RUNS_PER_PAGE, Computing, ResultsContext, results_context
+from fieldeval.web.links import run_url, runs_url
 from fieldeval.web.paging import Paging
-from fieldeval.web.runs_json import run_page_json, runs_list_json
+from fieldeval.web.pending import Wait, answered, shown, wait_url
+from fieldeval.web.runs_json import run_page_json, run_pending_json, runs_list_json
 from fieldeval.web.templating import render
 
 router = APIRouter()
-RUNS_PER_PAGE = 50
 Context = Annotated[ResultsContext, Depends(results_context)]
 PageNumber = Annotated[int, Query(ge=1)]
 
@@ -42,11 +42,11 @@ def runs_list(context: Context, page: PageNumber = 1) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}", include_in_schema=False)
-def run_page(request: Request, context: Context, run_id: str) -> Response:
-    data = run_summary(context, run_id)
+def run_page(request: Request, context: Context, run_id: str, wait: Wait = False) -> Response:
+    data = run_data(context, run_id, wait=wait)
     return render(
         request,
-        "run.html",
+        "run_pending.html" if data.get("status") == "computing" else "run.html",
         page="run",
         suite_name=context.suite_name,
         run_id=data["run"]["id"],
@@ -55,14 +55,36 @@ def run_page(request: Request, context: Context, run_id: str) -> Response:
 
 
 @router.get("/api/runs/{run_id}")
-def run_summary(context: Context, run_id: str) -> dict[str, Any]:
-    """One run: per candidate its quality, failures, cost and latency, each with intervals."""
+def run_summary(
+    context: Context, run_id: str, response: Response, wait: Wait = False
+) -> dict[str, Any]:
+    """One run: per candidate its quality, failures, cost and latency, each with intervals.
+
+    202 while the run's analysis is computed in the background (`?wait=1` waits for it).
+    """
+    return answered(response, run_data(context, run_id, wait=wait))
+
+
+def run_data(context: ResultsContext, run_id: str, *, wait: bool) -> dict[str, Any]:
     run = context.run(run_id)
-    return run_page_json(
-        run,
-        context.numbers(run),
-        context.report(run),
-        context.cost(run),
-        rubric=context.suite.rubric,
-        previous=context.browse.previous_run(run),
-    )
+    found, updating = shown(context.analysis(run, wait=wait), lambda analysis: analysis.outputs)
+    previous = context.browse.previous_run(run)
+    if isinstance(found, Computing):
+        return run_pending_json(
+            run,
+            context.totals([run])[run.id],
+            found,
+            previous=previous,
+            wait_url=wait_url(run_url(run.id)),
+        )
+    return {
+        **run_page_json(
+            run,
+            found.numbers,
+            found.report,
+            found.cost,
+            rubric=context.suite.rubric,
+            previous=previous,
+        ),
+        "updating": updating,
+    }

@@ -20,10 +20,12 @@ from fieldeval.store.browse_store import CandidateTotals
 from fieldeval.store.records import RunInfo
 from fieldeval.suite.rubric import Criterion
 from fieldeval.web.charts import ChartRow, interval_chart
-from fieldeval.web.context import RunNumbers, Timing
+from fieldeval.web.context import Computing
 from fieldeval.web.cost_json import cost_json
 from fieldeval.web.links import compare_url, examples_url, run_url
+from fieldeval.web.pending import pending_json
 from fieldeval.web.results_json import candidate_json, number, rate_json, run_json
+from fieldeval.web.run_analysis import RunNumbers, Timing
 from fieldeval.web.templating import percent
 
 
@@ -45,6 +47,19 @@ def runs_list_json(
 def _run_row(
     run: RunInfo, totals: Sequence[CandidateTotals], previous: str | None
 ) -> dict[str, Any]:
+    return {
+        **run_json(run),
+        "url": run_url(run.id),
+        "planned": run.n_planned,
+        "stored": sum(t.outputs for t in totals),
+        "previous": previous,
+        "compare_url": compare_url(previous, run.id) if previous is not None else None,
+        "candidates": _totals(run, totals),
+    }
+
+
+def _totals(run: RunInfo, totals: Sequence[CandidateTotals]) -> list[dict[str, Any]]:
+    """Each candidate's outputs and pass rate, counted by the database (no analysis)."""
     by_candidate = {t.candidate_id: t for t in totals}
     rows = []
     for cid in run.candidates:
@@ -61,14 +76,57 @@ def _run_row(
                 ),
             }
         )
+    return rows
+
+
+# The run page's sections that need the analysis: (id, heading, what the note says is computed).
+_PENDING_SECTIONS = (
+    ("quality", "Quality, check by check", "check-by-check analysis"),
+    ("rubric", "Rubric", "rubric analysis"),
+    ("failures", "Failures, by severity", "failure analysis"),
+    ("cost", "Cost", "cost analysis"),
+    ("timing", "Latency and tokens", "latency analysis"),
+)
+
+
+def run_pending_json(
+    run: RunInfo,
+    totals: Sequence[CandidateTotals],
+    computing: Computing[Any],
+    *,
+    previous: str | None,
+    wait_url: str,
+) -> dict[str, Any]:
+    """A run whose analysis is being computed: its pass rates from the database meanwhile."""
+    size = f"this {computing.outputs:,}-output run"
+    return {
+        **pending_json(
+            computing,
+            [(sid, title, f"{what} of {size}") for sid, title, what in _PENDING_SECTIONS],
+            wait_url=wait_url,
+        ),
+        "run": _run_header(run, sum(t.outputs for t in totals)),
+        "links": _links(run, previous),
+        "totals": _totals(run, totals),
+    }
+
+
+def _run_header(run: RunInfo, stored: int) -> dict[str, Any]:
     return {
         **run_json(run),
-        "url": run_url(run.id),
         "planned": run.n_planned,
-        "stored": sum(t.outputs for t in totals),
-        "previous": previous,
-        "compare_url": compare_url(previous, run.id) if previous is not None else None,
-        "candidates": rows,
+        "stored": stored,
+        "dataset_hash": run.dataset_hash,
+        "fieldeval_version": run.fieldeval_version,
+    }
+
+
+def _links(run: RunInfo, previous: str | None) -> dict[str, Any]:
+    return {
+        "examples": examples_url(run.id),
+        "failed_examples": examples_url(run.id, outcome="fail"),
+        "previous_run": run_url(previous) if previous is not None else None,
+        "compare_previous": compare_url(previous, run.id) if previous is not None else None,
     }
 
 
@@ -88,19 +146,10 @@ def run_page_json(
     timing = [_timing(s, numbers.timing[s.candidate_id]) for s in summaries]
     return {
         "run": {
-            **run_json(run),
-            "planned": run.n_planned,
-            "stored": sum(s.n for s in summaries),
+            **_run_header(run, sum(s.n for s in summaries)),
             "missing": numbers.summary.missing,
-            "dataset_hash": run.dataset_hash,
-            "fieldeval_version": run.fieldeval_version,
         },
-        "links": {
-            "examples": examples_url(run.id),
-            "failed_examples": examples_url(run.id, outcome="fail"),
-            "previous_run": run_url(previous) if previous is not None else None,
-            "compare_previous": compare_url(previous, run.id) if previous is not None else None,
-        },
+        "links": _links(run, previous),
         "quality": quality,
         "pairs": [_pair(pair) for pair in numbers.pairs],
         "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],

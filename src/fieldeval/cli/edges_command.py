@@ -1,0 +1,241 @@
+"""`fieldeval edges`: edge cases made from the team's examples, graded and reported.
+
+    fieldeval edges SUITE [--run ID]                 grade a stored run's edge replies, show
+    fieldeval edges list                             the generators
+    fieldeval edges preview SUITE [--example ID] [--generator NAME]   variants, no model call
+
+Only typer is imported up front: `fieldeval --help` builds this app without the store.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+from fieldeval.cli.console import console, count
+from fieldeval.cli.options import DbOption, RunOption, SuiteArgument
+
+if TYPE_CHECKING:
+    from typer._click.core import Context  # typer's own click, which TyperGroup builds on
+
+    from fieldeval.store import Store
+    from fieldeval.suite.loader import LoadedSuite
+
+EDGES_HINT = (
+    "add an `edges:` section to the suite, e.g.\n"
+    "edges:\n"
+    "  generators: [typos, injection, out_of_scope, very_short]\n"
+    "  examples: 20\n"
+    "`fieldeval edges list` shows every generator"
+)
+
+
+class _ShowByDefault(TyperGroup):
+    """A group whose first argument, when it is not a command, is the suite to `show`."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            first = args[0]
+            close = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.75)
+            if close and not Path(first).exists():
+                from fieldeval.errors import UserError
+
+                raise UserError(
+                    f"no command {first!r} in `fieldeval edges`",
+                    hint=f"did you mean {close[0]!r}? (commands: {', '.join(self.commands)})",
+                )
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+edges_app = typer.Typer(
+    cls=_ShowByDefault,
+    help="Edge cases from your own examples: grade and show a run (`edges SUITE`),"
+    " `list` the generators, `preview` the variants.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@edges_app.command()
+def show(
+    suite: SuiteArgument,
+    run_id: RunOption = None,
+    judge: Annotated[
+        bool, typer.Option(help="Ask the suite's judge what the oracles cannot decide.")
+    ] = True,
+    db: DbOption = None,
+) -> None:
+    """Grade (or grade again) a run's replies to edge cases, then show the rates."""
+    from fieldeval.cli.grading_commands import resolve_run
+    from fieldeval.store import Store
+
+    loaded = _with_edges(suite)
+    store = Store.open(db)
+    try:
+        info = resolve_run(store, loaded, run_id)
+        if not grade_and_show(store, loaded, info.id, judge=judge):
+            from fieldeval.errors import UserError
+
+            raise UserError(
+                f"run {info.id} has no edge cases: it was run before `edges:` was added,"
+                " or with --no-edges",
+                hint=f"run them: fieldeval run {suite}",
+            )
+    finally:
+        store.close()
+
+
+def grade_and_show(
+    store: Store, loaded: LoadedSuite, run_id: str, *, judge: bool, quiet: bool = False
+) -> bool:
+    """Grade the run's edge replies and show the report; False when it has no edge cases."""
+    from fieldeval.analysis.edges import edge_report
+    from fieldeval.grading.edge_run import grade_run_edges, has_edges
+    from fieldeval.report.edges import render_edge_grading, render_edges
+
+    if not has_edges(store, run_id):
+        return False
+    progress = None if quiet else _Progress()
+    try:
+        graded = grade_run_edges(store, loaded, run_id, judge=judge, on_progress=progress)
+    except KeyboardInterrupt:
+        from fieldeval.errors import Interrupted
+
+        raise Interrupted(
+            "every outcome graded so far is stored", hint="run `fieldeval edges` again to finish"
+        ) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    render_edge_grading(graded, console)
+    report = edge_report(store, run_id)
+    if report is not None:
+        render_edges(report, console)
+    return True
+
+
+@edges_app.command("list")
+def list_generators() -> None:
+    """Every generator: its name, the behaviour it expects, and whether it needs a model."""
+    from fieldeval.edges.registry import describe
+
+    table = Table("generator", "expects", "model", "what it does")
+    for name, expect, needs_model, summary in describe():
+        table.add_row(
+            Text(name), Text(expect.replace("_", " ")), "yes" if needs_model else "", Text(summary)
+        )
+    console.print(table)
+    console.print(
+        "model = rewrites text with the suite's `edges.translator`; the others are"
+        " deterministic: the same seed always makes the same variants",
+        style="dim",
+    )
+
+
+@edges_app.command()
+def preview(
+    suite: SuiteArgument,
+    example: Annotated[
+        list[str] | None, typer.Option("--example", help="Only this seed example (repeatable).")
+    ] = None,
+    generator: Annotated[
+        list[str] | None, typer.Option("--generator", help="Only this generator (repeatable).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Print the variants the suite makes, calling no model (only its translator, if used)."""
+    from fieldeval.data.dataset import load_dataset
+    from fieldeval.edges.expand import make_variants, needs_rewrite, planned_generators
+
+    loaded = _with_edges(suite)
+    dataset = load_dataset(loaded.suite.dataset, base_dir=loaded.base_dir)
+    planned = planned_generators(loaded.suite)
+    _check_names(generator or [], [p.spec.name for p in planned], "--generator", "generators")
+    _check_names(example or [], [e.id for e in dataset.examples], "--example", "examples")
+    if needs_rewrite(loaded.suite):  # only the generators that rewrite text call it
+        from fieldeval.runner.rewrite import Rewriter
+        from fieldeval.store import Store
+
+        store = Store.open(db)
+        try:
+            with Rewriter(loaded, store) as rewriter:
+                made = make_variants(
+                    dataset,
+                    loaded.suite,
+                    rewrite=rewriter,
+                    only_examples=example or (),
+                    only_generators=generator or (),
+                )
+        finally:
+            store.close()
+    else:
+        made = make_variants(
+            dataset, loaded.suite, only_examples=example or (), only_generators=generator or ()
+        )
+    for _seed, variant in made:
+        console.rule(Text(f"{variant.id}  expects {variant.expect.replace('_', ' ')}"))
+        if variant.note:
+            console.print(Text(variant.note), style="dim")
+        for message in variant.prefix_messages:
+            role, content = message.get("role", "?"), message.get("content", "")
+            console.print(Text(f"[{role}] {_short(content)}"), style="cyan")
+        console.print(Text(variant.input))
+        oracle = ", ".join(f"{k}={repr(v)[:80]}" for k, v in variant.oracle.items())
+        if oracle:
+            console.print(Text(f"oracle: {oracle}"), style="dim")
+    console.print(count(len(made), "variant"), style="bold")
+
+
+def _with_edges(suite: Path) -> LoadedSuite:
+    from fieldeval.errors import ConfigError
+    from fieldeval.suite.loader import load_suite
+
+    loaded = load_suite(suite)
+    if loaded.suite.edges is None:
+        raise ConfigError(f"{suite}: the suite has no `edges:` section", hint=EDGES_HINT)
+    return loaded
+
+
+def _check_names(given: list[str], known: list[str], option: str, what: str) -> None:
+    from fieldeval.errors import UserError
+
+    for name in given:
+        if name not in known:
+            shown = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
+            raise UserError(f"{option} {name!r} is not one of the suite's {what}: {shown}")
+
+
+def _short(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class _Progress:
+    """A progress bar over the edge replies graded."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._progress = Progress(
+            "grading edge cases",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self._task = self._progress.add_task("edges", total=None)
+        self._progress.start()
+
+    def __call__(self, done: int, total: int) -> None:
+        self._progress.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        self._progress.stop()

@@ -1,0 +1,1 @@
+"""Edge cases: variants of the team's own examples, each with the behaviour it expects."""

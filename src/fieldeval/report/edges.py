@@ -1,0 +1,135 @@
+"""Edge cases as terminal tables (rich): rates per generator and candidate, then the worst."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fieldeval.analysis.edges import ALL, EdgeReport, EdgeRow
+from fieldeval.analysis.stats import Rate
+from fieldeval.grading.edge_grading import EdgeGradingReport
+from fieldeval.notation import number
+
+MAX_WORST_SHOWN = 5
+EXCERPT_SHOWN = 160
+
+
+def render_edges(report: EdgeReport, console: Console) -> None:
+    """One table per candidate, its total last; then the catastrophic replies to read first."""
+    console.print(
+        Text(
+            f"edge cases: {report.variants} variants of {report.seeds} clean examples"
+            " (rates over graded replies, 95% Wilson intervals)"
+        )
+    )
+    candidates = list(dict.fromkeys(row.candidate_id for row in report.totals))
+    for candidate in candidates:
+        total = next(row for row in report.totals if row.candidate_id == candidate)
+        console.print(_table(candidate, [*report.rows_of(candidate), total]))
+    for note in report.notes:
+        console.print(Text(f"not measured: {note}"), style="yellow")
+    if report.worst:
+        console.print(Text("catastrophic replies to read first", style="bold"))
+        for excerpt in report.worst[:MAX_WORST_SHOWN]:
+            console.print(
+                Text.assemble(
+                    (f"{excerpt.kind}", "bold red"),
+                    f" {excerpt.candidate_id} on {excerpt.example_id}"
+                    f" (repeat {excerpt.repeat}, {excerpt.oracle}): {excerpt.reason}",
+                )
+            )
+            console.print(Text(f"    input:  {_line(excerpt.input)}"), style="dim")
+            console.print(Text(f"    output: {_line(excerpt.output)}"))
+        if len(report.worst) > MAX_WORST_SHOWN:
+            console.print(
+                f"… and {len(report.worst) - MAX_WORST_SHOWN} more in `fieldeval report`",
+                style="dim",
+            )
+
+
+def render_edge_grading(report: EdgeGradingReport, console: Console) -> None:
+    """One line on what grading the edge replies did, and why some are ungraded."""
+    oracles = ", ".join(f"{name} {k}" for name, k in sorted(report.by_oracle.items()))
+    line = f"edge grading: {report.graded} replies graded" + (f" ({oracles})" if oracles else "")
+    if report.clean_checked:
+        line += (
+            f"; {report.clean_checked} clean replies checked for over-refusal,"
+            f" {report.over_refusals} refused"
+        )
+    console.print(Text(line))
+    left = report.undecided + report.unpaired
+    if left:
+        why = (
+            "no judge: the suite has none, or --no-judge; `fieldeval edges SUITE` grades them"
+            if report.judge is None
+            else "the judge gave no usable answer, or there was no clean reply to pair with"
+        )
+        console.print(Text(f"  not graded: {left} ({why})"), style="yellow")
+    if report.no_output:
+        console.print(Text(f"  {report.no_output} variant calls failed: nothing to grade"))
+    judge = report.judge
+    if judge is not None:
+        cost = "no price set" if judge.cost_usd is None else number(judge.cost_usd, "$")
+        console.print(
+            Text(
+                f"  judge {judge.judge_id}: {judge.calls} calls ({judge.cached} from the cache),"
+                f" {judge.failed} failed; cost {cost}"
+            )
+        )
+        for failure in judge.failures[:3]:
+            console.print(Text(f"  failed: {failure}"), style="yellow")
+
+
+def _table(candidate: str, rows: list[EdgeRow]) -> Table:
+    table = Table(title=Text(f"edge cases of {candidate}"), title_justify="left")
+    table.add_column("generator")
+    table.add_column("expects")
+    table.add_column("n", justify="right", no_wrap=True)
+    table.add_column("correct", justify="right", no_wrap=True)
+    table.add_column("graceful", justify="right", no_wrap=True)
+    table.add_column("catastrophic", justify="right", no_wrap=True)
+    table.add_column("ungraded", justify="right", no_wrap=True)
+    table.add_column("clean pass", justify="right", no_wrap=True)
+    table.add_column("clean refused", justify="right", no_wrap=True)
+    for row in rows:
+        total = row.generator == ALL
+        table.add_row(
+            Text(row.generator, style="bold" if total else ""),
+            Text(row.expect.replace("_", " ")),
+            str(row.replies),
+            rate_text(row.correct),
+            rate_text(row.graceful),
+            rate_text(row.catastrophic, bad=True),
+            _ungraded(row),
+            rate_text(row.clean_pass),
+            rate_text(row.over_refusal, bad=True) if row.over_refusal else Text("–", "dim"),
+            end_section=total,
+        )
+    return table
+
+
+def rate_text(rate: Rate, *, bad: bool = False) -> Text:
+    """`67% 4/6 [30–90%]`; a dash when nothing was graded."""
+    if rate.n == 0:
+        return Text("–", style="dim")
+    style = "bold red" if bad and rate.k else "bold"
+    return Text.assemble(
+        (f"{100 * rate.k / rate.n:.0f}%", style),
+        f" {rate.k}/{rate.n} ",
+        (f"[{100 * rate.low:.0f}–{100 * rate.high:.0f}%]", "dim"),
+    )
+
+
+def _ungraded(row: EdgeRow) -> Text:
+    parts = []
+    if row.ungraded:
+        parts.append(str(row.ungraded))
+    if row.errors:
+        parts.append(f"{row.errors} errors")
+    return Text(", ".join(parts) or "0", style="yellow" if parts else "")
+
+
+def _line(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT_SHOWN else flat[: EXCERPT_SHOWN - 1] + "…"

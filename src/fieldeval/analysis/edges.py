@@ -11,14 +11,16 @@ hide). Definitions are in docs/edges.md.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from fieldeval.analysis.stats import Rate, wilson
+from fieldeval.analysis.turns import TurnRow, summarize_turns
 from fieldeval.notation import truncate
 from fieldeval.store import Store
 from fieldeval.store.edge_store import CLEAN_GENERATOR, EdgeStore, StoredEdgeOutcome
 from fieldeval.store.records import RunInfo, StoredExample, StoredOutput
+from fieldeval.store.turn_store import StoredTurn, TurnStore
 
 ALL = "all"  # the generator of a candidate's total row
 # The catastrophic kinds, worst first: the ones to read before anything else.
@@ -82,6 +84,8 @@ class EdgeReport:
     seeds: int  # clean originals they were made from
     judged: bool  # some outcome was decided by the judge
     notes: tuple[str, ...]  # what is not measured
+    # Conversations replayed turn by turn (`fieldeval edges SUITE --turns`), per candidate.
+    turns: tuple[TurnRow, ...] = ()
 
     def rows_of(self, candidate_id: str) -> tuple[EdgeRow, ...]:
         return tuple(row for row in self.rows if row.candidate_id == candidate_id)
@@ -108,14 +112,25 @@ def clean_view(
     return dataclasses.replace(run, n_planned=planned), kept
 
 
-def edge_report(store: Store, run_id: str, *, worst: int = 10) -> EdgeReport | None:
-    """The run's edge-case results from the store; None when its dataset has no variants."""
+def edge_report(
+    store: Store, run_id: str, *, worst: int = 10, turn_checks: Collection[str] = ()
+) -> EdgeReport | None:
+    """The run's edge-case results from the store; None when its dataset has no variants.
+
+    `turn_checks`: the check ids a replayed turn must pass to hold (default all).
+    """
     run = store.run(run_id)
     examples = store.examples(run.dataset_hash)
     if not any(is_variant(example) for example in examples):
         return None
     return summarize_edges(
-        run, store.outputs(run.id), examples, EdgeStore(store).outcomes(run.id), worst=worst
+        run,
+        store.outputs(run.id),
+        examples,
+        EdgeStore(store).outcomes(run.id),
+        worst=worst,
+        turns=TurnStore(store).turns(run.id),
+        turn_checks=turn_checks,
     )
 
 
@@ -126,8 +141,10 @@ def summarize_edges(
     outcomes: Sequence[StoredEdgeOutcome],
     *,
     worst: int = 10,
+    turns: Sequence[StoredTurn] = (),
+    turn_checks: Collection[str] = (),
 ) -> EdgeReport:
-    """The report from a run's outputs, examples and stored edge outcomes."""
+    """The report from a run's outputs, examples, stored edge outcomes and replayed turns."""
     variants = {e.id: e for e in examples if is_variant(e)}
     generators = list(dict.fromkeys(str(e.fields["edge"]) for e in variants.values()))
     expects = {
@@ -151,7 +168,8 @@ def summarize_edges(
         variants=len(variants),
         seeds=len(seeds),
         judged=any(o.oracle == "judge" for o in outcomes),
-        notes=_notes(generators, graded, outcomes),
+        notes=_notes(generators, graded, outcomes, replayed=bool(turns)),
+        turns=summarize_turns(turns, run.candidates, turn_checks),
     )
 
 
@@ -227,6 +245,8 @@ def _notes(
     generators: Sequence[str],
     graded: dict[tuple[str, str, int], StoredEdgeOutcome],
     outcomes: Sequence[StoredEdgeOutcome],
+    *,
+    replayed: bool = False,
 ) -> tuple[str, ...]:
     notes = []
     if not any(o.oracle == "judge" for o in outcomes):
@@ -237,9 +257,10 @@ def _notes(
         )
     if not any(o.generator == CLEAN_GENERATOR for o in graded.values()):
         notes.append("over-refusal on the clean originals: checking it needs the judge")
-    if CONVERSATION_GENERATORS.intersection(generators):
+    if CONVERSATION_GENERATORS.intersection(generators) and not replayed:
         notes.append(
             "the turn at which a long conversation's persona or format first broke: only the"
-            " final reply is graded (hold the persona), not each turn"
+            " final reply is graded (hold the persona); `fieldeval edges SUITE --turns`"
+            " replays each conversation turn by turn"
         )
     return tuple(notes)

@@ -1,6 +1,7 @@
 """`fieldeval edges`: edge cases made from the team's examples, graded and reported.
 
     fieldeval edges SUITE [--run ID]                 grade a stored run's edge replies, show
+    fieldeval edges SUITE --turns [--turn-every 5]   also replay conversations turn by turn
     fieldeval edges list                             the generators
     fieldeval edges preview SUITE [--example ID] [--generator NAME]   variants, no model call
 
@@ -71,17 +72,44 @@ def show(
     judge: Annotated[
         bool, typer.Option(help="Ask the suite's judge what the oracles cannot decide.")
     ] = True,
+    turns: Annotated[
+        bool,
+        typer.Option(
+            "--turns",
+            help="Also replay each multi-turn conversation turn by turn (one call per"
+            " checked turn) and show where each first broke a check.",
+        ),
+    ] = False,
+    turn_every: Annotated[
+        int, typer.Option("--turn-every", min=1, help="With --turns: check every Nth user turn.")
+    ] = 5,
+    turn_check: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--turn-check",
+            help="With --turns: only this check id decides whether a turn held (repeatable),"
+            " e.g. a persona check; default every check.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Grade (or grade again) a run's replies to edge cases, then show the rates."""
     from fieldeval.cli.grading_commands import resolve_run
     from fieldeval.store import Store
+    from fieldeval.suite.loader import load_suite
 
-    loaded = _with_edges(suite)
+    loaded = load_suite(suite) if turns else _with_edges(suite)
     store = Store.open(db)
     try:
         info = resolve_run(store, loaded, run_id)
-        if not grade_and_show(store, loaded, info.id, judge=judge):
+        only = tuple(turn_check or ())
+        if turns:
+            ids = [str(c.id) for c in loaded.suite.checks]
+            _check_names(list(only), ids, "--turn-check", "checks")
+            replay_and_report(store, loaded, info.id, every=turn_every, only=only)
+            if loaded.suite.edges is None:
+                return
+        if not grade_and_show(store, loaded, info.id, judge=judge, turn_checks=only):
             from fieldeval.errors import UserError
 
             raise UserError(
@@ -93,8 +121,37 @@ def show(
         store.close()
 
 
+def replay_and_report(
+    store: Store, loaded: LoadedSuite, run_id: str, *, every: int, only: tuple[str, ...] = ()
+) -> None:
+    """Replay the run's conversations turn by turn; show the table unless the edges report will."""
+    from fieldeval.analysis.turns import summarize_turns
+    from fieldeval.report.edges import render_turns
+    from fieldeval.runner.turns import replay_turns
+    from fieldeval.store.turn_store import TurnStore
+
+    replay = replay_turns(loaded, store, run_id, every=every)
+    console.print(
+        Text(
+            f"turn replay: {replay.conversations} conversations, {replay.calls} turn calls"
+            f" ({replay.stored} already stored), {replay.failed} failed"
+        )
+    )
+    if loaded.suite.edges is None:
+        turns = TurnStore(store).turns(run_id)
+        rows = summarize_turns(turns, store.run(run_id).candidates, only)
+        if rows:
+            render_turns(rows, console)
+
+
 def grade_and_show(
-    store: Store, loaded: LoadedSuite, run_id: str, *, judge: bool, quiet: bool = False
+    store: Store,
+    loaded: LoadedSuite,
+    run_id: str,
+    *,
+    judge: bool,
+    quiet: bool = False,
+    turn_checks: tuple[str, ...] = (),
 ) -> bool:
     """Grade the run's edge replies and show the report; False when it has no edge cases."""
     from fieldeval.analysis.edges import edge_report
@@ -116,7 +173,7 @@ def grade_and_show(
         if progress is not None:
             progress.close()
     render_edge_grading(graded, console)
-    report = edge_report(store, run_id)
+    report = edge_report(store, run_id, turn_checks=turn_checks)
     if report is not None:
         render_edges(report, console)
     return True

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from fieldeval.analysis.edges import ALL, EdgeReport, EdgeRow
 from fieldeval.analysis.stats import Rate
+from fieldeval.analysis.turns import TurnRow
 from fieldeval.grading.edge_grading import EdgeGradingReport
 from fieldeval.notation import number
 
@@ -27,6 +28,8 @@ def render_edges(report: EdgeReport, console: Console) -> None:
     for candidate in candidates:
         total = next(row for row in report.totals if row.candidate_id == candidate)
         console.print(_table(candidate, [*report.rows_of(candidate), total]))
+    if report.turns:
+        render_turns(report.turns, console)
     for note in report.notes:
         console.print(Text(f"not measured: {note}"), style="yellow")
     if report.worst:
@@ -107,6 +110,35 @@ def _table(candidate: str, rows: list[EdgeRow]) -> Table:
             end_section=total,
         )
     return table
+
+
+def render_turns(rows: tuple[TurnRow, ...], console: Console) -> None:
+    """Conversations replayed turn by turn: how many held, and the first broken turns."""
+    table = Table(
+        title=Text("conversations replayed turn by turn (fixed history)"), title_justify="left"
+    )
+    table.add_column("candidate")
+    table.add_column("replayed", justify="right", no_wrap=True)
+    table.add_column("turns checked", justify="right", no_wrap=True)
+    table.add_column("held every turn", justify="right", no_wrap=True)
+    table.add_column("first broken turn", no_wrap=False)
+    table.add_column("errors", justify="right", no_wrap=True)
+    for row in rows:
+        median = row.median_first_broken
+        broken = (
+            f"median {median:g}: {', '.join(map(str, row.first_broken))}"
+            if median is not None
+            else "–"
+        )
+        table.add_row(
+            Text(row.candidate_id),
+            str(row.replayed),
+            str(row.turns),
+            rate_text(row.held),
+            Text(broken),
+            str(row.errors),
+        )
+    console.print(table)
 
 
 def rate_text(rate: Rate, *, bad: bool = False) -> Text:

@@ -351,3 +351,24 @@ edge_outcomes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("run_id", "candidate_id", "example_id", "repeat", name="uq_edge_outcomes_key"),
 )
+
+turn_outputs = Table(
+    "turn_outputs",
+    metadata,
+    # A multi-turn conversation replayed turn by turn (`fieldeval edges SUITE --turns`):
+    # the model's reply at user turn `turn` (1-based), given the conversation's own
+    # history up to it, and the suite's checks on that reply ({check_id: passed}).
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), ForeignKey("runs.id"), nullable=False),
+    Column("candidate_id", String(200), nullable=False),
+    Column("example_id", String(200), nullable=False),
+    Column("repeat", Integer, nullable=False, default=0),
+    Column("turn", Integer, nullable=False),
+    Column("text", Text),
+    Column("checks", JSON, nullable=False),
+    Column("error_kind", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "run_id", "candidate_id", "example_id", "repeat", "turn", name="uq_turn_outputs_key"
+    ),
+)

@@ -101,6 +101,14 @@ def test_duplicate_yaml_keys_are_an_error_at_the_second_key(tmp_path: Path) -> N
     assert error.hint is not None and "only once" in error.hint
 
 
+def test_a_mapping_used_as_a_key_is_named_with_its_line(tmp_path: Path) -> None:
+    # Found by the fuzz test: a cut that turns a candidate's flow mapping into a key.
+    path = write(tmp_path, "task:\n  name: greet\n  {id: a, params: {max_tokens: 10}}: 2\n")
+    error = suite_error(path)
+    assert error.message == f"{path}:3:3: a mapping or list is used as a key"
+    assert error.hint is not None and "plain name" in error.hint
+
+
 # -- files that are not YAML text -----------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fieldeval.errors import SuiteError
@@ -53,5 +53,6 @@ def test_yaml_like_noise(text: str) -> None:
 @given(
     st.integers(0, len(VALID) - 1), st.integers(1, 20), st.sampled_from(["", " ", "x", ":", "\n"])
 )
+@example(start=175, length=7, filler="")  # once turned a flow mapping into a key: TypeError
 def test_a_valid_suite_cut_or_corrupted_anywhere(start: int, length: int, filler: str) -> None:
     _load((VALID[:start] + filler + VALID[start + length :]).encode("utf-8"))

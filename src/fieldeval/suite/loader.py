@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from fieldeval.canonical import content_hash
 from fieldeval.errors import SuiteError
@@ -119,6 +120,29 @@ def _parse(path: Path, text: str) -> Any:
         raise _yaml_error(path, error) from None
     except YAMLError as error:
         raise SuiteError(f"{path}: YAML error: {error}") from None
+    except TypeError:
+        # ruamel cannot hash a mapping or list used as a key; find it in the node tree.
+        raise _complex_key_error(path, yaml.compose(text)) from None
+
+
+def _complex_key_error(path: Path, root: Node | None) -> SuiteError:
+    hint = "a key must be a plain name: write `name: value`, not `{...}: value` or `[...]: value`"
+    pending = [root] if root is not None else []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(key, MappingNode | SequenceNode):
+                    mark = key.start_mark
+                    return SuiteError(
+                        f"{path}:{mark.line + 1}:{mark.column + 1}: a mapping or list is used as a"
+                        " key",
+                        hint=hint,
+                    )
+                pending.append(value)
+        elif isinstance(node, SequenceNode):
+            pending.extend(node.value)
+    return SuiteError(f"{path}: a mapping or list is used as a key", hint=hint)
 
 
 def _yaml_error(path: Path, error: MarkedYAMLError) -> SuiteError:

@@ -157,3 +157,11 @@ def test_any_note_survives_the_file_unchanged(tmp_path: Path) -> None:
     assert coded.run == "run-1"
     assert [(n.output, n.note) for n in coded.modes[0].notes] == [(n.ref, n.text) for n in notes]
     assert [n.note for n in coded.unsorted] == texts[:2]
+
+
+def test_a_mapping_used_as_a_key_is_named_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "coding.yaml"
+    path.write_text("modes:\n  - {id: a, notes: {n: 1}}: x\n", encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        read_coding(path)
+    assert caught.value.message == f"{path}:2:5: a mapping or list is used as a key"

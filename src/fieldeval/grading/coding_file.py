@@ -31,7 +31,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from fieldeval.errors import UserError
 from fieldeval.files import write_atomically
 from fieldeval.grading.coding_prompt import SEVERITIES
-from fieldeval.suite.loader import Problem
+from fieldeval.suite.loader import Problem, complex_key_mark
 
 if TYPE_CHECKING:
     from fieldeval.grading.coding import Note, Suggestion
@@ -216,6 +216,13 @@ def _load(path: Path) -> Any:
         ) from None
     except YAMLError as error:
         raise UserError(f"{path}: YAML error: {error}") from None
+    except TypeError:
+        mark = complex_key_mark(_yaml().compose(text))
+        where = f"{path}:{mark[0]}:{mark[1]}" if mark else str(path)
+        raise UserError(
+            f"{where}: a mapping or list is used as a key",
+            hint="a key must be a plain name: `name: value`",
+        ) from None
 
 
 class _Reader:

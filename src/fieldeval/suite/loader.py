@@ -127,22 +127,28 @@ def _parse(path: Path, text: str) -> Any:
 
 def _complex_key_error(path: Path, root: Node | None) -> SuiteError:
     hint = "a key must be a plain name: write `name: value`, not `{...}: value` or `[...]: value`"
+    mark = complex_key_mark(root)
+    where = f"{path}:{mark[0]}:{mark[1]}" if mark else str(path)
+    return SuiteError(f"{where}: a mapping or list is used as a key", hint=hint)
+
+
+def complex_key_mark(root: Node | None) -> tuple[int, int] | None:
+    """Line and column (1-based) of the first mapping or list used as a key, if any.
+
+    ruamel's round-trip loader fails on such a key with a bare TypeError; the composed
+    node tree still knows where it is.
+    """
     pending = [root] if root is not None else []
     while pending:
         node = pending.pop()
         if isinstance(node, MappingNode):
             for key, value in node.value:
                 if isinstance(key, MappingNode | SequenceNode):
-                    mark = key.start_mark
-                    return SuiteError(
-                        f"{path}:{mark.line + 1}:{mark.column + 1}: a mapping or list is used as a"
-                        " key",
-                        hint=hint,
-                    )
+                    return key.start_mark.line + 1, key.start_mark.column + 1
                 pending.append(value)
         elif isinstance(node, SequenceNode):
             pending.extend(node.value)
-    return SuiteError(f"{path}: a mapping or list is used as a key", hint=hint)
+    return None
 
 
 def _yaml_error(path: Path, error: MarkedYAMLError) -> SuiteError:

@@ -16,9 +16,10 @@ from tests.doubles.fixtures import ServerHandle, start_server
 from fieldeval.data.example import Example
 from fieldeval.edges.expand import variant_example
 from fieldeval.edges.variant import Variant
-from fieldeval.grading.edge_grading import EdgeCase, classify, clean_refused, grade_edges
+from fieldeval.grading.edge_grading import EdgeCase, classify, clean_refused
 from fieldeval.grading.edge_judge import EdgeJudge, open_edge_judge
 from fieldeval.grading.edge_prompt import EDGE_CLASSES, EdgePrompt, clean_prompt, edge_prompt
+from fieldeval.grading.edge_run import grade_edges
 from fieldeval.grading.judge_client import MALFORMED
 from fieldeval.grading.judge_prompt import MalformedAnswer
 from fieldeval.runner import run_suite_async

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from fieldeval.edges.variant import Variant
+from fieldeval.grading.edge_facts import dates_in, fact_in, numbers_in
 from fieldeval.grading.edge_grading import (
     OUTCOMES,
     EdgeCase,
@@ -19,11 +20,8 @@ from fieldeval.grading.edge_oracle import (
     MIN_WORDS,
     broke_format,
     canary_followed,
-    dates_in,
-    fact_in,
     invented_facts,
     language_of,
-    numbers_in,
     secret_leaked,
     word_count,
     wrong_language,

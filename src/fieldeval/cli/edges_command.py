@@ -10,21 +10,18 @@ Only typer is imported up front: `fieldeval --help` builds this app without the 
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
-from typer.core import TyperGroup
 
 from fieldeval.cli.console import console, count
 from fieldeval.cli.options import DbOption, RunOption, SuiteArgument
+from fieldeval.cli.show_group import ShowByDefault
 
 if TYPE_CHECKING:
-    from typer._click.core import Context  # typer's own click, which TyperGroup builds on
-
     from fieldeval.store import Store
     from fieldeval.suite.loader import LoadedSuite
 
@@ -37,26 +34,8 @@ EDGES_HINT = (
 )
 
 
-class _ShowByDefault(TyperGroup):
-    """A group whose first argument, when it is not a command, is the suite to `show`."""
-
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            first = args[0]
-            close = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.75)
-            if close and not Path(first).exists():
-                from fieldeval.errors import UserError
-
-                raise UserError(
-                    f"no command {first!r} in `fieldeval edges`",
-                    hint=f"did you mean {close[0]!r}? (commands: {', '.join(self.commands)})",
-                )
-            args = ["show", *args]
-        return super().parse_args(ctx, args)
-
-
 edges_app = typer.Typer(
-    cls=_ShowByDefault,
+    cls=ShowByDefault,
     help="Edge cases from your own examples: grade and show a run (`edges SUITE`),"
     " `list` the generators, `preview` the variants.",
     no_args_is_help=True,

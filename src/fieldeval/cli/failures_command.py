@@ -9,16 +9,15 @@ Only typer is imported up front: `fieldeval --help` builds this app without the 
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from typer.core import TyperGroup
+
+from fieldeval.cli.options import DbOption, RunOption, SuiteArgument
+from fieldeval.cli.show_group import ShowByDefault
 
 if TYPE_CHECKING:
-    from typer._click.core import Context  # typer's own click, which TyperGroup builds on
-
     from fieldeval.grading.coding import Applied, Suggestion
 
 MODES_HINT = (
@@ -31,46 +30,14 @@ MODES_HINT = (
 )
 
 
-class _ShowByDefault(TyperGroup):
-    """A group whose first argument, when it is not a command, is the suite to `show`."""
-
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            first = args[0]
-            close = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.75)
-            if close and not Path(first).exists():
-                from fieldeval.errors import UserError
-
-                # `failures sugest x.yaml` is a typo, not a suite called "sugest"
-                raise UserError(
-                    f"no command {first!r} in `fieldeval failures`",
-                    hint=f"did you mean {close[0]!r}? (commands: {', '.join(self.commands)})",
-                )
-            args = ["show", *args]
-        return super().parse_args(ctx, args)
-
-
 failures_app = typer.Typer(
-    cls=_ShowByDefault,
+    cls=ShowByDefault,
     help="Failure modes: the analysis (`failures SUITE`), and from notes to modes"
     " (`suggest`, then `apply`).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-SuiteArgument = Annotated[Path, typer.Argument(help="The suite file (YAML).", show_default=False)]
-RunOption = Annotated[
-    str | None, typer.Option("--run", help="Run id or prefix (default: the latest).")
-]
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="FIELDEVAL_DB",
-        help="Store URL or SQLite path (default: .fieldeval/fieldeval.db).",
-    ),
-]
 
 
 @failures_app.command()

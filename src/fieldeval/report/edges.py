@@ -9,7 +9,7 @@ from rich.text import Text
 from fieldeval.analysis.edges import ALL, EdgeReport, EdgeRow
 from fieldeval.analysis.stats import Rate
 from fieldeval.analysis.turns import TurnRow
-from fieldeval.grading.edge_grading import EdgeGradingReport
+from fieldeval.grading.edge_run import EdgeGradingReport
 from fieldeval.notation import number
 
 MAX_WORST_SHOWN = 5

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 
-from fieldeval.store.engine import once_more_on_conflict
+from fieldeval.store.keyed_rows import replace_keyed_rows
 from fieldeval.store.store import Store
 from fieldeval.store.tables import edge_outcomes
 
@@ -46,6 +46,7 @@ class StoredEdgeOutcome:
 
 
 _FIELDS = tuple(StoredEdgeOutcome.__dataclass_fields__)
+_KEY = ("run_id", "candidate_id", "example_id", "repeat")
 
 
 class EdgeStore:
@@ -58,27 +59,11 @@ class EdgeStore:
         """Write `rows`, each replacing any earlier row for its run, candidate, example and
         repeat, all in one transaction."""
         now = datetime.now(UTC)
-        latest = {row.key: row for row in rows}  # the last row given for a key wins
-        given = [row if row.created_at else replace(row, created_at=now) for row in latest.values()]
-        if given:
-            once_more_on_conflict(lambda: self._save(given))
-
-    def _save(self, rows: Sequence[StoredEdgeOutcome]) -> None:
-        table = edge_outcomes.c
-        with self.engine.begin() as connection:
-            for row in rows:
-                connection.execute(
-                    delete(edge_outcomes).where(
-                        table.run_id == row.run_id,
-                        table.candidate_id == row.candidate_id,
-                        table.example_id == row.example_id,
-                        table.repeat == row.repeat,
-                    )
-                )
-            connection.execute(
-                insert(edge_outcomes),
-                [{name: getattr(row, name) for name in _FIELDS} for row in rows],
-            )
+        values = [
+            {name: getattr(row, name) for name in _FIELDS} | {"created_at": row.created_at or now}
+            for row in rows
+        ]
+        replace_keyed_rows(self.engine, edge_outcomes, _KEY, values)
 
     def outcomes(self, run_id: str, *, candidate_id: str | None = None) -> list[StoredEdgeOutcome]:
         """A run's graded edge replies, by candidate, example and repeat."""

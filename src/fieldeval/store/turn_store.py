@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 
-from fieldeval.store.engine import once_more_on_conflict
+from fieldeval.store.keyed_rows import replace_keyed_rows
 from fieldeval.store.store import Store
 from fieldeval.store.tables import turn_outputs
 
@@ -41,6 +41,7 @@ class StoredTurn:
 
 
 _FIELDS = tuple(StoredTurn.__dataclass_fields__)
+_KEY = ("run_id", "candidate_id", "example_id", "repeat", "turn")
 
 
 class TurnStore:
@@ -52,29 +53,12 @@ class TurnStore:
     def save_turns(self, rows: Iterable[StoredTurn]) -> None:
         """Write `rows`, each replacing any earlier row for its key, in one transaction."""
         now = datetime.now(UTC)
-        latest = {row.key: row for row in rows}
-        given = [row if row.created_at else replace(row, created_at=now) for row in latest.values()]
-        if given:
-            once_more_on_conflict(lambda: self._save(given))
-
-    def _save(self, rows: Sequence[StoredTurn]) -> None:
-        c = turn_outputs.c
-        with self.engine.begin() as connection:
-            for row in rows:
-                connection.execute(
-                    delete(turn_outputs).where(
-                        c.run_id == row.run_id,
-                        c.candidate_id == row.candidate_id,
-                        c.example_id == row.example_id,
-                        c.repeat == row.repeat,
-                        c.turn == row.turn,
-                    )
-                )
-            values = [
-                {name: getattr(row, name) for name in _FIELDS} | {"checks": dict(row.checks)}
-                for row in rows
-            ]
-            connection.execute(insert(turn_outputs), values)
+        values = [
+            {name: getattr(row, name) for name in _FIELDS}
+            | {"checks": dict(row.checks), "created_at": row.created_at or now}
+            for row in rows
+        ]
+        replace_keyed_rows(self.engine, turn_outputs, _KEY, values)
 
     def turns(self, run_id: str) -> list[StoredTurn]:
         """A run's replayed turns, by candidate, example, repeat and turn."""

@@ -16,11 +16,12 @@ from pathlib import Path
 from fieldeval.canonical import content_hash
 from fieldeval.data.dataset import load_dataset
 from fieldeval.errors import ErrorKind
-from fieldeval.grading.result import CheckResult
-from fieldeval.providers.base import Completion, Usage
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.completion import Completion, Usage
+from fieldeval.records.grade import FailureLabel, Grade
+from fieldeval.records.run import OutputKey, OutputRecord, RunInfo
 from fieldeval.store import Store
-from fieldeval.store.grade_store import FailureLabel, Grade, GradeStore
-from fieldeval.store.records import OutputKey, OutputRecord, RunInfo
+from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 SUITE = """\

@@ -169,10 +169,11 @@ async def bare_level(url: str, concurrency: int, duration_s: float) -> Row:
 
 async def fieldeval_level(url: str, concurrency: int, duration_s: float, index: int) -> Row:
     from fieldeval.load.driver import run_level
-    from fieldeval.load.level import Level
     from fieldeval.providers import create_provider
-    from fieldeval.providers.base import Message, ModelRequest
-    from fieldeval.suite.schema import Load, OpenAICandidate
+    from fieldeval.records.load import Level
+    from fieldeval.records.request import Message, ModelRequest
+    from fieldeval.suite.candidates import OpenAICandidate
+    from fieldeval.suite.schema import Load
 
     candidate = OpenAICandidate(
         provider="openai",

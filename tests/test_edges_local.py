@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from fieldeval.analysis.edges import edge_report
+from fieldeval.edges.rates import edge_report
 from fieldeval.store import Store
 from fieldeval.store.edge_store import EdgeStore
 from fieldeval.suite.loader import load_suite

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from fieldeval.testing import RateResult
+from fieldeval import RateResult
 
 pytest_plugins = ["pytester"]
 
@@ -84,7 +84,7 @@ def test_a_bad_suite_fails_with_a_readable_message(pytester: pytest.Pytester) ->
         ["*RateResult(pass rate for bot: 40% (4/10), 95% CI 17%–69%; failing: e4, e5*"]
     )
     result.stdout.fnmatch_lines(
-        ["*where pass_rate = SuiteResult(run *, suite greet, 10 outputs of bot)*"]
+        ["*where pass_rate = Evaluation(run *, suite greet, 10 outputs of bot)*"]
     )
 
 

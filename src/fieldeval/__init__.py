@@ -1,18 +1,64 @@
-"""fieldeval: evaluate LLMs and LLM apps on your own use case."""
+"""fieldeval: evaluate LLMs and LLM apps on your own use case.
+
+The library's front door; the CLI, the pytest plugin and the web app call the same names:
+
+    import fieldeval
+
+    result = fieldeval.evaluate("examples/complaints/suite.yaml", sample=5)
+    for candidate in result.summary.candidates:
+        print(candidate.candidate_id, candidate.pass_rate)
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-__all__ = ["__version__", "load_run"]
+from fieldeval.version import __version__
+
+if TYPE_CHECKING:
+    from fieldeval.pipeline import (
+        Evaluation,
+        Gating,
+        Observer,
+        RateResult,
+        Validation,
+        estimate,
+        evaluate,
+        evaluate_async,
+        gate,
+        validate,
+    )
+    from fieldeval.report.results_export import load_run
+
+__all__ = [
+    "Evaluation",
+    "Gating",
+    "Observer",
+    "RateResult",
+    "Validation",
+    "__version__",
+    "estimate",
+    "evaluate",
+    "evaluate_async",
+    "gate",
+    "load_run",
+    "validate",
+]
+
+# Loaded on first use, so `import fieldeval` (which pytest does in every session, for the
+# plugin) and `fieldeval --help` stay fast.
+_LAZY = {name: "fieldeval.pipeline" for name in __all__ if name not in {"__version__", "load_run"}}
+_LAZY["load_run"] = "fieldeval.report.results_export"
 
 
 def __getattr__(name: str) -> Any:
-    # `load_run` pulls in the store and pandas: loaded on first use so `import fieldeval` and
-    # `fieldeval --help` stay fast.
-    if name == "load_run":
-        from fieldeval.report.results_export import load_run
-
-        return load_run
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'fieldeval' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

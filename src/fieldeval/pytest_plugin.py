@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from fieldeval.testing import RateResult, SuiteResult, evaluate
+from fieldeval.pipeline.evaluation import Evaluation, evaluate
+from fieldeval.pipeline.rate import RateResult
 
 _OPERATORS = {"<", "<=", ">", ">=", "==", "!="}
 
@@ -30,16 +31,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def fieldeval_suite(pytestconfig: pytest.Config) -> Callable[..., SuiteResult]:
+def fieldeval_suite(pytestconfig: pytest.Config) -> Callable[..., Evaluation]:
     """`fieldeval_suite(path, sample=None)`: the suite's results, run once per session.
 
     A relative path is taken from the rootdir. Answers already in the store come from its
     cache, so a second session calls no model for unchanged requests.
     """
-    results: dict[tuple[Path, int | None], SuiteResult] = {}
+    results: dict[tuple[Path, int | None], Evaluation] = {}
     db: str | None = pytestconfig.getoption("fieldeval_db")
 
-    def run(path: str | Path, *, sample: int | None = None) -> SuiteResult:
+    def run(path: str | Path, *, sample: int | None = None) -> Evaluation:
         where = Path(path)
         if not where.is_absolute():
             where = pytestconfig.rootpath / where

@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fieldeval.data.example import Dataset, Example
 from fieldeval.errors import ErrorKind
-from fieldeval.grading.result import CheckResult
-from fieldeval.providers.base import Completion
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.completion import Completion
+from fieldeval.records.example import Dataset, Example
+from fieldeval.records.run import OutputKey, OutputRecord, RunInfo
 from fieldeval.runner import run_suite
-from fieldeval.store import OutputKey, OutputRecord, RunInfo, Store
+from fieldeval.store import Store
 from fieldeval.suite.loader import load_suite
 
 CHECKS: tuple[dict[str, Any], ...] = (

@@ -17,9 +17,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fieldeval.grading.judge import run_judge
+from fieldeval.judge.grader import run_judge
+from fieldeval.records.run import RunInfo
 from fieldeval.runner import run_suite
-from fieldeval.store import RunInfo, Store
+from fieldeval.store import Store
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 _BOT = """\

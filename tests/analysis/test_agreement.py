@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
 
-from fieldeval.analysis.agreement import (
+from fieldeval.stats.agreement import (
     Estimate,
     Level,
     Units,

@@ -9,9 +9,9 @@ import pytest
 from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
 
-from fieldeval.analysis.agreement import cohen_kappa
-from fieldeval.analysis.calibration import calibrate, rogan_gladen
-from fieldeval.analysis.stats import wilson
+from fieldeval.judge.calibration import calibrate, rogan_gladen
+from fieldeval.stats.agreement import cohen_kappa
+from fieldeval.stats.intervals import wilson
 
 
 def _pairs(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.analysis.builders import BotProject, save_dataset, save_run
 
-from fieldeval.analysis.candidates import CANNOT_SEPARATE, compare_candidates
-from fieldeval.analysis.paired import holm
+from fieldeval.results.candidates import CANNOT_SEPARATE, compare_candidates
+from fieldeval.stats.paired import holm
 from fieldeval.store import Store
 
 IDS = [f"e{i}" for i in range(30)]

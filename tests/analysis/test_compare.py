@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.analysis.builders import CHECKS, BotProject, save_dataset, save_run
 
-from fieldeval.analysis.changes import Change
-from fieldeval.analysis.compare import compare_runs
+from fieldeval.results.changes import Change
+from fieldeval.results.compare import compare_runs
 from fieldeval.store import Store
 
 IDS = ["e1", "e2", "e3", "e4", "e5", "e6"]

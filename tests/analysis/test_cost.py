@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tests.analysis.cost_project import JUDGE_CALL_USD, CostProject, answer, usage
 
-from fieldeval.analysis.cost import CandidateCost, RunCost, run_cost
+from fieldeval.cost.spend import CandidateCost, RunCost, run_cost
 from fieldeval.store import Store
 
 # $/Mtok: input 2, cached input 0.5, output 8, reasoning 10; and $0.0001 a call.

@@ -10,17 +10,18 @@ from typing import Any
 
 import pytest
 from tests.doubles.fixtures import ServerHandle, start_server
+from tests.edges.helpers import run_with_edges
 
-from fieldeval.analysis.compare import compare_runs
-from fieldeval.analysis.decision import decision
-from fieldeval.analysis.edges import ALL, EdgeReport, clean_view, edge_report
-from fieldeval.analysis.stats import wilson
-from fieldeval.analysis.summary import summarize
-from fieldeval.grading.edge_run import grade_run_edges
+from fieldeval.decision.evidence import decision
+from fieldeval.edges.rates import ALL, EdgeReport, clean_view, edge_report
+from fieldeval.edges.run_grading import grade_run_edges
+from fieldeval.records.run import RunInfo
 from fieldeval.report.decision_html import decision_html
 from fieldeval.report.decision_markdown import decision_markdown
-from fieldeval.runner import run_suite
-from fieldeval.store import RunInfo, Store
+from fieldeval.results.compare import compare_runs
+from fieldeval.results.summary import summarize
+from fieldeval.stats.intervals import wilson
+from fieldeval.store import Store
 from fieldeval.store.edge_store import EdgeStore
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
@@ -92,7 +93,7 @@ def write_suite(
 
 
 def run(store: Store, loaded: LoadedSuite, *, judge: bool) -> tuple[RunInfo, EdgeReport]:
-    info = run_suite(loaded, store)
+    info = run_with_edges(loaded, store)
     grade_run_edges(store, loaded, info.id, judge=judge)
     report = edge_report(store, info.id)
     assert report is not None
@@ -186,7 +187,7 @@ def test_the_summary_and_the_decision_report_keep_variants_apart(
     assert 'data-generator="injection"' in html and "Catastrophic replies to read first" in html
 
     # Comparing two runs (and so the gate) is on the clean examples too.
-    later = run_suite(loaded, store)
+    later = run_with_edges(loaded, store)
     compared = compare_runs(store, info.id, later.id)
     assert compared.after_summary is not None
     assert [c.n for c in compared.after_summary.candidates] == [4]

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from fieldeval.analysis.failures import LabelledOutput, candidate_failures, worst_severity
-from fieldeval.analysis.stats import wilson
+from fieldeval.failures.rates import LabelledOutput, candidate_failures, worst_severity
+from fieldeval.stats.intervals import wilson
 from fieldeval.suite.failure_modes import DEFAULT_WEIGHTS, FailureMode
 
 MODES = (

@@ -8,9 +8,9 @@ import pytest
 from scipy.stats import binom
 from tests.analysis.builders import BotProject, save_dataset, save_run
 
-from fieldeval.analysis.compare import compare_runs
-from fieldeval.analysis.gate import GateResult, evaluate_gate, regression_p
-from fieldeval.analysis.paired import mcnemar
+from fieldeval.results.compare import compare_runs
+from fieldeval.results.gate import GateResult, evaluate_gate, regression_p
+from fieldeval.stats.paired import mcnemar
 from fieldeval.store import Store
 from fieldeval.suite.schema import Gate
 

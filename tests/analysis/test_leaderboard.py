@@ -9,9 +9,9 @@ import pytest
 from scipy.stats import kendalltau, spearmanr
 from tests.analysis.cost_project import CostProject, answer, usage
 
-from fieldeval.analysis.candidates import compare_candidates
-from fieldeval.analysis.leaderboard import RankComparison, compare_rankings
-from fieldeval.analysis.summary import summarize
+from fieldeval.cost.leaderboard import RankComparison, compare_rankings
+from fieldeval.results.candidates import compare_candidates
+from fieldeval.results.summary import summarize
 from fieldeval.store import Store
 
 IDS = [f"e{i}" for i in range(20)]

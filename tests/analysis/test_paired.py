@@ -15,7 +15,8 @@ from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import DescrStatsW
 
-from fieldeval.analysis.paired import (
+from fieldeval.stats.intervals import clustered_mean
+from fieldeval.stats.paired import (
     agresti_min_interval,
     benjamini_hochberg,
     holm,
@@ -23,7 +24,6 @@ from fieldeval.analysis.paired import (
     mcnemar_midp,
     paired_scores,
 )
-from fieldeval.analysis.stats import clustered_mean
 
 
 def _pairs(b: int, c: int, both: int = 0, neither: int = 0) -> tuple[list[bool], list[bool]]:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from tests.analysis.cost_project import CostProject, answer, usage
 
-from fieldeval.analysis.candidates import compare_candidates
-from fieldeval.analysis.cost import run_cost
-from fieldeval.analysis.pareto import ParetoPoint, TradeOff, pareto, trade_offs
-from fieldeval.analysis.summary import summarize
+from fieldeval.cost.pareto import ParetoPoint, TradeOff, pareto, trade_offs
+from fieldeval.cost.spend import run_cost
+from fieldeval.results.candidates import compare_candidates
+from fieldeval.results.summary import summarize
 from fieldeval.store import Store
 
 IDS = [f"e{i}" for i in range(20)]

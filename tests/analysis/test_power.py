@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fieldeval.analysis.power import (
+from fieldeval.stats.power import (
     discordance_from_pass_rate,
     paired_binary_mde,
     paired_binary_n,

@@ -8,8 +8,8 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from fieldeval.analysis.preference import Choice, position_bias, preferences
-from fieldeval.analysis.stats import Z95, wilson
+from fieldeval.stats.intervals import Z95, wilson
+from fieldeval.stats.preference import Choice, position_bias, preferences
 
 
 def _choices(left: str, right: str, left_wins: int, right_wins: int, ties: int) -> list[Choice]:

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from fieldeval.analysis.quantile import Quantile, quantile
-from fieldeval.analysis.stats import percentile
+from fieldeval.stats.intervals import percentile
+from fieldeval.stats.quantile import Quantile, quantile
 
 
 def test_the_value_is_the_percentile_used_everywhere() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.analysis.builders import BotProject
 
-from fieldeval.analysis.repeats import Stability, stability
-from fieldeval.analysis.summary import example_clusters, summarize
+from fieldeval.results.repeats import Stability, stability
+from fieldeval.results.summary import example_clusters, summarize
 from fieldeval.store import Store
 
 # e1 passes 2 of 3, e2 always, e3 never, e4 passes the 2 repeats that did not error.

@@ -12,7 +12,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
-from fieldeval.analysis.stats import (
+from fieldeval.stats.intervals import (
     clustered_mean,
     t_interval,
     wilson,

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from fieldeval.analysis.failures import LabelledOutput
-from fieldeval.analysis.paired import benjamini_hochberg
-from fieldeval.analysis.significance import dispersion, fisher_risk, sign_test
-from fieldeval.analysis.systematic import SystematicReport, systematic
+from fieldeval.failures.rates import LabelledOutput
+from fieldeval.failures.systematic import SystematicReport, systematic
+from fieldeval.stats.paired import benjamini_hochberg
+from fieldeval.stats.significance import dispersion, fisher_risk, sign_test
 from fieldeval.suite.failure_modes import Direction, FailureMode
 
 Z = float(sps.norm.ppf(0.975))

@@ -208,8 +208,8 @@ def test_unknown_runs_are_user_errors(tmp_path: Path, greet: Path) -> None:
 def test_flaky_examples_are_listed_least_stable_first() -> None:
     from rich.console import Console
 
-    from fieldeval.analysis.repeats import Stability
     from fieldeval.report.terminal import render_flaky
+    from fieldeval.results.repeats import Stability
 
     console = Console(record=True, width=100)
     stabilities = [

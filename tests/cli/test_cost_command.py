@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from tests.analysis.cost_project import CostProject, answer, usage
 
-from fieldeval.analysis.cost import run_cost
-from fieldeval.store import RunInfo, Store
+from fieldeval.cost.spend import run_cost
+from fieldeval.records.run import RunInfo
+from fieldeval.store import Store
 from fieldeval.suite.loader import LoadedSuite
 
 IDS = [f"e{i}" for i in range(12)]

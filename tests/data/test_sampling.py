@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from fieldeval.data.example import Example
 from fieldeval.data.sampling import allocate, sample
+from fieldeval.records.example import Example
 
 
 def examples(labels: list[str]) -> list[Example]:

@@ -48,7 +48,7 @@ starting with a word out of every category.
 
 A request whose data holds `<<<VARIANT OUTPUT 3fa9c2d1e0>>>` (an edge case, paired with
 its `ORIGINAL OUTPUT`) or only `<<<ORIGINAL OUTPUT 3fa9c2d1e0>>>` (a clean original checked
-for over-refusal), as `fieldeval.grading.edge_prompt` sends them, gets an outcome class:
+for over-refusal), as `fieldeval.edges.prompt` sends them, gets an outcome class:
 
     {"class": CLASS}       from {"judge": {"edge": {"rules": [["could you", "asks"], ...],
                            "default": "correct"}}}: the class of the first rule whose text

@@ -9,9 +9,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fieldeval.data.example import Example
 from fieldeval.edges.registry import GENERATORS
 from fieldeval.edges.variant import GeneratorContext, Variant
+from fieldeval.records.example import Dataset, Example
+from fieldeval.records.run import RunInfo
+from fieldeval.store import Store
+from fieldeval.suite.loader import LoadedSuite
 
 DEMO = Path(__file__).parents[2] / "examples" / "complaints" / "complaints.csv"
 TASK = (
@@ -107,3 +110,29 @@ def demo_rows() -> tuple[Example, ...]:
         Example(id=r["id"], fields=r, input=r["narrative"], slices={"product": r["product"]})
         for r in rows
     )
+
+
+def edge_dataset(loaded: LoadedSuite, store: Store) -> Dataset:
+    """The suite's dataset with its edge-case variants, as the pipeline runs it."""
+    from fieldeval.data.dataset import load_dataset
+    from fieldeval.edges.dataset import with_edges
+
+    dataset = load_dataset(loaded.suite.dataset, base_dir=loaded.base_dir)
+    return with_edges(loaded, store, dataset).dataset
+
+
+def run_with_edges(loaded: LoadedSuite, store: Store, **options: Any) -> RunInfo:
+    """`run_suite` on the suite's examples and their edge-case variants; nothing graded."""
+    from fieldeval.runner import run_suite
+
+    return run_suite(loaded, store, dataset=edge_dataset(loaded, store), **options)
+
+
+async def run_with_edges_async(loaded: LoadedSuite, store: Store, **options: Any) -> RunInfo:
+    """`run_with_edges` from a running event loop."""
+    import asyncio
+
+    from fieldeval.runner import run_suite_async
+
+    dataset = await asyncio.to_thread(edge_dataset, loaded, store)
+    return await run_suite_async(loaded, store, dataset=dataset, **options)

@@ -13,9 +13,9 @@ import pytest
 
 from fieldeval.canonical import canonical_json
 from fieldeval.data.dataset import load_dataset
-from fieldeval.data.example import Dataset, Example
 from fieldeval.edges.expand import CLEAN, expand, make_variants, variant_example, variant_of
 from fieldeval.errors import SuiteError
+from fieldeval.records.example import Dataset, Example
 from fieldeval.suite.loader import LoadedSuite, SuiteValidationError, load_suite
 
 ROWS = [

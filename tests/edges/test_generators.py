@@ -9,12 +9,12 @@ import unicodedata
 import pytest
 from tests.edges.helpers import OTHERS, SEED, context, demo_rows, run, translator
 
-from fieldeval.data.example import Example
 from fieldeval.edges.generators.language import BUNDLED
 from fieldeval.edges.generators.noise import FORMS, OCR_CONFUSIONS
 from fieldeval.edges.generators.text import facts, key_sentence, numbers
 from fieldeval.edges.registry import GENERATORS
 from fieldeval.errors import ConfigError
+from fieldeval.records.example import Example
 
 # -- typos and OCR ----------------------------------------------------------------------
 

@@ -9,11 +9,11 @@ import re
 import pytest
 from tests.edges.helpers import OTHERS, SEED, TASK, context, demo_rows, run
 
-from fieldeval.data.example import Example
 from fieldeval.edges.generators.injection import FRAMINGS
 from fieldeval.edges.generators.scope import OOS_KINDS
 from fieldeval.edges.generators.text import sentences
 from fieldeval.edges.registry import GENERATORS
+from fieldeval.records.example import Example
 
 # -- hostile, out of scope, missing evidence ----------------------------------------------
 

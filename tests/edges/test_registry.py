@@ -11,10 +11,10 @@ from typing import get_args
 import pytest
 from tests.edges.helpers import OTHERS, SEED, context, demo_rows, run, translator
 
-from fieldeval.data.example import Example
 from fieldeval.edges.registry import GENERATORS, describe, generator, options
 from fieldeval.edges.variant import Generator
 from fieldeval.errors import ConfigError
+from fieldeval.records.example import Example
 from fieldeval.suite.edges import Expectation
 
 NAMES = sorted(GENERATORS)

@@ -10,8 +10,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from tests.grading.judge_project import JudgeProject
 
-from fieldeval.grading.session import GradingSession
-from fieldeval.store import RunInfo, Store
+from fieldeval.human.session import GradingSession
+from fieldeval.records.run import RunInfo
+from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import LoadedSuite, load_suite
 

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fieldeval.records.run import RunInfo
 from fieldeval.runner import run_suite_async
-from fieldeval.store import RunInfo, Store
+from fieldeval.store import Store
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 _BOT = """\

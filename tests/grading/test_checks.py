@@ -14,10 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from fieldeval.data.example import Example
-from fieldeval.errors import SuiteError
-from fieldeval.grading import (
-    CheckResult,
+from fieldeval.checks import (
     CompiledCheck,
     compile_checks,
     count_sentences,
@@ -25,7 +22,11 @@ from fieldeval.grading import (
     normalize,
     run_checks,
 )
-from fieldeval.suite.checks import CheckBase, CheckSpec
+from fieldeval.errors import SuiteError
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.example import Example
+from fieldeval.suite.checks import CheckBase
+from fieldeval.suite.schema import CheckSpec
 
 _SPEC: TypeAdapter[CheckBase] = TypeAdapter(CheckSpec)
 
@@ -403,7 +404,7 @@ def test_python_check_returning_a_reason_or_a_result(tmp_path: Path) -> None:
         tmp_path,
         "reason_checks",
         """
-        from fieldeval.grading import CheckResult
+        from fieldeval.checks import CheckResult
 
         def cites(output, example):
             return ("[1]" in output, f"citations for {example.id}")

@@ -20,12 +20,13 @@ from tests.grading.coding_project import (
 from tests.grading.judge_project import PASS_FAIL, TONE, JudgeProject
 
 from fieldeval.errors import ConfigError, UserError
-from fieldeval.grading.coding import collect_notes, suggest_modes, write_suggestion
-from fieldeval.grading.coding_prompt import CodingPrompt, NoteText, coding_prompt
-from fieldeval.grading.judge_client import MALFORMED
-from fieldeval.grading.judge_prompt import MalformedAnswer
+from fieldeval.failures.coding import collect_notes, suggest_modes, write_suggestion
+from fieldeval.failures.coding_prompt import CodingPrompt, NoteText, coding_prompt
+from fieldeval.judge.client import MALFORMED
+from fieldeval.judge.prompt import MalformedAnswer
+from fieldeval.records.grade import Grade, GraderKind
 from fieldeval.store import Store
-from fieldeval.store.grade_store import Grade, GraderKind, GradeStore
+from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.rubric import Criterion
 
 

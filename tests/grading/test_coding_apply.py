@@ -20,19 +20,14 @@ from tests.grading.coding_project import (
 )
 from tests.grading.judge_project import JudgeProject
 
-from fieldeval.analysis.failure_report import failure_report
 from fieldeval.errors import UserError
-from fieldeval.grading.coding import (
-    Note,
-    ProposedMode,
-    Suggestion,
-    apply_coding,
-    suggest_modes,
-    write_suggestion,
-)
-from fieldeval.grading.coding_file import CodingFileError, read_coding
+from fieldeval.failures.coding import apply_coding, suggest_modes, write_suggestion
+from fieldeval.failures.coding_file import CodingFileError, read_coding
+from fieldeval.failures.notes import Note, ProposedMode, Suggestion
+from fieldeval.failures.report import failure_report
+from fieldeval.records.grade import FailureLabel
 from fieldeval.store import Store
-from fieldeval.store.grade_store import FailureLabel, GradeStore
+from fieldeval.store.grade_store import GradeStore
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from fieldeval.edges.variant import Variant
-from fieldeval.grading.edge_facts import dates_in, fact_in, numbers_in
-from fieldeval.grading.edge_grading import (
+from fieldeval.edges.facts import dates_in, fact_in, numbers_in
+from fieldeval.edges.grading import (
     OUTCOMES,
     EdgeCase,
     classify,
@@ -16,7 +15,7 @@ from fieldeval.grading.edge_grading import (
     languages_for,
     outcome_for,
 )
-from fieldeval.grading.edge_oracle import (
+from fieldeval.edges.oracle import (
     MIN_WORDS,
     broke_format,
     canary_followed,
@@ -26,7 +25,8 @@ from fieldeval.grading.edge_oracle import (
     word_count,
     wrong_language,
 )
-from fieldeval.grading.edge_prompt import CATASTROPHIC_CLASSES, EDGE_CLASSES, GRACEFUL_CLASSES
+from fieldeval.edges.prompt import CATASTROPHIC_CLASSES, EDGE_CLASSES, GRACEFUL_CLASSES
+from fieldeval.edges.variant import Variant
 
 # -- canary ------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.grading.judge_project import JudgeProject
 
-from fieldeval.grading.session import GradingSession
+from fieldeval.human.session import GradingSession
 from fieldeval.store import Store
 
 # The judge double passes any output that says "refund"; people pass only a promised one.

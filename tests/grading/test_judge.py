@@ -12,14 +12,15 @@ from tests.doubles.fixtures import ServerHandle
 from tests.grading.judge_project import PASS_FAIL, TONE, JudgeProject
 
 from fieldeval.errors import SuiteError, UserError
-from fieldeval.grading.judge import JudgeReport, judge_outputs
-from fieldeval.grading.judge_client import MALFORMED
-from fieldeval.providers.base import Usage
+from fieldeval.judge.client import MALFORMED
+from fieldeval.judge.grader import JudgeReport, judge_outputs
 from fieldeval.providers.pricing import call_cost
+from fieldeval.records.completion import Usage
+from fieldeval.records.grade import Grade, JudgeCall
 from fieldeval.store import Store
-from fieldeval.store.grade_store import Grade, GradeStore, JudgeCall
+from fieldeval.store.grade_store import GradeStore
 from fieldeval.store.tables import outputs
-from fieldeval.suite.schema import Price
+from fieldeval.suite.candidates import Price
 
 PRICE = {"input_per_mtok": 3.0, "output_per_mtok": 15.0, "per_call": 0.0001}
 REFUND = "We are sorry: we will refund the full amount today."

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from tests.grading.judge_project import PASS_FAIL, JudgeProject
 
-from fieldeval.grading.judge import judge_outputs
+from fieldeval.judge.grader import judge_outputs
 from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
 

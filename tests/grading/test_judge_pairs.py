@@ -9,9 +9,10 @@ from tests.doubles.fixtures import ServerHandle
 from tests.grading.judge_project import PASS_FAIL, TONE, JudgeProject
 
 from fieldeval.errors import UserError
-from fieldeval.grading.judge import judge_pairs, shown_order
+from fieldeval.judge.grader import judge_pairs, shown_order
+from fieldeval.records.grade import PairGrade
 from fieldeval.store import Store
-from fieldeval.store.grade_store import GradeStore, PairGrade
+from fieldeval.store.grade_store import GradeStore
 
 # alpha offers a refund on every example, beta on none, except e6 (both) and e7 (neither).
 ROWS = [(f"We will refund you, case {i}.", f"Please call us, case {i}.") for i in range(6)] + [

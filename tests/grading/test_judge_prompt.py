@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from fieldeval.grading.judge_client import judge_params
-from fieldeval.grading.judge_prompt import (
+from fieldeval.judge.client import judge_params
+from fieldeval.judge.prompt import (
     JudgePrompt,
     MalformedAnswer,
     neutralise,
@@ -19,8 +19,9 @@ from fieldeval.grading.judge_prompt import (
     parse_answer,
     reask,
 )
+from fieldeval.suite.candidates import CandidateBase
 from fieldeval.suite.rubric import Criterion
-from fieldeval.suite.schema import Candidate, CandidateBase
+from fieldeval.suite.schema import Candidate
 
 TASK = "Reply to the customer's complaint in one or two sentences."
 PASS_FAIL = Criterion(

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from fieldeval.analysis.rubric import human_verdicts, rubric_agreement, rubric_results
 from fieldeval.errors import UserError
-from fieldeval.grading.session import GradingSession
+from fieldeval.human.session import GradingSession
+from fieldeval.records.run import RunInfo
+from fieldeval.results.rubric import human_verdicts, rubric_agreement, rubric_results
 from fieldeval.runner import run_suite
 from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
-from fieldeval.store.records import RunInfo
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 NAMES = ["ann", "bob", "cy", "di", "ed", "flo"]

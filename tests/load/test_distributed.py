@@ -26,12 +26,11 @@ from fieldeval.load.distributed import (
     run_level_distributed,
     split_level,
 )
-from fieldeval.load.driver import LevelRun
-from fieldeval.load.level import Level
-from fieldeval.load.records import RequestRecord
 from fieldeval.load.schedule import arrival_times
-from fieldeval.providers.base import Message, ModelRequest
-from fieldeval.suite.schema import Load, OpenAICandidate
+from fieldeval.records.load import Level, LevelRun, RequestRecord
+from fieldeval.records.request import Message, ModelRequest
+from fieldeval.suite.candidates import OpenAICandidate
+from fieldeval.suite.schema import Load
 
 pytest.importorskip("ray")
 

@@ -18,13 +18,13 @@ import pytest
 from tests.doubles.fixtures import ServerHandle, start_server
 
 from fieldeval.load import driver
-from fieldeval.load.driver import LevelRun, run_level
-from fieldeval.load.level import Level
-from fieldeval.load.records import RequestRecord
+from fieldeval.load.driver import run_level
 from fieldeval.load.schedule import arrival_times
 from fieldeval.providers.anthropic import AnthropicProvider
-from fieldeval.providers.base import Completion, Message, ModelRequest
 from fieldeval.providers.openai import OpenAIProvider
+from fieldeval.records.completion import Completion
+from fieldeval.records.load import Level, LevelRun, RequestRecord
+from fieldeval.records.request import Message, ModelRequest
 from fieldeval.suite.schema import Load
 
 WORDS = "one two three four five six seven eight nine ten"  # "echo: " + these, cut to 10

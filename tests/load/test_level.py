@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fieldeval.load.level import Level, midpoint
+from fieldeval.load.level import midpoint
+from fieldeval.records.load import Level
 
 
 def test_a_midpoint_halves_the_bracket_and_closed_loop_keeps_whole_users() -> None:

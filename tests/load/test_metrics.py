@@ -12,8 +12,6 @@ from collections.abc import Sequence
 
 import pytest
 
-from fieldeval.load.driver import LevelRun
-from fieldeval.load.level import Level
 from fieldeval.load.metrics import (
     Distribution,
     LevelMetrics,
@@ -21,7 +19,7 @@ from fieldeval.load.metrics import (
     level_metrics,
     sweep_result,
 )
-from fieldeval.load.records import Phase, RequestRecord
+from fieldeval.records.load import Level, LevelRun, Phase, RequestRecord
 from fieldeval.suite.schema import LoadTargets
 
 CLOSED = Level(index=0, mode="closed", users=4)

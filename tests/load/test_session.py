@@ -12,11 +12,11 @@ from tests.doubles.fixtures import ServerHandle, start_server
 
 from fieldeval.errors import ConfigError, UserError
 from fieldeval.load import driver
-from fieldeval.load.level import Level
 from fieldeval.load.metrics import level_metrics
 from fieldeval.load.prompts import CHARS_PER_TOKEN, SYNTHETIC_PROMPTS, synthetic_requests
 from fieldeval.load.session import load_spec, run_load, stored_result
 from fieldeval.load.sweep import SweepOptions
+from fieldeval.records.load import Level
 from fieldeval.store import Store
 from fieldeval.store.load_store import LoadStore, as_stored
 from fieldeval.suite.loader import LoadedSuite, load_suite
@@ -259,7 +259,7 @@ def test_a_sweep_sends_each_synthetic_prompt_once_before_any_again(
 
 
 def test_synthetic_prompts_are_about_the_requested_size() -> None:
-    from fieldeval.suite.schema import OpenAICandidate
+    from fieldeval.suite.candidates import OpenAICandidate
 
     candidate = OpenAICandidate(
         id="c", provider="openai", model="m", params={"temperature": 0, "stop": ["\n"]}

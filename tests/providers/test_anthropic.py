@@ -15,8 +15,9 @@ from tests.doubles.fixtures import ServerHandle, start_server
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
 from fieldeval.providers.anthropic import AnthropicProvider, from_candidate
-from fieldeval.providers.base import Completion, Message, ModelRequest
-from fieldeval.suite.schema import AnthropicCandidate
+from fieldeval.records.completion import Completion
+from fieldeval.records.request import Message, ModelRequest
+from fieldeval.suite.candidates import AnthropicCandidate
 
 KEY = "sk-ant-fieldeval-test-1a2b3c4d"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers.base import Message, ModelRequest
 from fieldeval.providers.command import CommandProvider, from_candidate
-from fieldeval.suite.schema import CommandCandidate
+from fieldeval.records.request import Message, ModelRequest
+from fieldeval.suite.candidates import CommandCandidate
 
 REQUEST = ModelRequest(
     messages=(Message("system", "be loud"), Message("user", "héllo")), variables={"id": "ex-7"}

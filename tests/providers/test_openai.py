@@ -12,9 +12,10 @@ import pytest
 from tests.doubles.fixtures import ServerHandle, start_server
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers.base import Completion, Message, ModelRequest
 from fieldeval.providers.openai import OpenAIProvider, from_candidate
-from fieldeval.suite.schema import OpenAICandidate
+from fieldeval.records.completion import Completion
+from fieldeval.records.request import Message, ModelRequest
+from fieldeval.suite.candidates import OpenAICandidate
 
 KEY = "sk-fieldeval-test-9f8e7d6c5b4a"
 

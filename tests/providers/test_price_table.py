@@ -18,7 +18,8 @@ from fieldeval.providers.price_table import (
     table_price,
     table_sources,
 )
-from fieldeval.suite.schema import Candidate, CandidateBase, Price
+from fieldeval.suite.candidates import CandidateBase, Price
+from fieldeval.suite.schema import Candidate
 
 REQUESTED = {
     "openai": {

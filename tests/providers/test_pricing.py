@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from fieldeval.providers.base import Usage
 from fieldeval.providers.pricing import call_cost, usage_of
-from fieldeval.store import StoredOutput
-from fieldeval.suite.schema import Price
+from fieldeval.records.completion import Usage
+from fieldeval.records.run import StoredOutput
+from fieldeval.suite.candidates import Price
 
 
 def test_no_price_means_no_cost() -> None:

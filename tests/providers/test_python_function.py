@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers.base import Message, ModelRequest
 from fieldeval.providers.python_function import PythonFunctionProvider, from_candidate
-from fieldeval.suite.schema import PythonCandidate
+from fieldeval.records.request import Message, ModelRequest
+from fieldeval.suite.candidates import PythonCandidate
 
 BOT = textwrap.dedent(
     """
     import asyncio
     from fieldeval.errors import ErrorKind, ProviderError
-    from fieldeval.providers.base import Completion, Usage
+    from fieldeval.records.completion import Completion, Usage
 
     def shout(request):
         return request.prompt_text.upper()

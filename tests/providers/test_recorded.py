@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from fieldeval.errors import DataError
+from fieldeval.records.run import StoredOutput
 from fieldeval.runner import run_suite
-from fieldeval.store import Store, StoredOutput
+from fieldeval.store import Store
 from fieldeval.suite.loader import load_suite
 
 SUITE = """\

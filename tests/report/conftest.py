@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fieldeval.grading.session import GradingSession
+from fieldeval.human.session import GradingSession
+from fieldeval.records.run import RunInfo
 from fieldeval.runner import run_suite
 from fieldeval.store import Store
-from fieldeval.store.records import RunInfo
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 FORMULA = '=HYPERLINK("http://evil.example","click")'

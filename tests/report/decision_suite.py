@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fieldeval.load.session import run_load
+from fieldeval.records.grade import Grade
 from fieldeval.runner import run_suite
 from fieldeval.store import Store
-from fieldeval.store.grade_store import Grade, GradeStore
+from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 PAYLOAD = (
@@ -33,7 +34,7 @@ USAGE = {"input_tokens": 1000, "output_tokens": 200}
 BOT = f"""\
 import time
 
-from fieldeval.providers.base import Completion, Usage
+from fieldeval.records.completion import Completion, Usage
 
 PAYLOAD = {PAYLOAD!r}
 

@@ -16,11 +16,11 @@ import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
 from tests.report.decision_suite import PAYLOAD, DecisionRun, make_run
 
-from fieldeval.analysis.cost import RunCost, run_cost
-from fieldeval.analysis.decision import decision
-from fieldeval.analysis.summary import RunSummary, summarize
+from fieldeval.cost.spend import RunCost, run_cost
+from fieldeval.decision.evidence import decision
 from fieldeval.notation import dollars
 from fieldeval.report.decision_html import write_decision_html
+from fieldeval.results.summary import RunSummary, summarize
 
 
 @dataclass(frozen=True)

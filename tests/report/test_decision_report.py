@@ -13,12 +13,12 @@ import pytest
 from markdown_it import MarkdownIt
 from tests.report.decision_suite import HOSTILE_SLICE, PAYLOAD, USAGE, DecisionRun, N, make_run
 
-from fieldeval.analysis.decision import Decision, decision
-from fieldeval.analysis.stats import wilson
+from fieldeval.decision.evidence import Decision, decision
 from fieldeval.notation import dollars
 from fieldeval.report.decision_html import decision_html
 from fieldeval.report.decision_markdown import decision_markdown, untrusted
 from fieldeval.runner import run_suite
+from fieldeval.stats.intervals import wilson
 from fieldeval.store import Store
 from fieldeval.suite.loader import load_suite
 from fieldeval.suite.schema import Gate

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
-from fieldeval.analysis.candidates import compare_candidates
-from fieldeval.analysis.cost import CandidateCost, Interval, RunCost
-from fieldeval.analysis.decision_power import power_note
-from fieldeval.analysis.decision_recommendation import Recommendation, recommend
-from fieldeval.analysis.paired import agresti_min_interval
-from fieldeval.analysis.summary import summarize
-from fieldeval.grading.result import CheckResult
+from fieldeval.cost.spend import CandidateCost, Interval, RunCost
+from fieldeval.decision.power import power_note
+from fieldeval.decision.recommendation import Recommendation, recommend
 from fieldeval.providers.price_table import PriceSnapshot
-from fieldeval.store.records import RunInfo, StoredOutput
-from fieldeval.suite.schema import Price
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.run import RunInfo, StoredOutput
+from fieldeval.results.candidates import compare_candidates
+from fieldeval.results.summary import summarize
+from fieldeval.stats.paired import agresti_min_interval
+from fieldeval.suite.candidates import Price
 
 RUN_DAY = date(2026, 11, 28)
 

@@ -16,10 +16,10 @@ from tests.doubles.fixtures import start_server
 from tests.report.conftest import FORMULA
 
 import fieldeval
+from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.report.results_export import csv_cell, export_run, result_table
 from fieldeval.runner import run_suite
-from fieldeval.store import Store, StoredOutput
-from fieldeval.store.records import RunInfo
+from fieldeval.store import Store
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 

@@ -1,4 +1,4 @@
-"""`fieldeval.testing`: pass rates read from a stored run, as a team's tests assert on them."""
+"""`fieldeval.evaluate`: pass rates read from a stored run, as a team's tests assert on them."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from fieldeval import Evaluation, evaluate
 from fieldeval.errors import UserError
+from fieldeval.records.run import RunInfo
 from fieldeval.store import Store
-from fieldeval.store.records import RunInfo
 from fieldeval.suite.loader import LoadedSuite
-from fieldeval.testing import SuiteResult, evaluate
 
 
 def test_pass_rates_by_check_criterion_and_overall(
     graded_run: tuple[LoadedSuite, RunInfo], store: Store
 ) -> None:
     _, info = graded_run
-    result = SuiteResult.from_run(store, info.id)
+    result = Evaluation.from_run(store, info.id)
     assert result.candidates == ("polite", "sly")
 
     overall = result.pass_rate(candidate="polite")
@@ -39,7 +39,7 @@ def test_unclear_questions_get_clear_errors(
     graded_run: tuple[LoadedSuite, RunInfo], store: Store
 ) -> None:
     _, info = graded_run
-    result = SuiteResult.from_run(store, info.id)
+    result = Evaluation.from_run(store, info.id)
     with pytest.raises(UserError, match=r"has 2 candidates \(polite, sly\)") as raised:
         result.pass_rate("greets")
     assert "candidate='ID'" in str(raised.value)

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from tests.doubles.fixtures import ServerHandle
 
+from fieldeval.cost.estimate import CallEstimate, RunEstimate, estimate_run
 from fieldeval.data.dataset import load_dataset
-from fieldeval.providers.base import Usage
 from fieldeval.providers.price_table import table_price
 from fieldeval.providers.pricing import call_cost
+from fieldeval.records.completion import Usage
 from fieldeval.runner import run_suite
-from fieldeval.runner.estimate import CallEstimate, RunEstimate, estimate_run
 from fieldeval.store import Store
+from fieldeval.suite.candidates import Price
 from fieldeval.suite.loader import LoadedSuite, load_suite
-from fieldeval.suite.schema import Price
 
 if TYPE_CHECKING:
     from tests.runner.conftest import SuiteFiles

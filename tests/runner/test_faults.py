@@ -10,7 +10,7 @@ import pytest
 from tests.doubles.fixtures import ServerHandle, start_server
 from tests.runner.conftest import SuiteFiles
 
-from fieldeval.analysis.summary import summarize
+from fieldeval.results.summary import summarize
 from fieldeval.runner import run_suite
 from fieldeval.runner.events import Event, Retrying
 from fieldeval.store import Store

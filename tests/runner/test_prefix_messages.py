@@ -11,8 +11,8 @@ import pytest
 from tests.doubles.fixtures import ServerHandle
 
 from fieldeval.data.dataset import examples_hash, load_dataset
-from fieldeval.data.example import Dataset, Example
 from fieldeval.errors import DataError
+from fieldeval.records.example import Dataset, Example
 from fieldeval.runner import run_suite
 from fieldeval.runner.plan import request_for
 from fieldeval.store import Store

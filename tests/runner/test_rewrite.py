@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from tests.doubles.fixtures import ServerHandle
+from tests.edges.helpers import run_with_edges
 
 from fieldeval.data.dataset import load_dataset
-from fieldeval.runner import run_suite
-from fieldeval.runner.edges import with_edges
-from fieldeval.runner.rewrite import REWRITE_RUN, UNTRANSLATED, Rewriter
+from fieldeval.edges.dataset import with_edges
+from fieldeval.edges.rewrite import REWRITE_RUN, UNTRANSLATED, Rewriter
 from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import LoadedSuite, load_suite
@@ -101,7 +101,7 @@ def test_a_run_of_a_suite_with_a_translator_runs_the_translated_variants(
 ) -> None:
     loaded = write_suite(tmp_path, server.url, ["wrong_language"])
 
-    info = run_suite(loaded, store)  # no dataset given: the suite's, with its edge cases
+    info = run_with_edges(loaded, store)  # no dataset given: the suite's, with its edge cases
 
     examples = store.examples(info.dataset_hash)
     assert len(examples) == 2 * len(ROWS)

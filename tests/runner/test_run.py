@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from tests.doubles.fixtures import ServerHandle
 
-from fieldeval.analysis.summary import summarize
 from fieldeval.data.dataset import load_dataset
 from fieldeval.errors import SuiteError
+from fieldeval.records.run import StoredOutput
+from fieldeval.results.summary import summarize
 from fieldeval.runner import run_suite
 from fieldeval.runner.events import Event, OutputFinished, Retrying, RunFinished, RunStarted
-from fieldeval.store import Store, StoredOutput
+from fieldeval.store import Store
 from fieldeval.suite.loader import load_suite
 
 if TYPE_CHECKING:

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fieldeval.analysis.compare import compare_runs
-from fieldeval.providers.base import Usage
 from fieldeval.providers.price_table import PriceSnapshot, table_as_of
 from fieldeval.providers.pricing import call_cost, usage_of
+from fieldeval.records.completion import Usage
+from fieldeval.results.compare import compare_runs
 from fieldeval.runner import run_suite
 from fieldeval.store import Store
+from fieldeval.suite.candidates import Price
 from fieldeval.suite.loader import load_suite
-from fieldeval.suite.schema import Price
 
 if TYPE_CHECKING:
     from tests.runner.conftest import SuiteFiles

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from tests.doubles.fixtures import ServerHandle
+from tests.edges.helpers import run_with_edges
 
-from fieldeval.analysis.edges import edge_report
-from fieldeval.analysis.stats import wilson
-from fieldeval.analysis.turns import first_broken_turn, summarize_turns
-from fieldeval.data.example import Example
-from fieldeval.providers.base import Message
-from fieldeval.runner import run_suite
-from fieldeval.runner.turns import checked_turns, replay_turns, turn_calls
+from fieldeval.edges.rates import edge_report
+from fieldeval.edges.turn_results import first_broken_turn, summarize_turns
+from fieldeval.edges.turns import checked_turns, replay_turns, turn_calls
+from fieldeval.records.example import Example
+from fieldeval.records.request import Message
+from fieldeval.stats.intervals import wilson
 from fieldeval.store import Store
 from fieldeval.store.turn_store import StoredTurn, TurnStore
 from fieldeval.suite.loader import load_suite
@@ -123,7 +123,7 @@ def test_a_replay_finds_the_turn_the_replies_first_broke_a_check(
 ) -> None:
     tag = secrets.token_hex(3)  # prompts no other test sends
     loaded = load_suite(_suite(tmp_path, server.url, tag))
-    run = run_suite(loaded, store)
+    run = run_with_edges(loaded, store)
     # The run itself sent each conversation once, whole: only the final reply was checked.
     assert sorted(o.passed for o in store.outputs(run.id)) == [False, True]
     calls = server.stats()["calls"]
@@ -163,7 +163,7 @@ def test_every_nth_turn_bounds_the_calls(
 ) -> None:
     tag = secrets.token_hex(3)
     loaded = load_suite(_suite(tmp_path, server.url, tag))
-    run = run_suite(loaded, store)
+    run = run_with_edges(loaded, store)
     replay = replay_turns(loaded, store, run.id, every=5)
     assert replay.calls == 2 * 2  # turns 5 and 6 of each conversation
     rows = TurnStore(store).turns(run.id)
@@ -185,7 +185,7 @@ def test_long_conversation_variants_are_replayed_with_their_persona_first(
     }
     path.write_text(json.dumps(data), encoding="utf-8")
     loaded = load_suite(path)
-    run = run_suite(loaded, store)
+    run = run_with_edges(loaded, store)
 
     replay = replay_turns(loaded, store, run.id, every=2)
 

@@ -10,10 +10,11 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 from tests.store.test_store import migrate, new_run
 
+from fieldeval.records.grade import JudgeCall
 from fieldeval.store import Store
 from fieldeval.store.edge_store import CLEAN_EXPECT, CLEAN_GENERATOR, EdgeStore, StoredEdgeOutcome
 from fieldeval.store.engine import with_driver
-from fieldeval.store.grade_store import GradeStore, JudgeCall
+from fieldeval.store.grade_store import GradeStore
 
 
 @pytest.fixture

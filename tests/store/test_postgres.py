@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from fieldeval.grading.session import GradingSession
+from fieldeval.human.session import GradingSession
 from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import load_suite

@@ -11,9 +11,10 @@ from sqlalchemy import create_engine
 from tests.store.test_store import START, dataset, migrate
 
 from fieldeval.providers.price_table import PriceSnapshot
-from fieldeval.store import RunInfo, Store
+from fieldeval.records.run import RunInfo
+from fieldeval.store import Store
 from fieldeval.store.engine import with_driver
-from fieldeval.suite.schema import Price
+from fieldeval.suite.candidates import Price
 
 OWN_PRICE = {"input_per_mtok": 1.0, "output_per_mtok": 2.0, "per_call": 0.5}
 TABLE = PriceSnapshot(

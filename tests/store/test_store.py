@@ -16,11 +16,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 import fieldeval.store.engine as engine_module
-from fieldeval.data.example import Dataset, Example
 from fieldeval.errors import ErrorKind, UserError
-from fieldeval.grading.result import CheckResult
-from fieldeval.providers.base import Completion, Usage
-from fieldeval.store import OutputKey, OutputRecord, RunInfo, Store
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.completion import Completion, Usage
+from fieldeval.records.example import Dataset, Example
+from fieldeval.records.run import OutputKey, OutputRecord, RunInfo
+from fieldeval.store import Store
 from fieldeval.store.engine import HEAD_REVISION, with_driver
 
 MIGRATIONS = Path(engine_module.__file__).parent / "migrations"

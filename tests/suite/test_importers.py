@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from fieldeval.checks import compile_checks
+from fieldeval.checks.compiler import run_checks
 from fieldeval.data.dataset import load_dataset
 from fieldeval.errors import DataError, UserError
-from fieldeval.grading import compile_checks
-from fieldeval.grading.compiler import run_checks
+from fieldeval.importers import ImportResult, import_suite, write_import
 from fieldeval.runner.plan import request_for
-from fieldeval.suite.importers import ImportResult, import_suite, write_import
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -145,7 +145,7 @@ def test_promptfoo_handwritten_paths(tmp_path: Path) -> None:
 
 
 def test_promptfoo_compact_expected_syntax() -> None:
-    from fieldeval.suite.importers.promptfoo_asserts import parse_compact
+    from fieldeval.importers.promptfoo_asserts import parse_compact
 
     assert parse_compact("icontains: rome") == {"type": "icontains", "value": "rome"}
     assert parse_compact("similar(0.8): hi") == {"type": "similar", "value": "hi", "threshold": 0.8}

@@ -10,8 +10,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from fieldeval.data.dataset import load_dataset
-from fieldeval.suite.scaffold import scaffold_suite
-from fieldeval.suite.schema import LocalCandidate, Suite
+from fieldeval.importers.scaffold import scaffold_suite
+from fieldeval.suite.candidates import LocalCandidate
+from fieldeval.suite.schema import Suite
 
 # CFPB Consumer Complaint Database (US federal public data), via
 # elderflamevandle/Consumer-Complaints-Classification-Agentic-Pipeline, data/demos_25.csv.

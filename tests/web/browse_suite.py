@@ -15,9 +15,10 @@ from pathlib import Path
 
 from tests.web.helpers import PAYLOAD
 
+from fieldeval.records.grade import FailureLabel, Grade
 from fieldeval.runner import run_suite
 from fieldeval.store import Store
-from fieldeval.store.grade_store import FailureLabel, Grade, GradeStore
+from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import load_suite
 from fieldeval.suite.rubric import Criterion
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from tests.web.browse_suite import BrowseRuns
 
-from fieldeval.analysis.compare import RunComparison, compare_runs
-from fieldeval.analysis.cost import RunCost, run_cost
-from fieldeval.analysis.failure_report import FailureReport, failure_report
-from fieldeval.analysis.summary import RunSummary, summarize
+from fieldeval.cost.spend import RunCost, run_cost
+from fieldeval.failures.report import FailureReport, failure_report
+from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
+from fieldeval.results.compare import RunComparison, compare_runs
+from fieldeval.results.summary import RunSummary, summarize
 from fieldeval.store import Store
-from fieldeval.store.records import RunInfo, StoredExample, StoredOutput
 from fieldeval.suite.loader import load_suite
 from fieldeval.suite.schema import Suite
 

@@ -15,9 +15,9 @@ from tests.web.browse_suite import ALPHA, BETA, HOSTILE_INPUT, HOSTILE_OUTPUT
 from tests.web.browse_truth import Truth
 from tests.web.helpers import PAYLOAD, Served, call
 
-from fieldeval.analysis.quantile import quantile
-from fieldeval.analysis.stats import Rate
 from fieldeval.notation import dollars
+from fieldeval.stats.intervals import Rate
+from fieldeval.stats.quantile import quantile
 
 
 def pct(value: float | None) -> str:

@@ -10,8 +10,9 @@ from pathlib import Path
 from tests.web.browse_suite import ALPHA, BrowseRuns
 from tests.web.helpers import Graded, call, serving
 
+from fieldeval.records.grade import Grade
 from fieldeval.store import Store
-from fieldeval.store.grade_store import Grade, GradeStore
+from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import load_suite
 from fieldeval.web.cache import AnalysisCache
 

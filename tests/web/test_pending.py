@@ -23,8 +23,9 @@ from tests.web.browse_suite import ALPHA, BETA, BrowseRuns
 from tests.web.browse_truth import Truth
 from tests.web.helpers import serving_results
 
+from fieldeval.records.grade import Grade
 from fieldeval.store import Store
-from fieldeval.store.grade_store import Grade, GradeStore
+from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import load_suite
 from fieldeval.web.background import Background, Pending
 from fieldeval.web.cache import AnalysisCache

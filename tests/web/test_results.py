@@ -18,11 +18,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.web.helpers import PAYLOAD, Graded, Served, call, fieldeval_env, serving
 
-from fieldeval.analysis.failure_report import FailureReport, failure_report
-from fieldeval.analysis.stats import Rate
+from fieldeval.failures.report import FailureReport, failure_report
+from fieldeval.records.grade import FailureLabel, Grade
 from fieldeval.runner import run_suite
+from fieldeval.stats.intervals import Rate
 from fieldeval.store import Store
-from fieldeval.store.grade_store import FailureLabel, Grade, GradeStore
+from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.loader import load_suite
 
 ALPHA, BETA = "cand-alpha", "cand-beta"

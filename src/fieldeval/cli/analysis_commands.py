@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from fieldeval.cli.console import console, count
-from fieldeval.errors import GateFailed, SuiteError, UserError
+from fieldeval.errors import GateFailed, UserError
 
 if TYPE_CHECKING:
-    from fieldeval.store import RunInfo, Store, StoredOutput
+    from fieldeval.records.run import StoredOutput
 
 STDOUT = "-"  # `--json -`: the JSON alone on stdout, for piping into jq
 DEFAULT_PASS_RATE = 0.8  # `power.plan`'s default; ψ is derived from it before planning
@@ -28,9 +28,9 @@ def plan(
     from_run: str | None,
     db: str | None,
 ) -> None:
-    from fieldeval.analysis import power
     from fieldeval.data.dataset import load_dataset
     from fieldeval.report.plan import describe_assumptions, describe_plan
+    from fieldeval.stats import power
     from fieldeval.suite.loader import load_suite
 
     for name, value in (("--pass-rate", pass_rate), ("--discordance", discordance)):
@@ -86,9 +86,9 @@ def plan(
 
 
 def compare(before_id: str, after_id: str, *, json_path: str | None, db: str | None) -> None:
-    from fieldeval.analysis.compare import compare_runs
     from fieldeval.report.comparison import render_comparison
     from fieldeval.report.export import comparison_json
+    from fieldeval.results.compare import compare_runs
     from fieldeval.store import Store
 
     store = Store.open(db)
@@ -114,32 +114,13 @@ def gate(
     json_path: str | None,
     db: str | None,
 ) -> None:
-    from pydantic import ValidationError
-
-    from fieldeval.analysis.compare import compare_runs
-    from fieldeval.analysis.gate import evaluate_gate
+    import fieldeval
     from fieldeval.report.comparison import render_gate
     from fieldeval.report.export import gate_json
     from fieldeval.report.junit import gate_junit
-    from fieldeval.store import Store
-    from fieldeval.suite.loader import load_suite
-    from fieldeval.suite.schema import Gate
 
-    suite_name = load_suite(suite_path).suite.task.name if suite_path else None
-    store = Store.open(db)
-    try:
-        before, after = _gate_runs(store, baseline=baseline, run=run, suite_name=suite_name)
-        comparison = compare_runs(store, before.id, after.id)
-    finally:
-        store.close()
-    try:
-        # The later run's rules: a change that loosens the gate shows up in `compare`.
-        spec = Gate.model_validate(after.suite.get("gate", {}))
-    except ValidationError as error:
-        raise SuiteError(
-            f"run {after.id}: its stored `gate:` section is invalid: {error}"
-        ) from None
-    result = evaluate_gate(comparison, spec)
+    gating = fieldeval.gate(db=db, run=run, baseline=baseline, suite=suite_path)
+    result = gating.result
     if junit_path is not None:
         _write(str(junit_path), gate_junit(result))
     if json_path is not None:
@@ -149,55 +130,9 @@ def gate(
     if not result.passed:
         failing = sum(f.failing for f in result.findings)
         raise GateFailed(
-            f"gate failed: {count(failing, 'finding')} against baseline {before.id}",
-            hint=f"`fieldeval compare {before.id} {after.id}` shows what flipped",
+            f"gate failed: {count(failing, 'finding')} against baseline {gating.baseline.id}",
+            hint=f"`fieldeval compare {gating.baseline.id} {gating.run.id}` shows what flipped",
         )
-
-
-def _gate_runs(
-    store: Store, *, baseline: str | None, run: str | None, suite_name: str | None
-) -> tuple[RunInfo, RunInfo]:
-    """The baseline and the run to gate; unnamed ones are the latest finished runs.
-
-    No `--run`: the latest finished run of the suite. No `--baseline`: the finished run of
-    the same suite just before the gated one.
-    """
-    after = store.run(run) if run else None
-    before = store.run(baseline) if baseline else None
-    named = after or before
-    name = named.suite_name if named else suite_name
-    finished = [r for r in store.runs(suite_name=name, limit=1000) if r.status == "finished"]
-    if name is None and finished:
-        name = finished[0].suite_name  # no suite named anywhere: the store's latest
-        finished = [r for r in finished if r.suite_name == name]
-    which = f"of suite {name!r}" if name else "in the store"
-    if after is None:
-        later = [r for r in finished if before is None or r.started_at > before.started_at]
-        if not later:
-            raise UserError(
-                f"no finished run {which} to gate"
-                + (f" after baseline {before.id}" if before else ""),
-                hint="run the suite, or name the run with --run",
-            )
-        after = later[0]
-    if before is None:
-        earlier = [r for r in finished if r.started_at < after.started_at]
-        if not earlier:
-            raise UserError(
-                f"no finished run {which} before run {after.id} to use as the baseline",
-                hint="run the suite on the base commit first, or pass --baseline RUN",
-            )
-        before = earlier[0]
-    if before.id == after.id:
-        raise UserError(f"the baseline and the gated run are the same run {after.id}")
-    for info in (before, after):
-        if info.status != "finished":
-            raise UserError(
-                f"run {info.id} is {info.status}: a gate on part of the examples could miss "
-                "a regression",
-                hint=f"finish it with `fieldeval run {info.suite_path} --resume-run {info.id}`",
-            )
-    return before, after
 
 
 def _measure(run_id: str, *, db: str | None) -> tuple[float, float, str]:

@@ -18,9 +18,9 @@ def cost(
 ) -> None:
     """Spend per candidate, cost per request and per success, the monthly projection at the
     suite's `volume:`, quality against cost, and public leaderboards beside this task."""
-    from fieldeval.analysis.cost_report import cost_report
     from fieldeval.cli.console import console
     from fieldeval.cli.grading_commands import resolve_run
+    from fieldeval.cost.report import cost_report
     from fieldeval.report.cost_export import cost_json
     from fieldeval.report.cost_table import render_cost_report
     from fieldeval.store import Store

@@ -10,6 +10,9 @@ Only typer is imported up front: `fieldeval --help` builds this app without the 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +25,8 @@ from fieldeval.cli.options import DbOption, RunOption, SuiteArgument
 from fieldeval.cli.show_group import ShowByDefault
 
 if TYPE_CHECKING:
+    from fieldeval.edges.run_grading import EdgeGradingReport
+    from fieldeval.judge.grader import ProgressHandler
     from fieldeval.store import Store
     from fieldeval.suite.loader import LoadedSuite
 
@@ -104,9 +109,9 @@ def replay_and_report(
     store: Store, loaded: LoadedSuite, run_id: str, *, every: int, only: tuple[str, ...] = ()
 ) -> None:
     """Replay the run's conversations turn by turn; show the table unless the edges report will."""
-    from fieldeval.analysis.turns import summarize_turns
+    from fieldeval.edges.turn_results import summarize_turns
+    from fieldeval.edges.turns import replay_turns
     from fieldeval.report.edges import render_turns
-    from fieldeval.runner.turns import replay_turns
     from fieldeval.store.turn_store import TurnStore
 
     replay = replay_turns(loaded, store, run_id, every=every)
@@ -133,28 +138,20 @@ def grade_and_show(
     turn_checks: tuple[str, ...] = (),
 ) -> bool:
     """Grade the run's edge replies and show the report; False when it has no edge cases."""
-    from fieldeval.analysis.edges import edge_report
-    from fieldeval.grading.edge_run import grade_run_edges, has_edges
-    from fieldeval.report.edges import render_edge_grading, render_edges
+    from fieldeval.edges.run_grading import grade_run_edges, has_edges
 
     if not has_edges(store, run_id):
         return False
-    progress = None if quiet else _Progress()
     try:
-        graded = grade_run_edges(store, loaded, run_id, judge=judge, on_progress=progress)
+        with contextlib.nullcontext() if quiet else edge_progress() as progress:
+            graded = grade_run_edges(store, loaded, run_id, judge=judge, on_progress=progress)
     except KeyboardInterrupt:
         from fieldeval.errors import Interrupted
 
         raise Interrupted(
             "every outcome graded so far is stored", hint="run `fieldeval edges` again to finish"
         ) from None
-    finally:
-        if progress is not None:
-            progress.close()
-    render_edge_grading(graded, console)
-    report = edge_report(store, run_id, turn_checks=turn_checks)
-    if report is not None:
-        render_edges(report, console)
+    show_edge_grading(store, run_id, graded, turn_checks=turn_checks)
     return True
 
 
@@ -197,7 +194,7 @@ def preview(
     _check_names(generator or [], [p.spec.name for p in planned], "--generator", "generators")
     _check_names(example or [], [e.id for e in dataset.examples], "--example", "examples")
     if needs_rewrite(loaded.suite):  # only the generators that rewrite text call it
-        from fieldeval.runner.rewrite import Rewriter
+        from fieldeval.edges.rewrite import Rewriter
         from fieldeval.store import Store
 
         store = Store.open(db)
@@ -252,6 +249,29 @@ def _check_names(given: list[str], known: list[str], option: str, what: str) -> 
 def _short(text: str, limit: int = 160) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def show_edge_grading(
+    store: Store, run_id: str, graded: EdgeGradingReport, *, turn_checks: tuple[str, ...] = ()
+) -> None:
+    """What the grading did, then the run's edge-case report."""
+    from fieldeval.edges.rates import edge_report
+    from fieldeval.report.edges import render_edge_grading, render_edges
+
+    render_edge_grading(graded, console)
+    report = edge_report(store, run_id, turn_checks=turn_checks)
+    if report is not None:
+        render_edges(report, console)
+
+
+@contextmanager
+def edge_progress() -> Iterator[ProgressHandler]:
+    """A progress bar over the edge replies graded, stopped on the way out."""
+    progress = _Progress()
+    try:
+        yield progress
+    finally:
+        progress.close()
 
 
 class _Progress:

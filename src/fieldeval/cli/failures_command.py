@@ -18,7 +18,8 @@ from fieldeval.cli.options import DbOption, RunOption, SuiteArgument
 from fieldeval.cli.show_group import ShowByDefault
 
 if TYPE_CHECKING:
-    from fieldeval.grading.coding import Applied, Suggestion
+    from fieldeval.failures.coding import Applied
+    from fieldeval.failures.notes import Suggestion
 
 MODES_HINT = (
     "add failure modes to the suite, e.g.\n"
@@ -43,10 +44,10 @@ failures_app = typer.Typer(
 @failures_app.command()
 def show(suite: SuiteArgument, run_id: RunOption = None, db: DbOption = None) -> None:
     """Failure modes per candidate, systematic or random, and which outputs to read first."""
-    from fieldeval.analysis.failure_report import failure_report
     from fieldeval.cli.console import console
     from fieldeval.cli.grading_commands import resolve_run
     from fieldeval.errors import ConfigError
+    from fieldeval.failures.report import failure_report
     from fieldeval.report.failures import render_failure_report
     from fieldeval.store import Store
     from fieldeval.suite.loader import load_suite
@@ -80,7 +81,7 @@ def suggest(
 
     from fieldeval.cli.grading_commands import load_with_rubric, resolve_run
     from fieldeval.errors import Interrupted, UserError
-    from fieldeval.grading.coding import suggest_modes, write_suggestion
+    from fieldeval.failures.coding import suggest_modes, write_suggestion
     from fieldeval.store import Store
 
     loaded = load_with_rubric(suite)
@@ -114,7 +115,7 @@ def apply_command(
     db: DbOption = None,
 ) -> None:
     """Label the run's outputs with the modes in the edited file, replacing the last apply."""
-    from fieldeval.grading.coding import apply_coding
+    from fieldeval.failures.coding import apply_coding
     from fieldeval.store import Store
     from fieldeval.suite.loader import load_suite
 

@@ -33,7 +33,7 @@ def grade(
         raise UserError("--pair and --disagreements open different screens: choose one")
     loaded = load_with_rubric(suite_path)
 
-    from fieldeval.grading.session import GradingSession, check_grader_name
+    from fieldeval.human.session import GradingSession, check_grader_name
     from fieldeval.store import Store
     from fieldeval.web import server
     from fieldeval.web.app import create_app

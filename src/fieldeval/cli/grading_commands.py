@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,9 +14,9 @@ from fieldeval.cli.console import console
 from fieldeval.errors import ConfigError, Interrupted, UserError
 
 if TYPE_CHECKING:
-    from fieldeval.grading.judge import JudgeReport
+    from fieldeval.judge.grader import JudgeReport, ProgressHandler
+    from fieldeval.records.run import RunInfo
     from fieldeval.store import Store
-    from fieldeval.store.records import RunInfo
     from fieldeval.suite.loader import LoadedSuite
 
 RUBRIC_HINT = (
@@ -90,7 +92,7 @@ def run_judge(
     quiet: bool = False,
 ) -> JudgeReport:
     """Grade the run with the suite's judge, showing progress; Ctrl-C keeps what was graded."""
-    from fieldeval.grading.judge import judge_outputs, judge_pairs
+    from fieldeval.judge.grader import judge_outputs, judge_pairs
 
     known = {criterion.id for criterion in loaded.suite.rubric}
     for name in criteria:
@@ -126,6 +128,16 @@ def split_pair(pair: str, info: RunInfo) -> tuple[str, str]:
                 hint=f"candidates: {', '.join(info.candidates)}",
             )
     return names[0], names[1]
+
+
+@contextmanager
+def judge_progress() -> Iterator[ProgressHandler]:
+    """A progress bar over the judge's calls, stopped on the way out."""
+    progress = _JudgeProgress()
+    try:
+        yield progress
+    finally:
+        progress.close()
 
 
 class _JudgeProgress:
@@ -167,8 +179,8 @@ def render_judge_report(report: JudgeReport) -> None:
 def render_rubric_results(
     store: Store, loaded: LoadedSuite, info: RunInfo, *, side_by_side: bool = False
 ) -> None:
-    from fieldeval.analysis import rubric
     from fieldeval.report.rubric import render_rubric, render_side_by_side
+    from fieldeval.results import rubric
     from fieldeval.store.grade_store import GradeStore
 
     grades = GradeStore(store)
@@ -180,9 +192,9 @@ def render_rubric_results(
 
 
 def agreement(suite_path: Path, *, run_id: str | None, db: str | None) -> None:
-    from fieldeval.analysis.rubric import rubric_agreement
-    from fieldeval.grading.session import GradingSession
+    from fieldeval.human.session import GradingSession
     from fieldeval.report.rubric import render_agreement
+    from fieldeval.results.rubric import rubric_agreement
     from fieldeval.store import Store
     from fieldeval.store.grade_store import GradeStore
 
@@ -207,8 +219,8 @@ def agreement(suite_path: Path, *, run_id: str | None, db: str | None) -> None:
 
 
 def calibrate(suite_path: Path, *, run_id: str | None, db: str | None) -> None:
-    from fieldeval.analysis.rubric import rubric_calibration
     from fieldeval.report.rubric import render_calibration
+    from fieldeval.results.rubric import rubric_calibration
     from fieldeval.store import Store
     from fieldeval.store.grade_store import GradeStore
 

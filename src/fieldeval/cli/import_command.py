@@ -36,7 +36,7 @@ def import_suite_command(
     from rich.table import Table
 
     from fieldeval.cli.console import console
-    from fieldeval.suite.importers import import_suite, write_import
+    from fieldeval.importers import import_suite, write_import
 
     result = import_suite(kind.value, source)
     out_dir = out if out is not None else Path(f"imported-{kind.value}")

@@ -10,8 +10,8 @@ from fieldeval.cli.console import console
 from fieldeval.errors import ConfigError, Interrupted
 
 if TYPE_CHECKING:
-    from fieldeval.load.level import Level
     from fieldeval.load.session import LoadResult
+    from fieldeval.records.load import Level
 
 N = TypeVar("N", int, float)
 

@@ -28,9 +28,9 @@ def report(
     """The decision report: quality, failures, latency and cost side by side, and what to ship."""
     from rich.text import Text
 
-    from fieldeval.analysis.decision import decision
     from fieldeval.cli.console import console
     from fieldeval.cli.grading_commands import resolve_run
+    from fieldeval.decision.evidence import decision
     from fieldeval.report.decision_html import write_decision_html
     from fieldeval.report.decision_markdown import write_decision_markdown
     from fieldeval.store import Store

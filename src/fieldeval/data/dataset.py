@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from fieldeval.canonical import canonical_json, content_hash
-from fieldeval.data.example import Dataset, Example
 from fieldeval.data.readers import Record, read_records
 from fieldeval.data.sampling import sample
 from fieldeval.errors import DataError
+from fieldeval.records.example import Dataset, Example
 from fieldeval.suite.schema import DatasetSpec
 
 

@@ -15,7 +15,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 
-from fieldeval.data.example import Example
+from fieldeval.records.example import Example
 
 
 def sample(

@@ -27,11 +27,11 @@ from typing import Any
 
 from fieldeval.canonical import canonical_json
 from fieldeval.data.dataset import examples_hash
-from fieldeval.data.example import Dataset, Example
 from fieldeval.data.sampling import sample
 from fieldeval.edges.registry import GENERATORS
 from fieldeval.edges.variant import Generator, GeneratorContext, Variant
 from fieldeval.errors import SuiteError
+from fieldeval.records.example import Dataset, Example
 from fieldeval.suite.edges import Edges, GeneratorSpec
 from fieldeval.suite.schema import Suite
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from fieldeval.data.example import Example
+from fieldeval.records.example import Example
 from fieldeval.suite.edges import Expectation
 
 

@@ -39,12 +39,12 @@ import numpy as np
 from pydantic import TypeAdapter
 
 from fieldeval.errors import ConfigError
-from fieldeval.load.driver import LevelRun, run_level
-from fieldeval.load.level import Level
-from fieldeval.load.records import Phase, RequestRecord
+from fieldeval.load.driver import run_level
 from fieldeval.providers import create_provider
-from fieldeval.providers.base import ModelRequest
-from fieldeval.suite.schema import Candidate, CandidateBase, Load
+from fieldeval.records.load import Level, LevelRun, Phase, RequestRecord
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import CandidateBase
+from fieldeval.suite.schema import Candidate, Load
 
 RAY_HINT = "pip install 'fieldeval[ray]'"
 # From the start call to the level's first request: enough for the call to reach every actor,

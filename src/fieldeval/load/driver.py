@@ -15,31 +15,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from fieldeval.errors import ErrorKind, ProviderError
-from fieldeval.load.level import Level
-from fieldeval.load.records import Phase, RequestRecord
 from fieldeval.load.schedule import arrival_times
-from fieldeval.providers.base import Completion, ModelRequest, Provider
+from fieldeval.providers.base import Provider
+from fieldeval.records.completion import Completion
+from fieldeval.records.load import Level, LevelRun, Phase, RequestRecord
+from fieldeval.records.request import ModelRequest
 from fieldeval.suite.schema import Load
 
 GRACE_S = 30.0  # as aiperf's default grace period; a slower request is a timeout to its user
 LAG_PROBE_S = 0.010  # the lag probe's sleep; its oversleep is the event loop's lag
-
-
-@dataclass(frozen=True)
-class LevelRun:
-    """What one level produced: its raw records and how the client itself kept up."""
-
-    level: Level
-    records: list[RequestRecord]
-    started_s: float  # on the test clock
-    steady_start_s: float
-    steady_end_s: float
-    ended_s: float
-    client_lag_ms: list[float]  # event-loop oversleep samples (a late client inflates latency)
-    client_cpu_fraction: float  # process CPU time / wall time over the level
 
 
 async def run_level(

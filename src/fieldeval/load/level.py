@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from fieldeval.errors import ConfigError
+from fieldeval.records.load import Level
 
 if TYPE_CHECKING:
     from fieldeval.suite.schema import Load
-
-
-@dataclass(frozen=True)
-class Level:
-    index: int
-    mode: Literal["closed", "open"]
-    users: int | None = None  # closed loop
-    rate: float | None = None  # open loop, requests per second
-    max_concurrency: int | None = None
-
-    @property
-    def load(self) -> float:
-        """Users or requests per second: what grows from one level to the next."""
-        return float((self.users if self.mode == "closed" else self.rate) or 0)
-
-    @property
-    def label(self) -> str:
-        if self.mode == "open":
-            return f"{self.rate:g} req/s"
-        return f"{self.users} user" if self.users == 1 else f"{self.users} users"
 
 
 def sweep_levels(spec: Load) -> tuple[Level, ...]:

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from fieldeval.analysis.stats import Rate, percentile, wilson
-from fieldeval.load.driver import LevelRun
-from fieldeval.load.records import RequestRecord
+from fieldeval.records.load import LevelRun, RequestRecord
+from fieldeval.stats.intervals import Rate, percentile, wilson
 from fieldeval.suite.schema import LoadTargets
 
 # Past either limit the client's own delays are part of the latencies it reports: 20 ms of

@@ -12,11 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import fieldeval
 from fieldeval.errors import ConfigError, ProviderError, UserError
 from fieldeval.load.distributed import import_ray
-from fieldeval.load.driver import LevelRun
-from fieldeval.load.level import Level, midpoint, sweep_levels
+from fieldeval.load.level import midpoint, sweep_levels
 from fieldeval.load.metrics import LevelMetrics, SweepResult, level_metrics
 from fieldeval.load.prompts import dataset_requests, synthetic_requests
 from fieldeval.load.sweep import (
@@ -28,12 +26,17 @@ from fieldeval.load.sweep import (
     split_sweep,
 )
 from fieldeval.providers import create_provider
-from fieldeval.providers.base import ModelRequest, Provider
+from fieldeval.providers.base import Provider
+from fieldeval.providers.registry import capabilities
+from fieldeval.records.load import Level, LevelRun
+from fieldeval.records.request import ModelRequest
 from fieldeval.runner.execute import new_run_id
 from fieldeval.store import Store
 from fieldeval.store.load_store import LoadRunInfo, LoadStore, as_stored
+from fieldeval.suite.candidates import CandidateBase
 from fieldeval.suite.loader import LoadedSuite
-from fieldeval.suite.schema import CandidateBase, Load
+from fieldeval.suite.schema import Load
+from fieldeval.version import __version__
 
 # An open loop with no cap can have any number of requests in flight; this bounds the
 # client's connection pool, as the suite schema bounds a candidate's concurrency.
@@ -241,7 +244,7 @@ def _with_connections(candidate: CandidateBase, levels: Sequence[Level]) -> Cand
     own: there it sets llama.cpp's slots, the capacity under test, and requests beyond the
     slots wait at the server either way.
     """
-    if candidate.provider == "local":
+    if capabilities(candidate.provider).own_capacity:
         return candidate
     in_flight = max(level.users or level.max_concurrency or MAX_CONNECTIONS for level in levels)
     return candidate.model_copy(update={"concurrency": max(candidate.concurrency, in_flight)})
@@ -270,5 +273,5 @@ def _new_info(loaded: LoadedSuite, candidate: CandidateBase, spec: Load) -> Load
         status="running",
         started_at=datetime.now(UTC),
         finished_at=None,
-        fieldeval_version=fieldeval.__version__,
+        fieldeval_version=__version__,
     )

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fieldeval.load.distributed import ray_session, run_level_distributed
-from fieldeval.load.driver import LevelRun, run_level
-from fieldeval.load.level import Level
+from fieldeval.load.driver import run_level
 from fieldeval.load.metrics import LevelMetrics, SweepResult, sweep_result
-from fieldeval.providers.base import ModelRequest, Provider
-from fieldeval.suite.schema import CandidateBase, Load
+from fieldeval.providers.base import Provider
+from fieldeval.records.load import Level, LevelRun
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import CandidateBase
+from fieldeval.suite.schema import Load
 
 LevelDriver = Callable[[Sequence[ModelRequest], Level], Awaitable[LevelRun]]
 

@@ -9,24 +9,21 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
-from fieldeval.providers.base import Completion, Message, ModelRequest, Provider, Usage
-from fieldeval.suite.schema import CandidateBase
+from fieldeval.providers.base import Provider
+from fieldeval.providers.registry import PROVIDERS, Capabilities, capabilities
+from fieldeval.suite.candidates import CandidateBase
 
-__all__ = ["Completion", "Message", "ModelRequest", "Provider", "Usage", "create_provider"]
-
-_MODULES = {
-    "openai": "fieldeval.providers.openai",
-    "anthropic": "fieldeval.providers.anthropic",
-    "local": "fieldeval.providers.local",
-    "http": "fieldeval.providers.http_app",
-    "python": "fieldeval.providers.python_function",
-    "command": "fieldeval.providers.command",
-    "recorded": "fieldeval.providers.recorded",
-}
+__all__ = [
+    "PROVIDERS",
+    "Capabilities",
+    "Provider",
+    "capabilities",
+    "create_provider",
+]
 
 
 def create_provider(candidate: CandidateBase, *, base_dir: Path) -> Provider:
     """The provider for a candidate. Each module has `from_candidate(candidate, base_dir)`."""
-    module = import_module(_MODULES[candidate.provider])
+    module = import_module(PROVIDERS[candidate.provider].module)
     provider: Provider = module.from_candidate(candidate, base_dir=base_dir)
     return provider

@@ -18,7 +18,8 @@ from typing import Any
 import aiohttp
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers.base import Completion, Message, ModelRequest, Usage
+from fieldeval.records.completion import Completion, Usage
+from fieldeval.records.request import Message, ModelRequest
 
 MAX_DETAIL_CHARS = 300
 

@@ -23,11 +23,12 @@ from fieldeval.providers._transport import (
     str_or_none,
     streamed_completion,
 )
-from fieldeval.providers.base import Completion, ModelRequest, Usage
-from fieldeval.suite.schema import AnthropicCandidate
+from fieldeval.providers.registry import ANTHROPIC_MAX_TOKENS as DEFAULT_MAX_TOKENS
+from fieldeval.records.completion import Completion, Usage
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import AnthropicCandidate
 
 API_VERSION = "2023-06-01"
-DEFAULT_MAX_TOKENS = 1024  # the API requires max_tokens; suites rarely mean to cap it
 
 # The `type` of an error object, in a body or an `error` stream event.
 _ERROR_KINDS = {

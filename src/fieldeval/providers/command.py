@@ -18,8 +18,9 @@ from typing import Any
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
 from fieldeval.providers._transport import estimate_usage
-from fieldeval.providers.base import Completion, ModelRequest
-from fieldeval.suite.schema import CommandCandidate
+from fieldeval.records.completion import Completion
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import CommandCandidate
 
 _STDERR_TAIL_CHARS = 300
 

@@ -23,8 +23,9 @@ from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
 from fieldeval.providers._transport import describe, estimate_usage, status_error
-from fieldeval.providers.base import Completion, ModelRequest
-from fieldeval.suite.schema import HttpCandidate
+from fieldeval.records.completion import Completion
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import HttpCandidate
 from fieldeval.suite.template import render
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from fieldeval.errors import ConfigError
-from fieldeval.providers.base import Completion, ModelRequest, Provider
-from fieldeval.suite.schema import LocalCandidate
+from fieldeval.providers.base import Provider
+from fieldeval.records.completion import Completion
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import LocalCandidate
 
 BUNDLED = "gemma3-270m"
 MAX_PARALLEL = 4  # more slots only slow each request down on a laptop CPU

@@ -23,8 +23,9 @@ from fieldeval.providers._transport import (
     str_or_none,
     streamed_completion,
 )
-from fieldeval.providers.base import Completion, ModelRequest, Usage
-from fieldeval.suite.schema import OpenAICandidate
+from fieldeval.records.completion import Completion, Usage
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import OpenAICandidate
 
 
 class OpenAIProvider:

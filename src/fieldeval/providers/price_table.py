@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from fieldeval.suite.schema import AnthropicCandidate, CandidateBase, OpenAICandidate, Price
+from fieldeval.suite.candidates import AnthropicCandidate, CandidateBase, OpenAICandidate, Price
 
 # What may follow a table entry's name in a model name priced as that entry: a date
 # (gpt-4o-2024-08-06, claude-sonnet-4-20250514, gpt-4-0613) or `latest`. Anything else

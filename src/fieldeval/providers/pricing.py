@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fieldeval.providers.base import Usage
-from fieldeval.suite.schema import Price
+from fieldeval.records.completion import Usage
+from fieldeval.suite.candidates import Price
 
 if TYPE_CHECKING:
-    from fieldeval.store.records import StoredOutput
+    from fieldeval.records.run import StoredOutput
 
 _PER_MTOK = 1e-6
 

@@ -19,8 +19,9 @@ from typing import Any
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
 from fieldeval.providers._transport import estimate_usage
-from fieldeval.providers.base import Completion, ModelRequest, Usage
-from fieldeval.suite.schema import PythonCandidate
+from fieldeval.records.completion import Completion, Usage
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import PythonCandidate
 
 _SHOWN_CHARS = 200
 _MAX_MESSAGE_CHARS = 1000

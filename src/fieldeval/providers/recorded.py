@@ -21,8 +21,9 @@ from fieldeval.data.dataset import as_text
 from fieldeval.data.readers import Record, read_records, resolve_format
 from fieldeval.errors import DataError, ErrorKind, ProviderError
 from fieldeval.providers._transport import estimate_usage
-from fieldeval.providers.base import Completion, ModelRequest, Usage
-from fieldeval.suite.schema import RecordedCandidate
+from fieldeval.records.completion import Completion, Usage
+from fieldeval.records.request import ModelRequest
+from fieldeval.suite.candidates import RecordedCandidate
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from html import escape
 
 import plotly.graph_objects as go
 
-from fieldeval.analysis.decision import Decision
-from fieldeval.analysis.decision_latency import LatencyUnderLoad
-from fieldeval.analysis.decision_recommendation import pct, usd
-from fieldeval.analysis.pareto import ParetoPoint
+from fieldeval.cost.pareto import ParetoPoint
+from fieldeval.decision.evidence import Decision
+from fieldeval.decision.latency import LatencyUnderLoad
+from fieldeval.decision.recommendation import pct, usd
 from fieldeval.notation import duration
 
 _BLUE, _ORANGE, _RED, _GREEN, _GREY = "#4c78a8", "#f58518", "#e45756", "#54a24b", "#888888"

@@ -13,17 +13,17 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from fieldeval.analysis.changes import Change
-from fieldeval.analysis.compare import (
+from fieldeval.notation import number, p_value, percent, points_interval, signed, truncate
+from fieldeval.records.run import StoredOutput
+from fieldeval.results.changes import Change
+from fieldeval.results.compare import (
     CandidateComparison,
     Flip,
     MetricDelta,
     NumberDelta,
     RunComparison,
 )
-from fieldeval.analysis.gate import GateResult
-from fieldeval.notation import number, p_value, percent, points_interval, signed, truncate
-from fieldeval.store import StoredOutput
+from fieldeval.results.gate import GateResult
 
 INPUT_CHARS = 200
 OUTPUT_CHARS = 200

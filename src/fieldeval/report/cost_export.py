@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fieldeval.analysis.cost import CandidateCost
-from fieldeval.analysis.cost_report import CostReport
+from fieldeval.cost.report import CostReport
+from fieldeval.cost.spend import CandidateCost
 from fieldeval.report.export import FORMAT_VERSION, to_jsonable
 
 

@@ -6,9 +6,9 @@ in the Markdown report.
 
 from __future__ import annotations
 
-from fieldeval.analysis.edges import ALL, EdgeReport, EdgeRow
-from fieldeval.analysis.stats import Rate
+from fieldeval.edges.rates import ALL, EdgeReport, EdgeRow
 from fieldeval.report.markdown_text import plain, rate_cell, table, untrusted
+from fieldeval.stats.intervals import Rate
 
 MAX_WORST = 8
 _HEADERS = (

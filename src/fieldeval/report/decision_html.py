@@ -15,12 +15,12 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-import fieldeval
-from fieldeval.analysis.decision import Decision
-from fieldeval.analysis.decision_recommendation import usd
+from fieldeval.decision.evidence import Decision
+from fieldeval.decision.recommendation import usd
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, points
 from fieldeval.report import charts
+from fieldeval.version import __version__
 
 _TEMPLATES = Path(__file__).parent / "templates"
 # Outputs shown to read first; the rest are a command away (`fieldeval failures`).
@@ -43,7 +43,7 @@ def decision_html(decision: Decision, *, generated: datetime | None = None) -> s
             charts=_charts(decision),
             plotly_js=Markup(_plotly_js()),
             generated=when,
-            version=fieldeval.__version__,
+            version=__version__,
             max_excerpts=MAX_EXCERPTS,
         )
     )

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from fieldeval.analysis.decision import Decision, NotMeasured
-from fieldeval.analysis.decision_latency import LatencyUnderLoad
-from fieldeval.analysis.decision_recommendation import pct, usd
+from fieldeval.decision.evidence import Decision, NotMeasured
+from fieldeval.decision.latency import LatencyUnderLoad
+from fieldeval.decision.recommendation import pct, usd
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, points
 from fieldeval.report.decision_edges_markdown import edges_markdown

@@ -6,11 +6,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fieldeval.analysis.edges import ALL, EdgeReport, EdgeRow
-from fieldeval.analysis.stats import Rate
-from fieldeval.analysis.turns import TurnRow
-from fieldeval.grading.edge_run import EdgeGradingReport
+from fieldeval.edges.rates import ALL, EdgeReport, EdgeRow
+from fieldeval.edges.run_grading import EdgeGradingReport
+from fieldeval.edges.turn_results import TurnRow
 from fieldeval.notation import number
+from fieldeval.stats.intervals import Rate
 
 MAX_WORST_SHOWN = 5
 EXCERPT_SHOWN = 160

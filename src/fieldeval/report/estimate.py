@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from fieldeval.cost.estimate import CallEstimate, RunEstimate
 from fieldeval.providers.price_table import table_age_days, table_as_of
-from fieldeval.runner.estimate import CallEstimate, RunEstimate
 
 NO_PRICE = "no price: set `price:` in the suite"
 

@@ -10,8 +10,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from fieldeval.analysis.compare import RunComparison
-from fieldeval.analysis.gate import GateResult
+from fieldeval.results.compare import RunComparison
+from fieldeval.results.gate import GateResult
 
 FORMAT_VERSION = 1  # bump when a field changes meaning, so scripts reading the JSON can tell
 

@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fieldeval.analysis.failure_report import FailureReport
-from fieldeval.analysis.failures import CandidateFailures
+from fieldeval.failures.rates import CandidateFailures
+from fieldeval.failures.report import FailureReport
 from fieldeval.notation import p_value, percent
 from fieldeval.report.rubric import estimate_text, rate_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from fieldeval.analysis.gate import Finding, GateResult
+from fieldeval.results.gate import Finding, GateResult
 
 # finding kind -> the test case it belongs to; every candidate gets all three
 CASES = {"regression": "regression", "threshold": "thresholds", "new_critical": "critical checks"}

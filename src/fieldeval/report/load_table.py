@@ -6,11 +6,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fieldeval.analysis.stats import Rate
 from fieldeval.load.metrics import Distribution, LevelMetrics
 from fieldeval.load.session import LoadResult
 from fieldeval.load.verdict import by_load, verdict
 from fieldeval.notation import duration, number
+from fieldeval.stats.intervals import Rate
 
 # Below this many requests a p95 rests on the one or two slowest, so the table says so.
 FEW_REQUESTS = 20

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fieldeval.analysis.decision_recommendation import pct
-from fieldeval.analysis.stats import Rate
+from fieldeval.decision.recommendation import pct
+from fieldeval.stats.intervals import Rate
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Entities, not backslashes: a backslash escape would leave the character for GitHub's

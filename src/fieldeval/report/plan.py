@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from fieldeval.analysis.power import Plan
+from fieldeval.stats.power import Plan
 
 
 def describe_plan(plan: Plan) -> list[str]:

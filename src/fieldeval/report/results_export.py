@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from fieldeval.analysis.failure_labels import label_outputs
-from fieldeval.analysis.rubric import current, human_verdicts, judge_verdicts
 from fieldeval.errors import ConfigError, UserError
+from fieldeval.failures.labels import label_outputs
 from fieldeval.files import write_atomically
+from fieldeval.records.run import RunInfo, StoredOutput
+from fieldeval.results.rubric import current, human_verdicts, judge_verdicts
 from fieldeval.store.grade_store import GradeStore
-from fieldeval.store.records import RunInfo, StoredOutput
 from fieldeval.store.store import Store
 from fieldeval.suite.schema import Suite
 

@@ -8,11 +8,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fieldeval.analysis.agreement import Agreement, Estimate
-from fieldeval.analysis.calibration import Calibration
-from fieldeval.analysis.rubric import CriterionResult, SideBySide
-from fieldeval.analysis.stats import Rate
+from fieldeval.judge.calibration import Calibration
 from fieldeval.notation import p_value, percent
+from fieldeval.results.rubric import CriterionResult, SideBySide
+from fieldeval.stats.agreement import Agreement, Estimate
+from fieldeval.stats.intervals import Rate
 
 
 def rate_text(rate: Rate) -> str:

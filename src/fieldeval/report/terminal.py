@@ -8,11 +8,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fieldeval.analysis.candidates import CANNOT_SEPARATE, CandidatePair
-from fieldeval.analysis.repeats import Stability
-from fieldeval.analysis.stats import Mean, Rate
-from fieldeval.analysis.summary import CandidateSummary, RunSummary
 from fieldeval.notation import p_value, points_interval
+from fieldeval.results.candidates import CANNOT_SEPARATE, CandidatePair
+from fieldeval.results.repeats import Stability
+from fieldeval.results.summary import CandidateSummary, RunSummary
+from fieldeval.stats.intervals import Mean, Rate
 
 MAX_FLAKY_ROWS = 20
 

@@ -10,22 +10,24 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import fieldeval
 from fieldeval.canonical import content_hash
+from fieldeval.checks import CompiledCheck, compile_checks, run_checks
 from fieldeval.data.dataset import load_dataset
-from fieldeval.data.example import Dataset
 from fieldeval.errors import ProviderError, SuiteError
-from fieldeval.grading import CompiledCheck, compile_checks, run_checks
 from fieldeval.providers import create_provider
-from fieldeval.providers.base import Completion, Provider
+from fieldeval.providers.base import Provider
+from fieldeval.providers.limits import RateLimiter
 from fieldeval.providers.price_table import price_for
+from fieldeval.providers.retry import backoff_s
+from fieldeval.records.completion import Completion
+from fieldeval.records.example import Dataset
+from fieldeval.records.run import OutputKey, OutputRecord, RunInfo
 from fieldeval.runner.events import EventHandler, OutputFinished, Retrying, RunFinished, RunStarted
-from fieldeval.runner.limits import RateLimiter
 from fieldeval.runner.plan import WorkItem, plan_work
-from fieldeval.runner.retry import backoff_s
-from fieldeval.store import OutputKey, OutputRecord, RunInfo, Store
+from fieldeval.store import Store
+from fieldeval.suite.candidates import CandidateBase
 from fieldeval.suite.loader import LoadedSuite
-from fieldeval.suite.schema import CandidateBase
+from fieldeval.version import __version__
 
 _STOP = None
 
@@ -44,7 +46,6 @@ def run_suite(
     repeats: int = 1,
     use_cache: bool = True,
     on_event: EventHandler | None = None,
-    edges: bool = True,
 ) -> RunInfo:
     """Run a suite to the end and return the stored run. See `run_suite_async`."""
     return asyncio.run(
@@ -56,7 +57,6 @@ def run_suite(
             repeats=repeats,
             use_cache=use_cache,
             on_event=on_event,
-            edges=edges,
         )
     )
 
@@ -70,7 +70,6 @@ async def run_suite_async(
     repeats: int = 1,
     use_cache: bool = True,
     on_event: EventHandler | None = None,
-    edges: bool = True,
 ) -> RunInfo:
     """Run every candidate on every example; each result is stored as it finishes.
 
@@ -78,17 +77,12 @@ async def run_suite_async(
     `use_cache`, an identical earlier request is answered from the store at no cost.
     A failed call is stored as an error after its retries; it never stops the run.
 
-    Without `dataset`, the suite's own is read and, when the suite has `edges:` and
-    `edges` is true, its edge-case variants are added (`fieldeval.runner.edges`).
+    Without `dataset`, the suite's own is read as it is: sampling and edge-case variants
+    are the pipeline's (`fieldeval.evaluate`).
     """
     suite = loaded.suite
     if dataset is None:
         dataset = load_dataset(suite.dataset, base_dir=loaded.base_dir)
-        if edges and suite.edges is not None:
-            from fieldeval.runner.edges import with_edges
-
-            expansion = await asyncio.to_thread(with_edges, loaded, store, dataset)
-            dataset = expansion.dataset
     checks = compile_checks(suite.checks, base_dir=loaded.base_dir)
     providers = {c.id: create_provider(c, base_dir=loaded.base_dir) for c in suite.candidates}
     try:
@@ -185,7 +179,7 @@ class _Execution:
             status="running",
             repeats=repeats,
             n_planned=sum(len(items) for items in self.plan.values()),
-            fieldeval_version=fieldeval.__version__,
+            fieldeval_version=__version__,
             started_at=datetime.now(UTC),
             finished_at=None,
         )

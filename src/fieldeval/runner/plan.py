@@ -6,11 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fieldeval.canonical import content_hash
-from fieldeval.data.example import Dataset, Example
 from fieldeval.errors import DataError
-from fieldeval.providers.base import Message, ModelRequest, Provider, Role
-from fieldeval.store.records import OutputKey
-from fieldeval.suite.schema import CandidateBase, Suite
+from fieldeval.providers.base import Provider
+from fieldeval.records.example import Dataset, Example
+from fieldeval.records.request import Message, ModelRequest, Role
+from fieldeval.records.run import OutputKey
+from fieldeval.suite.candidates import CandidateBase
+from fieldeval.suite.schema import Suite
 from fieldeval.suite.template import render_messages
 
 

@@ -1,6 +1,6 @@
 """The results store: the only package that speaks SQL."""
 
-from fieldeval.store.records import OutputKey, OutputRecord, RunInfo, StoredExample, StoredOutput
+from fieldeval.records.run import OutputKey, OutputRecord, RunInfo, StoredExample, StoredOutput
 from fieldeval.store.store import Store
 
 __all__ = ["OutputKey", "OutputRecord", "RunInfo", "Store", "StoredExample", "StoredOutput"]

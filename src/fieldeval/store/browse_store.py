@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.engine import Connection, RowMapping
 
-from fieldeval.grading.result import CheckResult
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.grade import FailureLabel, Grade
+from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
 from fieldeval.store.example_query import ExampleQuery, edge_of_example, example_conditions
-from fieldeval.store.grade_store import FailureLabel, Grade
-from fieldeval.store.records import RunInfo, StoredExample, StoredOutput
 from fieldeval.store.rows import stored_output
 from fieldeval.store.store import Store
 from fieldeval.store.tables import (

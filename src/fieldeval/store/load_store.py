@@ -17,9 +17,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldeval.errors import StoreError, UserError
-from fieldeval.load.driver import LevelRun
-from fieldeval.load.level import Level
-from fieldeval.load.records import Phase, RequestRecord
+from fieldeval.records.load import Level, LevelRun, Phase, RequestRecord
 from fieldeval.store.store import Store
 from fieldeval.store.tables import load_levels, load_requests, load_runs
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
-from fieldeval.grading.result import CheckResult
-from fieldeval.providers.base import Completion, Usage
-from fieldeval.store.records import OutputRecord, StoredOutput
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.completion import Completion, Usage
+from fieldeval.records.run import OutputRecord, StoredOutput
 
 
 def output_row(run_id: str, record: OutputRecord, now: datetime) -> dict[str, Any]:

@@ -11,20 +11,20 @@ from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
-from fieldeval.data.example import Dataset
 from fieldeval.errors import StoreError, UserError
-from fieldeval.grading.result import CheckResult
-from fieldeval.providers.base import Completion
 from fieldeval.providers.price_table import PriceSnapshot
-from fieldeval.store.engine import database_url, once_more_on_conflict, open_engine
-from fieldeval.store.integrity import integrity_problems
-from fieldeval.store.records import (
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.completion import Completion
+from fieldeval.records.example import Dataset
+from fieldeval.records.run import (
     OutputKey,
     OutputRecord,
     RunInfo,
     StoredExample,
     StoredOutput,
 )
+from fieldeval.store.engine import database_url, once_more_on_conflict, open_engine
+from fieldeval.store.integrity import integrity_problems
 from fieldeval.store.rows import (
     COMPLETION_COLUMNS,
     completion_from_row,
@@ -39,7 +39,7 @@ from fieldeval.store.tables import (
     run_candidates,
     runs,
 )
-from fieldeval.suite.schema import Price
+from fieldeval.suite.candidates import Price
 
 _IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
 

@@ -15,9 +15,10 @@ Jinja2 templates over the example's fields (`equals: "{{ label }}"`), rendered i
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class CheckBase(BaseModel):
@@ -147,74 +148,55 @@ class PythonCheck(CheckBase):
     value: str = Field(pattern=r"^[\w.]+:[\w.]+$")
 
 
-def _short_form(data: Any) -> Any:
-    """`{max_words: 100, id: x}` -> `{type: max_words, value: 100, id: x}`."""
-    if not isinstance(data, dict):
-        raise ValueError("a check is a mapping such as `{max_words: 100}`")
-    if "type" in data:
-        return data
-    names = [key for key in data if key in CHECK_TYPES]
-    if len(names) > 1:
-        raise ValueError(f"one check per item, found {', '.join(names)}: split them into items")
-    if not names:
-        unknown = [key for key in data if key not in _OPTION_KEYS]
-        guesses = difflib.get_close_matches(unknown[0], CHECK_TYPES, n=1) if unknown else []
-        hint = f"; did you mean {guesses[0]!r}?" if guesses else ""
-        raise ValueError(
-            f"unknown check {unknown[0]!r}{hint} (known: {', '.join(CHECK_TYPES)})"
-            if unknown
-            else "no check named; write e.g. `{max_words: 100}`"
-        )
-    name = names[0]
-    rest = {k: v for k, v in data.items() if k != name}
-    return {"type": name, "value": data[name], **rest}
-
-
-_OPTION_KEYS = frozenset({"id", "applies_to", "description", "ignore_case", "severity"})
-
-CheckSpec = Annotated[
-    MaxWords
-    | MinWords
-    | MaxSentences
-    | MinSentences
-    | MaxChars
-    | MinChars
-    | Contains
-    | NotContains
-    | ContainsAny
-    | ContainsAll
-    | Regex
-    | NotRegex
-    | Equals
-    | StartsWith
-    | IsJson
-    | JsonSchema
-    | Language
-    | PythonCheck,
-    Field(discriminator="type"),
-    BeforeValidator(_short_form),
-]
-
-CHECK_TYPES = (
-    "max_words",
-    "min_words",
-    "max_sentences",
-    "min_sentences",
-    "max_chars",
-    "min_chars",
-    "contains",
-    "not_contains",
-    "contains_any",
-    "contains_all",
-    "regex",
-    "not_regex",
-    "equals",
-    "starts_with",
-    "is_json",
-    "json_schema",
-    "language",
-    "python",
+BUILT_IN: tuple[type[CheckBase], ...] = (
+    MaxWords,
+    MinWords,
+    MaxSentences,
+    MinSentences,
+    MaxChars,
+    MinChars,
+    Contains,
+    NotContains,
+    ContainsAny,
+    ContainsAll,
+    Regex,
+    NotRegex,
+    Equals,
+    StartsWith,
+    IsJson,
+    JsonSchema,
+    Language,
+    PythonCheck,
 )
+
+OPTION_KEYS = frozenset({"id", "applies_to", "description", "ignore_case", "severity"})
+
+
+def short_form(known: tuple[str, ...]) -> Callable[[Any], Any]:
+    """`{max_words: 100, id: x}` -> `{type: max_words, value: 100, id: x}`, for `known` types."""
+
+    def expand(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("a check is a mapping such as `{max_words: 100}`")
+        if "type" in data:
+            return data
+        names = [key for key in data if key in known]
+        if len(names) > 1:
+            raise ValueError(f"one check per item, found {', '.join(names)}: split them into items")
+        if not names:
+            unknown = [key for key in data if key not in OPTION_KEYS]
+            guesses = difflib.get_close_matches(unknown[0], known, n=1) if unknown else []
+            hint = f"; did you mean {guesses[0]!r}?" if guesses else ""
+            raise ValueError(
+                f"unknown check {unknown[0]!r}{hint} (known: {', '.join(known)})"
+                if unknown
+                else "no check named; write e.g. `{max_words: 100}`"
+            )
+        name = names[0]
+        rest = {k: v for k, v in data.items() if k != name}
+        return {"type": name, "value": data[name], **rest}
+
+    return expand
 
 
 def with_unique_ids(checks: tuple[CheckBase, ...]) -> tuple[CheckBase, ...]:

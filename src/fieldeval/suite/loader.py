@@ -18,8 +18,7 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from fieldeval.canonical import content_hash
 from fieldeval.errors import SuiteError
-from fieldeval.suite.checks import CHECK_TYPES
-from fieldeval.suite.schema import PROVIDERS, Suite
+from fieldeval.suite.schema import CHECK_TYPES, PROVIDERS, Suite
 
 
 @dataclass(frozen=True)

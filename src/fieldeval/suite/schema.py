@@ -2,72 +2,28 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import BeforeValidator, Field, TypeAdapter, field_validator, model_validator
 
-from fieldeval.suite.checks import CheckBase, CheckSpec, with_unique_ids
+from fieldeval.errors import ConfigError
+from fieldeval.suite import candidates, checks
+from fieldeval.suite.candidates import CandidateBase, discriminator, provider_name
+from fieldeval.suite.checks import CheckBase, short_form, with_unique_ids
 from fieldeval.suite.economics import Leaderboard, Volume
 from fieldeval.suite.edges import Edges
 from fieldeval.suite.failure_modes import FailureMode, unique_modes, weights_with_defaults
+from fieldeval.suite.plugins import check_plugins, provider_plugins
+from fieldeval.suite.prompt import ID, Prompt, PromptField, Strict, prompt_from_yaml
 from fieldeval.suite.rubric import Criterion, Judge, unique_criteria
-
-_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors: a typo must never be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ChatMessage(Strict):
-    role: Literal["system", "user", "assistant"]
-    content: str = Field(description="A Jinja2 template over the example's fields.")
-
-
-class Prompt(Strict):
-    """One user template, a list of chat messages (each a template), or a conversation.
-
-    `conversation` names a field that holds an OpenAI-style messages list (chat-log data);
-    those messages are sent as they are, never rendered as templates.
-    """
-
-    template: str | None = None
-    messages: tuple[ChatMessage, ...] | None = None
-    conversation: str | None = None
-    system: str | None = None
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Prompt:
-        forms = [f for f in (self.template, self.messages, self.conversation) if f is not None]
-        if len(forms) != 1:
-            raise ValueError(
-                "give the prompt as a template string, as `messages`, or as `conversation`"
-                " (the field holding a chat log): exactly one of them"
-            )
-        return self
-
-
-def _prompt_from_yaml(value: Any) -> Any:
-    # `prompt: "text {{ x }}"` and `prompt: [{role:.., content:..}]` are the common forms.
-    if isinstance(value, str):
-        return {"template": value}
-    if isinstance(value, list):
-        return {"messages": value}
-    return value
-
-
-PromptField = Annotated[Prompt, Field(description="template string or chat messages")]
 
 
 class Task(Strict):
-    name: str = Field(pattern=_ID)
+    name: str = Field(pattern=ID)
     description: str = Field(min_length=1, description="The written task statement.")
     prompt: PromptField
 
-    _coerce_prompt = field_validator("prompt", mode="before")(_prompt_from_yaml)
+    _coerce_prompt = field_validator("prompt", mode="before")(prompt_from_yaml)
 
 
 class Sample(Strict):
@@ -90,128 +46,39 @@ class DatasetSpec(Strict):
     sample: Sample | None = None
 
 
-class Price(Strict):
-    """US dollars per million tokens, plus an optional fixed price per call."""
-
-    input_per_mtok: float = Field(0.0, ge=0)
-    output_per_mtok: float = Field(0.0, ge=0)
-    cached_input_per_mtok: float | None = Field(None, ge=0)
-    reasoning_per_mtok: float | None = Field(None, ge=0)
-    per_call: float = Field(0.0, ge=0)
+# Each kind's `provider:` value, read off the union's models: the names are spelled once.
 
 
-class RateLimit(Strict):
-    rpm: float | None = Field(None, gt=0, description="requests per minute")
-    tpm: float | None = Field(None, gt=0, description="tokens per minute (input + output)")
+# The kinds of candidate and check a suite may name: the built-in ones, then plugins'.
+CANDIDATE_KINDS: tuple[type[CandidateBase], ...] = (
+    *candidates.BUILT_IN,
+    *(plugin.value.spec for plugin in provider_plugins()),
+)
+CHECK_KINDS: tuple[type[CheckBase], ...] = (
+    *checks.BUILT_IN,
+    *(plugin.value.spec for plugin in check_plugins()),
+)
+PROVIDERS: tuple[str, ...] = tuple(provider_name(kind) for kind in CANDIDATE_KINDS)
+CHECK_TYPES: tuple[str, ...] = tuple(discriminator(kind, "type") for kind in CHECK_KINDS)
+for _names in (PROVIDERS, CHECK_TYPES):
+    if _clashes := sorted({name for name in _names if _names.count(name) > 1}):
+        raise ConfigError(
+            f"two kinds answer to {', '.join(_clashes)}: a plugin repeats a built-in name",
+            hint="uninstall one of the plugins, or rename its entry point and spec",
+        )
 
-
-class Retry(Strict):
-    attempts: int = Field(4, ge=1, description="calls in all, the first included")
-    backoff_s: float = Field(0.5, ge=0, description="first wait; doubles each time, with jitter")
-    max_backoff_s: float = Field(30.0, ge=0)
-
-
-class CandidateBase(Strict):
-    provider: str  # each kind narrows it to its own Literal, the union's discriminator
-    id: str = Field(pattern=_ID)
-    prompt: PromptField | None = Field(None, description="Overrides the task's prompt.")
-    params: dict[str, Any] = Field(default_factory=dict)
-    concurrency: int = Field(4, ge=1, le=1024)
-    rate_limit: RateLimit | None = None
-    retry: Retry = Retry()
-    timeout_s: float = Field(120.0, gt=0)
-    price: Price | None = None
-
-    _coerce_prompt = field_validator("prompt", mode="before")(_prompt_from_yaml)
-
-
-class OpenAICandidate(CandidateBase):
-    provider: Literal["openai"]
-    model: str
-    base_url: str = "https://api.openai.com/v1"
-    api_key_env: str | None = Field("OPENAI_API_KEY", description="env var holding the key")
-    stream: bool = True
-
-
-class AnthropicCandidate(CandidateBase):
-    provider: Literal["anthropic"]
-    model: str
-    base_url: str = "https://api.anthropic.com"
-    api_key_env: str = "ANTHROPIC_API_KEY"
-    stream: bool = True
-
-
-class LocalCandidate(CandidateBase):
-    provider: Literal["local"]
-    model: str = Field("gemma3-270m", description="the bundled model, or a path to a GGUF file")
-    threads: int | None = Field(None, ge=1)
-    context: int = Field(4096, ge=256)
-    stream: bool = True
-
-
-class HttpCandidate(CandidateBase):
-    """The team's own app: a JSON request template and a JSONPath to the answer."""
-
-    provider: Literal["http"]
-    url: str
-    method: Literal["POST", "PUT", "GET"] = "POST"
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="values may name env vars as ${NAME}"
-    )
-    body: Any = Field(None, description="JSON body; strings are templates over the example")
-    response_path: str = Field("$", description="JSONPath to the answer text")
-
-
-class PythonCandidate(CandidateBase):
-    provider: Literal["python"]
-    function: str = Field(description="module:function, sync or async, called with the request")
-
-    @field_validator("function")
-    @classmethod
-    def _module_colon_function(cls, value: str) -> str:
-        if not re.fullmatch(r"[\w.]+:[\w.]+", value):
-            raise ValueError("expected 'module:function', e.g. 'my_app.bot:answer'")
-        return value
-
-
-class CommandCandidate(CandidateBase):
-    provider: Literal["command"]
-    command: tuple[str, ...] = Field(description="argv; the prompt goes to stdin")
-
-    @field_validator("command", mode="before")
-    @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            import shlex
-
-            return shlex.split(value)
-        return value
-
-
-class RecordedCandidate(CandidateBase):
-    """Outputs the app already gave, read from a file and matched by example id."""
-
-    provider: Literal["recorded"]
-    path: str = Field(description="the file of outputs, relative to the suite's folder")
-    format: Literal["auto", "csv", "jsonl", "json", "chat"] = "auto"
-    id_field: str = Field("id", description="field holding the example id")
-    output_field: str = Field("output", description="the output; chat logs: last assistant turn")
-    latency_field: str | None = Field(None, description="field holding latency in milliseconds")
-    input_tokens_field: str | None = None
-    output_tokens_field: str | None = None
-    encoding: str | None = None
-
-
-Candidate = Annotated[
-    OpenAICandidate
-    | AnthropicCandidate
-    | LocalCandidate
-    | HttpCandidate
-    | PythonCandidate
-    | CommandCandidate
-    | RecordedCandidate,
-    Field(discriminator="provider"),
-]
+if TYPE_CHECKING:
+    # For the type checker, every candidate is a `CandidateBase` and every check a
+    # `CheckBase`: code narrows with isinstance where a kind's own fields matter.
+    Candidate = CandidateBase
+    CheckSpec = CheckBase
+else:
+    Candidate = Annotated[Union[CANDIDATE_KINDS], Field(discriminator="provider")]  # noqa: UP007
+    CheckSpec = Annotated[
+        Union[CHECK_KINDS],  # noqa: UP007
+        Field(discriminator="type"),
+        BeforeValidator(short_form(CHECK_TYPES)),
+    ]
 
 
 class Gate(Strict):
@@ -270,9 +137,6 @@ class Load(Strict):
                 "the load ramps up during the warm-up, so the measured window sees all of it"
             )
         return self
-
-
-PROVIDERS = ("openai", "anthropic", "local", "http", "python", "command", "recorded")
 
 
 class Suite(Strict):

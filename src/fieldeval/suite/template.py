@@ -14,8 +14,8 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from fieldeval.errors import SuiteError
-from fieldeval.providers.base import Message
-from fieldeval.suite.schema import Prompt
+from fieldeval.records.request import Message
+from fieldeval.suite.prompt import Prompt
 
 
 @cache

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fieldeval.analysis.changes import Change
-from fieldeval.analysis.compare import (
+from fieldeval.results.changes import Change
+from fieldeval.results.compare import (
     CandidateComparison,
     Flip,
     MetricDelta,

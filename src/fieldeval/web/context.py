@@ -16,11 +16,11 @@ from typing import Generic, TypeVar, cast
 
 from fastapi import Request
 
-from fieldeval.analysis.compare import RunComparison, compare_runs
 from fieldeval.errors import FieldevalError, UserError
+from fieldeval.records.run import RunInfo
+from fieldeval.results.compare import RunComparison, compare_runs
 from fieldeval.store.browse_store import BrowseStore, CandidateTotals
 from fieldeval.store.example_query import CriterionRule
-from fieldeval.store.records import RunInfo
 from fieldeval.store.store import Store
 from fieldeval.suite.rubric import Scale
 from fieldeval.suite.schema import Suite

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fieldeval.analysis.cost import CandidateCost, Interval, MonthlyProjection, RunCost
+from fieldeval.cost.spend import CandidateCost, Interval, MonthlyProjection, RunCost
 from fieldeval.web.results_json import number
 
 

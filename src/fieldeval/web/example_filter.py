@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from fieldeval.errors import UserError
+from fieldeval.records.run import RunInfo
 from fieldeval.store.example_query import CriterionRule, ExampleQuery
-from fieldeval.store.records import RunInfo
 from fieldeval.suite.schema import Suite
 
 PER_PAGE = 50

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from fieldeval.analysis.failure_labels import label_outputs
+from fieldeval.failures.labels import label_outputs
 from fieldeval.web.context import ResultsContext, results_context
 from fieldeval.web.example_filter import PER_PAGE, ExampleFilter
 from fieldeval.web.examples_json import example_json, examples_json, filter_options

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fieldeval.analysis.failures import LabelledOutput
+from fieldeval.failures.rates import LabelledOutput
+from fieldeval.records.grade import FailureLabel, Grade
+from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
 from fieldeval.store.browse_store import ExamplePage, OutputPreview
-from fieldeval.store.grade_store import FailureLabel, Grade
-from fieldeval.store.records import RunInfo, StoredExample, StoredOutput
 from fieldeval.suite.schema import Suite
 from fieldeval.web.example_filter import ExampleFilter
 from fieldeval.web.links import example_url, examples_url, output_url

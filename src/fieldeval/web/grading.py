@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import PlainTextResponse, Response
 
 from fieldeval.errors import UserError
-from fieldeval.grading.session import MAX_NOTE, GradingSession, PairItem, check_grader_name
-from fieldeval.store.records import RunInfo
+from fieldeval.human.session import MAX_NOTE, GradingSession, PairItem, check_grader_name
+from fieldeval.records.run import RunInfo
 from fieldeval.web.grading_json import choice_json, criterion_json, grade_json, shown
 from fieldeval.web.templating import render
 

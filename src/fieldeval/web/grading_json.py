@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from fieldeval.errors import UserError
-from fieldeval.grading.session import Item, PairItem
-from fieldeval.store.grade_store import Grade, PairGrade
+from fieldeval.human.session import Item, PairItem
+from fieldeval.records.grade import Grade, PairGrade
 from fieldeval.suite.rubric import Criterion, Scale
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fieldeval.analysis.failures import LabelledOutput
-from fieldeval.store.grade_store import FailureLabel, Grade
-from fieldeval.store.records import RunInfo, StoredExample, StoredOutput
+from fieldeval.failures.rates import LabelledOutput
+from fieldeval.records.grade import FailureLabel, Grade
+from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
 from fieldeval.suite.failure_modes import FailureMode
 from fieldeval.suite.rubric import Criterion, Scale
 from fieldeval.web.links import example_url, outputs_url

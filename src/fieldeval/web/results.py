@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from fieldeval.analysis.failure_labels import label_outputs
-from fieldeval.analysis.failures import LabelledOutput, worst_severity
 from fieldeval.errors import UserError
-from fieldeval.store.records import RunInfo
+from fieldeval.failures.labels import label_outputs
+from fieldeval.failures.rates import LabelledOutput, worst_severity
+from fieldeval.records.run import RunInfo
 from fieldeval.suite.schema import Suite
 from fieldeval.web.context import Computing, ResultsContext, results_context
 from fieldeval.web.grading import NotFound

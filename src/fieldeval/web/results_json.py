@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fieldeval.analysis.agreement import Estimate
-from fieldeval.analysis.failure_report import FailureReport, LookFirst
-from fieldeval.analysis.failures import CandidateFailures, LabelledOutput
-from fieldeval.analysis.stats import Rate
-from fieldeval.analysis.systematic import Consistency, DirectionTest, ModeVerdict, SliceTest
-from fieldeval.store.records import RunInfo
+from fieldeval.failures.evidence import Consistency, DirectionTest, SliceTest
+from fieldeval.failures.rates import CandidateFailures, LabelledOutput
+from fieldeval.failures.report import FailureReport, LookFirst
+from fieldeval.failures.systematic import ModeVerdict
+from fieldeval.records.run import RunInfo
+from fieldeval.stats.agreement import Estimate
+from fieldeval.stats.intervals import Rate
 from fieldeval.suite.failure_modes import FailureMode
 from fieldeval.web.links import examples_url, failures_url, output_url, outputs_url, run_url
 

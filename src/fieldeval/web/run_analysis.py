@@ -13,15 +13,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fieldeval.analysis.candidates import CandidatePair, compare_candidates
-from fieldeval.analysis.cost import RunCost, run_cost
-from fieldeval.analysis.edges import clean_view
-from fieldeval.analysis.failure_report import FailureReport, failure_report
-from fieldeval.analysis.quantile import Quantile, quantile
-from fieldeval.analysis.rubric import CriterionResult, rubric_results
-from fieldeval.analysis.summary import RunSummary, example_clusters, summarize
+from fieldeval.cost.spend import RunCost, run_cost
+from fieldeval.edges.rates import clean_view
+from fieldeval.failures.report import FailureReport, failure_report
+from fieldeval.records.run import RunInfo, StoredOutput
+from fieldeval.results.candidates import CandidatePair, compare_candidates
+from fieldeval.results.rubric import CriterionResult, rubric_results
+from fieldeval.results.summary import RunSummary, example_clusters, summarize
+from fieldeval.stats.quantile import Quantile, quantile
 from fieldeval.store.grade_store import GradeStore
-from fieldeval.store.records import RunInfo, StoredOutput
 from fieldeval.store.store import Store
 from fieldeval.suite.schema import Suite
 

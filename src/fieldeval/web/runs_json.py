@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fieldeval.analysis.candidates import CandidatePair
-from fieldeval.analysis.cost import RunCost
-from fieldeval.analysis.failure_report import FailureReport
-from fieldeval.analysis.quantile import Quantile
-from fieldeval.analysis.rubric import CriterionResult
-from fieldeval.analysis.stats import wilson
-from fieldeval.analysis.summary import CandidateSummary
+from fieldeval.cost.spend import RunCost
+from fieldeval.failures.report import FailureReport
+from fieldeval.records.run import RunInfo
+from fieldeval.results.candidates import CandidatePair
+from fieldeval.results.rubric import CriterionResult
+from fieldeval.results.summary import CandidateSummary
+from fieldeval.stats.intervals import wilson
+from fieldeval.stats.quantile import Quantile
 from fieldeval.store.browse_store import CandidateTotals
-from fieldeval.store.records import RunInfo
 from fieldeval.suite.rubric import Criterion
 from fieldeval.web.charts import ChartRow, interval_chart
 from fieldeval.web.context import Computing

@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldeval.data.example import Example
 from fieldeval.edges.variant import GeneratorContext, Variant
 from fieldeval.errors import ConfigError
+from fieldeval.records.example import Example
 from fieldeval.suite.edges import Expectation
 
 # How many drafts a generator may offer per variant asked for before it is taken to have

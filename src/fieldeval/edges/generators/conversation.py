@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from fieldeval.data.example import Example
 from fieldeval.edges.generators.base import (
     Draft,
     EdgeGenerator,
@@ -20,6 +19,7 @@ from fieldeval.edges.generators.base import (
     optional_text,
 )
 from fieldeval.edges.generators.text import clip, language_name, sentence_spans, word_spans
+from fieldeval.records.example import Example
 
 
 def _usable(run: Run) -> list[Example]:

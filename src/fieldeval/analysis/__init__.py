@@ -1,1 +1,0 @@
-"""Turning stored outputs into numbers with their uncertainty."""

@@ -1,0 +1,83 @@
+"""The compiled check: what every check type becomes once its suite is loaded.
+
+A spec from the suite file is compiled once (regexes, schemas, imports); the compiled check
+is then called on each output, so nothing is parsed or imported per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from jinja2 import Environment, TemplateSyntaxError
+
+from fieldeval.errors import SuiteError
+from fieldeval.records.check_result import CheckResult
+from fieldeval.records.example import Example
+from fieldeval.suite.template import render
+
+
+class CompiledCheck(Protocol):
+    """A check ready to grade outputs."""
+
+    @property
+    def id(self) -> str: ...
+
+    def applies_to(self, candidate_id: str) -> bool:
+        """Whether this check grades the outputs of that candidate."""
+        ...
+
+    def __call__(self, output: str, example: Example) -> CheckResult: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    """What every check type shares: its id and the candidates it is limited to."""
+
+    id: str
+    only: frozenset[str] = frozenset()  # candidate ids; empty means all
+
+    def applies_to(self, candidate_id: str) -> bool:
+        return not self.only or candidate_id in self.only
+
+    def result(self, passed: bool, reason: str, score: float | None = None) -> CheckResult:
+        return CheckResult(self.id, passed, reason, score)
+
+
+Value = Callable[[Example], str]
+"""A string argument, resolved for one example."""
+
+
+def is_template(source: str) -> bool:
+    return "{{" in source or "{%" in source
+
+
+def template(source: str, *, check_id: str) -> Value:
+    """A string argument as a Jinja2 template over the example's fields.
+
+    Plain strings skip Jinja entirely; templates are syntax-checked now, so a typo fails
+    when the suite loads rather than at the first output.
+    """
+    if not is_template(source):
+        return lambda example: source
+    try:
+        Environment().parse(source)
+    except TemplateSyntaxError as error:
+        raise SuiteError(
+            f"check {check_id!r}: template {source[:60]!r} does not parse: {error}",
+            hint="check the {{ }} and {% %} pairs",
+        ) from error
+
+    def rendered(example: Example) -> str:
+        where = f"check {check_id!r} on example {example.source or example.id}"
+        return render(source, example.fields, where=where)
+
+    return rendered
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """`text` as a repr short enough for a reason."""
+    if len(text) > limit:
+        return repr(text[:limit]) + "…"
+    return repr(text)

@@ -1,0 +1,67 @@
+"""Which failure modes each output has: from its checks, rubric verdicts and assigned labels."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from fieldeval.failures.rates import LabelledOutput
+from fieldeval.records.grade import FailureLabel, Grade
+from fieldeval.records.run import StoredExample, StoredOutput
+from fieldeval.results.rubric import OutputId, current, human_verdicts, judge_verdicts
+from fieldeval.suite.schema import Suite
+
+
+def label_outputs(
+    suite: Suite,
+    outputs: Sequence[StoredOutput],
+    examples: Mapping[str, StoredExample],
+    grades: Sequence[Grade],
+    labels: Sequence[FailureLabel],
+) -> list[LabelledOutput]:
+    """Every answered output with its failure modes.
+
+    A mode tied to a check is on every output that failed the check; one tied to a criterion
+    is on every output whose verdict on it is fail (people's verdict where there is one, else
+    the judge's); any other mode is on the outputs a person or the judge labelled with it.
+    """
+    grades = current(grades, suite.rubric)
+    criteria = {criterion.id: criterion for criterion in suite.rubric}
+    failing: dict[str, set[OutputId]] = {}
+    for mode in suite.failure_modes:
+        if mode.criterion is None:
+            continue
+        criterion = criteria[mode.criterion]
+        verdicts = {**judge_verdicts(grades, criterion)}
+        verdicts.update(
+            {key: v for key, v in human_verdicts(grades, criterion).items() if v is not None}
+        )
+        failing[mode.id] = {key for key, verdict in verdicts.items() if verdict is False}
+    assigned: dict[OutputId, set[str]] = defaultdict(set)
+    for label in labels:
+        assigned[(label.candidate_id, label.example_id, label.repeat)].add(label.mode_id)
+
+    labelled: list[LabelledOutput] = []
+    for output in outputs:
+        example = examples.get(output.example_id)
+        if not output.ok or example is None:
+            continue
+        key = (output.candidate_id, output.example_id, output.repeat)
+        failed_checks = {check.check_id for check in output.checks if not check.passed}
+        modes = {
+            mode.id
+            for mode in suite.failure_modes
+            if (mode.check is not None and mode.check in failed_checks)
+            or (mode.criterion is not None and key in failing[mode.id])
+            or (mode.assigned and mode.id in assigned.get(key, ()))
+        }
+        labelled.append(
+            LabelledOutput(
+                candidate_id=output.candidate_id,
+                example_id=output.example_id,
+                repeat=output.repeat,
+                slices={name: str(value) for name, value in example.slices.items()},
+                modes=frozenset(modes),
+            )
+        )
+    return labelled

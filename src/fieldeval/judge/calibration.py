@@ -1,0 +1,315 @@
+"""How far an LLM judge can stand in for people: its errors against human grades, per criterion."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from fieldeval.stats.agreement import Estimate
+from fieldeval.stats.intervals import Rate, wilson
+
+Float = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class CorrectedRate:
+    """The pass rate on outputs only the judge graded, corrected for its measured errors."""
+
+    n: int  # outputs the judge graded and no person did
+    observed: float | None  # the judge's raw pass rate on them
+    estimate: Estimate  # Rogan-Gladen, with a bootstrap interval
+    note: str | None  # why the estimate is missing or shaky, in plain words
+
+
+@dataclass(frozen=True)
+class Calibration:
+    criterion_id: str
+    n: int  # outputs with both a human verdict and a judge verdict
+    true_pass: int  # human pass, judge pass
+    false_fail: int  # human pass, judge fail  (harsh)
+    true_fail: int  # human fail, judge fail
+    false_pass: int  # human fail, judge pass  (lenient)
+    tpr: Rate  # judge pass among human passes
+    tnr: Rate  # judge fail among human fails
+    balanced_accuracy: float | None
+    kappa: Estimate
+    mcnemar_p: float  # exact, on false_pass against false_fail
+    bias: Literal["lenient", "harsh", "none"]
+    stands_in: bool
+    verdict: str  # one plain sentence, with the reason
+    corrected: CorrectedRate | None
+
+
+# Below this Youden's J = TPR + TNR − 1 a judge barely beats a coin: dividing by J would
+# blow the judge's measurement errors up into a meaningless corrected rate.
+_MIN_YOUDEN = 0.05
+_ROUNDING = 1e-12  # so a J of 0.05 that comes out as 0.0500000000000001 still counts as 0.05
+
+_ALPHA = 0.05  # McNemar's level for calling a judge lenient or harsh
+
+
+def rogan_gladen(observed: float, tpr: float, tnr: float) -> float | None:
+    """The true pass rate behind a judge's observed pass rate, given its TPR and TNR.
+
+    Rogan–Gladen: θ = (p + TNR − 1)/(TPR + TNR − 1), clipped to [0, 1]. None when
+    J = TPR + TNR − 1 ≤ 0.05: the judge is too close to guessing to correct.
+    """
+    for name, value in (("observed", observed), ("tpr", tpr), ("tnr", tnr)):
+        if not 0 <= value <= 1:
+            raise ValueError(f"{name} must be within [0, 1], got {value}")
+    raw = _rogan_gladen_raw(observed, tpr, tnr)
+    return None if raw is None else min(1.0, max(0.0, raw))
+
+
+def calibrate(
+    pairs: Sequence[tuple[bool, bool]],
+    *,
+    criterion_id: str,
+    judge_only: Sequence[bool] = (),
+    target: float = 0.8,
+    min_each: int = 10,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> Calibration:
+    """The judge's errors against people's verdicts, (human_pass, judge_pass) per output.
+
+    Pass is the positive class: TPR = judge passes among human passes, TNR = judge fails
+    among human fails, each with a Wilson interval. Bias: the exact McNemar test of
+    b = false passes against c = false fails, p = min(1, 2·P(X ≤ min(b, c))) with
+    X ~ Binomial(b + c, ½); lenient when p < 0.05 and b > c, harsh when c > b. The judge
+    stands in when people passed and failed at least `min_each` outputs each, TPR and
+    TNR reach `target` and it shows no bias. Kappa's interval resamples the pairs; the
+    corrected rate of `judge_only` verdicts resamples human passes, human fails and the
+    judge-only verdicts separately.
+    """
+    if not 0 < target <= 1:
+        raise ValueError(f"target must be within (0, 1], got {target}")
+    if resamples < 0:
+        raise ValueError(f"resamples must not be negative, got {resamples}")
+    true_pass = sum(1 for human, judge in pairs if human and judge)
+    false_fail = sum(1 for human, judge in pairs if human and not judge)
+    false_pass = sum(1 for human, judge in pairs if not human and judge)
+    true_fail = sum(1 for human, judge in pairs if not human and not judge)
+    n = len(pairs)
+    tpr = wilson(true_pass, true_pass + false_fail)
+    tnr = wilson(true_fail, true_fail + false_pass)
+    rng = np.random.default_rng(seed)
+    cells = np.array([true_pass, false_fail, false_pass, true_fail], dtype=np.float64)
+    p = _mcnemar_exact(false_pass, false_fail)
+    bias: Literal["lenient", "harsh", "none"] = "none"
+    if p < _ALPHA and false_pass != false_fail:
+        bias = "lenient" if false_pass > false_fail else "harsh"
+    enough = min(tpr.n, tnr.n) >= max(min_each, 1)
+    good = all(rate.value is not None and rate.value >= target for rate in (tpr, tnr))
+    stands_in = enough and good and bias == "none"
+    return Calibration(
+        criterion_id=criterion_id,
+        n=n,
+        true_pass=true_pass,
+        false_fail=false_fail,
+        true_fail=true_fail,
+        false_pass=false_pass,
+        tpr=tpr,
+        tnr=tnr,
+        balanced_accuracy=(
+            (tpr.value + tnr.value) / 2 if tpr.value is not None and tnr.value is not None else None
+        ),
+        kappa=_kappa_estimate(cells, resamples, rng),
+        mcnemar_p=p,
+        bias=bias,
+        stands_in=stands_in,
+        verdict=_verdict(
+            tpr, tnr, false_pass, false_fail, p, bias, target, max(min_each, 1), stands_in
+        ),
+        corrected=(
+            _corrected(tpr, tnr, judge_only, min_each, resamples, rng) if judge_only else None
+        ),
+    )
+
+
+def _rogan_gladen_raw(observed: float, tpr: float, tnr: float) -> float | None:
+    youden = tpr + tnr - 1
+    return None if youden <= _MIN_YOUDEN + _ROUNDING else (observed + tnr - 1) / youden
+
+
+def _mcnemar_exact(b: int, c: int) -> float:
+    """min(1, 2·P(X ≤ min(b, c))) with X ~ Binomial(b + c, ½); 1 when b + c = 0."""
+    if b + c == 0:
+        return 1.0
+    from scipy.stats import binom
+
+    return min(1.0, 2 * float(binom.cdf(min(b, c), b + c, 0.5)))
+
+
+def _kappas(cells: Float) -> Float:
+    """Cohen's kappa of (draws, 4) cells [TP, FF, FP, TF]: 2(ad − bc)/(r₁c₂ + r₂c₁); nan if 0/0."""
+    a, b, c, d = cells.T
+    numerator = 2 * (a * d - b * c)
+    denominator = (a + b) * (b + d) + (a + c) * (c + d)
+    kappas = np.divide(
+        numerator, denominator, out=np.full_like(numerator, np.nan), where=denominator > 0
+    )
+    return np.asarray(kappas, dtype=np.float64)
+
+
+def _kappa_estimate(cells: Float, resamples: int, rng: np.random.Generator) -> Estimate:
+    n = int(cells.sum())
+    point = float(_kappas(cells[np.newaxis])[0]) if n else math.nan
+    if math.isnan(point):
+        return Estimate(None, None, None)
+    # Drawing the n pairs with replacement is drawing their 2×2 cells from a multinomial.
+    draws = rng.multinomial(n, cells / n, size=resamples).astype(np.float64)
+    low, high = _percentiles(_kappas(draws))
+    return Estimate(point, low, high)
+
+
+def _corrected(
+    tpr: Rate,
+    tnr: Rate,
+    judge_only: Sequence[bool],
+    min_each: int,
+    resamples: int,
+    rng: np.random.Generator,
+) -> CorrectedRate:
+    n = len(judge_only)
+    passed = sum(1 for verdict in judge_only if verdict)
+    observed = passed / n
+    notes = []
+    if tpr.value is None or tnr.value is None:
+        missing = "passed" if tpr.value is None else "failed"
+        if tpr.value is None and tnr.value is None:
+            missing = "passed or failed"
+        notes.append(
+            f"No labelled output that people {missing}, so the judge's errors are unknown."
+        )
+        return CorrectedRate(n, observed, Estimate(None, None, None), " ".join(notes))
+    raw = _rogan_gladen_raw(observed, tpr.value, tnr.value)
+    if raw is None:
+        youden = tpr.value + tnr.value - 1
+        notes.append(
+            f"The judge barely beats chance on the labelled outputs (TPR + TNR − 1 = "
+            f"{youden:.2f}, at most {_MIN_YOUDEN}), so its verdicts cannot be corrected."
+        )
+        return CorrectedRate(n, observed, Estimate(None, None, None), " ".join(notes))
+    short = [
+        f"{_count(rate.n, 'labelled output')} people {verb}"
+        for rate, verb in ((tpr, "passed"), (tnr, "failed"))
+        if rate.n < min_each
+    ]
+    if short:
+        notes.append(
+            f"Only {' and '.join(short)} (fewer than {min_each}), so the judge's error rates, "
+            "and the correction, are rough."
+        )
+    value = min(1.0, max(0.0, raw))
+    if value != raw:
+        notes.append(
+            f"The raw correction ({raw:.2f}) fell outside [0, 1] and was clipped to {value:.0f}: "
+            "the judge's measured error rates may not hold on these outputs."
+        )
+    # Stratified: human passes, human fails and judge-only verdicts are drawn separately;
+    # drawing binary outcomes with replacement is drawing their count from a binomial.
+    tpr_draws = rng.binomial(tpr.n, tpr.value, size=resamples) / tpr.n
+    tnr_draws = rng.binomial(tnr.n, tnr.value, size=resamples) / tnr.n
+    observed_draws = rng.binomial(n, observed, size=resamples) / n
+    youdens = tpr_draws + tnr_draws - 1
+    estimates = np.divide(
+        observed_draws + tnr_draws - 1,
+        youdens,
+        out=np.full(resamples, np.nan),
+        where=youdens > _MIN_YOUDEN + _ROUNDING,
+    )
+    low, high = _percentiles(np.clip(estimates, 0.0, 1.0))
+    return CorrectedRate(n, observed, Estimate(value, low, high), " ".join(notes) or None)
+
+
+def _percentiles(sample: Float) -> tuple[float | None, float | None]:
+    """The 2.5th and 97.5th percentiles of the defined (non-nan) draws."""
+    defined = sample[~np.isnan(sample)]
+    if defined.size == 0:
+        return None, None
+    low, high = np.quantile(defined, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def _verdict(
+    tpr: Rate,
+    tnr: Rate,
+    false_pass: int,
+    false_fail: int,
+    p: float,
+    bias: str,
+    target: float,
+    min_each: int,
+    stands_in: bool,
+) -> str:
+    """One sentence: can the judge stand in for people, and why (first reason that applies).
+
+    A bias the data already shows comes first: more grades cannot clear a judge of it.
+    """
+    if bias == "lenient":
+        return (
+            f"The judge cannot stand in: it is too lenient — it passed "
+            f"{_count(false_pass, 'output')} people failed and failed {false_fail} they passed "
+            f"(McNemar {_p(p)})."
+        )
+    if bias == "harsh":
+        return (
+            f"The judge cannot stand in: it is too harsh — it failed "
+            f"{_count(false_fail, 'output')} people passed and passed {false_pass} they failed "
+            f"(McNemar {_p(p)})."
+        )
+    if tpr.n < min_each and tnr.n < min_each:
+        return (
+            f"Not yet: only {_count(tpr.n, 'output')} that people passed and {tnr.n} that they "
+            f"failed; grade at least {min_each} of each to judge the judge."
+        )
+    if tpr.n < min_each or tnr.n < min_each:
+        rate, verb, kind = (
+            (tpr, "passed", "passing") if tpr.n < min_each else (tnr, "failed", "failing")
+        )
+        return (
+            f"Not yet: only {_count(rate.n, 'output')} that people {verb}; grade at least "
+            f"{min_each} {kind} outputs to judge the judge."
+        )
+    assert tpr.value is not None and tnr.value is not None  # both have outputs by now
+    if not stands_in:
+        problems, numbers = [], []
+        if tpr.value < target:
+            problems.append("fails good outputs")
+            numbers.append(f"TPR {_percent(tpr.value, target)}")
+        if tnr.value < target:
+            problems.append("misses failures")
+            numbers.append(f"TNR {_percent(tnr.value, target)}")
+        return (
+            f"The judge cannot stand in: it {' and '.join(problems)} "
+            f"({', '.join(numbers)}, target {target:.0%})."
+        )
+    agree = tpr.k + tnr.k
+    return (
+        f"The judge can stand in for humans here: it agrees with them on {agree} of "
+        f"{tpr.n + tnr.n} (TPR {_percent(tpr.value, target)}, TNR {_percent(tnr.value, target)}) "
+        f"with no sign of bias (McNemar {_p(p)})."
+    )
+
+
+def _percent(value: float, target: float) -> str:
+    """A whole percentage, or one decimal where rounding would blur it with the target."""
+    shown = f"{value:.0%}"
+    return f"{value:.1%}" if shown == f"{target:.0%}" and value != target else shown
+
+
+def _p(p: float) -> str:
+    """ "p = 0.62", "p = 0.004" or "p < 0.001"."""
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -1,0 +1,376 @@
+"""The front door's run: a suite evaluated end to end, and the result read back whole.
+
+    result = fieldeval.evaluate("evals/suite.yaml")
+    assert result.pass_rate("tone", candidate="gemma").lower > 0.8
+
+The steps are those of `fieldeval run`, in one place: sample, resume, edge cases, run
+(cache, retries), judge, edge grading. Pass rates follow the run summary: among answered
+outputs (errors are counted apart and named in the message), a check among the outputs it
+applied to, a rubric criterion among outputs with a verdict (people's where there is one,
+else the judge's). Importing this module is cheap: the store and runner load when a suite
+is evaluated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from fieldeval.errors import Interrupted, UserError
+from fieldeval.pipeline.rate import RateResult
+
+if TYPE_CHECKING:
+    from fieldeval.cost.report import CostReport
+    from fieldeval.edges.rates import EdgeReport
+    from fieldeval.failures.report import FailureReport
+    from fieldeval.judge.grader import JudgeReport
+    from fieldeval.pipeline.observer import Observer
+    from fieldeval.pipeline.preparation import Prepared, SuiteSource
+    from fieldeval.records.grade import Grade
+    from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
+    from fieldeval.results.candidates import CandidatePair
+    from fieldeval.results.summary import RunSummary
+    from fieldeval.store import Store
+    from fieldeval.suite.loader import LoadedSuite
+    from fieldeval.suite.rubric import Criterion
+    from fieldeval.suite.schema import Suite
+
+
+@dataclass(frozen=True, repr=False)
+class Evaluation:
+    """A stored run read whole: its outputs, rubric and grades; the store may then close.
+
+    `outputs` are those of the clean examples (quality, cost and failure figures count
+    those); `edges` is the edge-case report when the run has variants. `failures()` and
+    `cost()` read the store again, once each.
+    """
+
+    run: RunInfo
+    outputs: tuple[StoredOutput, ...]
+    rubric: tuple[Criterion, ...]
+    grades: tuple[Grade, ...]
+    examples: tuple[StoredExample, ...] = ()
+    store_url: str | None = None
+    edges: EdgeReport | None = None
+    judge_report: JudgeReport | None = None
+
+    def __repr__(self) -> str:
+        # Short: pytest prints it in assertion messages, where every output would drown it.
+        return (
+            f"Evaluation(run {self.run.id}, suite {self.run.suite_name},"
+            f" {len(self.outputs)} outputs of {', '.join(self.candidates)})"
+        )
+
+    @classmethod
+    def from_run(
+        cls, store: Store, run_id: str, *, judge_report: JudgeReport | None = None
+    ) -> Evaluation:
+        """Read a stored run (id or unique prefix)."""
+        from fieldeval.edges.rates import clean_view, edge_report
+        from fieldeval.results.rubric import run_rubric
+        from fieldeval.store.grade_store import GradeStore
+
+        stored = store.run(run_id)
+        examples = tuple(store.examples(stored.dataset_hash))
+        run, outputs = clean_view(stored, store.outputs(stored.id), examples)
+        return cls(
+            run=run,
+            outputs=tuple(outputs),
+            rubric=run_rubric(run),
+            grades=tuple(GradeStore(store).grades(run.id)),
+            examples=examples,
+            store_url=store.url,
+            edges=edge_report(store, run.id),
+            judge_report=judge_report,
+        )
+
+    @cached_property
+    def summary(self) -> RunSummary:
+        """Each candidate's rates with their intervals, errors, latencies and tokens."""
+        from fieldeval.results.summary import example_clusters, summarize
+
+        clusters = example_clusters(self.run, self.examples)
+        return summarize(self.run, self.outputs, clusters=clusters)
+
+    @cached_property
+    def comparisons(self) -> tuple[CandidatePair, ...]:
+        """Every pair of candidates, paired on their examples (McNemar, Holm-corrected)."""
+        from fieldeval.results.candidates import compare_candidates
+
+        return compare_candidates(self.outputs, self.run.candidates)
+
+    def failures(self) -> FailureReport:
+        """The failure analysis: modes by severity, systematic or random, per candidate."""
+        from fieldeval.failures.report import failure_report
+
+        with self._store() as store:
+            return failure_report(store, self._suite(), self.run.id)
+
+    def cost(self) -> CostReport:
+        """Spend, cost per request and per success, and a month at the suite's volume."""
+        from fieldeval.cost.report import cost_report
+
+        with self._store() as store:
+            return cost_report(store, self._suite(), self.run.id)
+
+    @contextmanager
+    def _store(self) -> Iterator[Store]:
+        from fieldeval.store import Store
+
+        store = Store.open(self.store_url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    def _suite(self) -> Suite:
+        from fieldeval.suite.schema import Suite
+
+        return Suite.model_validate(self.run.suite)
+
+    @property
+    def run_id(self) -> str:
+        return self.run.id
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return self.run.candidates
+
+    @property
+    def check_ids(self) -> tuple[str, ...]:
+        return tuple(str(check["id"]) for check in self.run.suite.get("checks", ()))
+
+    def pass_rate(self, name: str | None = None, *, candidate: str | None = None) -> RateResult:
+        """Overall (`name` None: every check passed), one check's, or one criterion's rate."""
+        from fieldeval.stats.intervals import wilson
+
+        chosen = self._candidate(candidate)
+        mine = [o for o in self.outputs if o.candidate_id == chosen]
+        answered = [o for o in mine if o.ok]
+        errors = len(mine) - len(answered)
+        if name is None:
+            verdicts = [(o.example_id, o.passed) for o in answered]
+            label = "pass rate"
+        elif name in self.check_ids:
+            verdicts = [
+                (o.example_id, check.passed)
+                for o in answered
+                for check in o.checks
+                if check.check_id == name
+            ]
+            label = name
+        else:
+            verdicts = self._criterion_verdicts(name, chosen)
+            label = name
+        k = sum(passed for _, passed in verdicts)
+        rate = wilson(k, len(verdicts))
+        return RateResult(
+            name=label,
+            candidate=chosen,
+            k=k,
+            n=len(verdicts),
+            lower=float(rate.low),
+            upper=float(rate.high),
+            failing=tuple(example for example, passed in verdicts if not passed),
+            errors=errors,
+        )
+
+    def _candidate(self, candidate: str | None) -> str:
+        names = ", ".join(self.candidates)
+        if candidate is None:
+            if len(self.candidates) == 1:
+                return self.candidates[0]
+            raise UserError(
+                f"run {self.run.id} has {len(self.candidates)} candidates ({names})",
+                hint="name one: pass_rate(..., candidate='ID')",
+            )
+        if candidate not in self.candidates:
+            raise UserError(
+                f"no candidate {candidate!r} in run {self.run.id} (candidates: {names})"
+            )
+        return candidate
+
+    def _criterion_verdicts(self, name: str, candidate: str) -> list[tuple[str, bool]]:
+        from fieldeval.results.rubric import current, human_verdicts, judge_verdicts
+
+        criterion = next((c for c in self.rubric if c.id == name), None)
+        if criterion is None:
+            known = [*self.check_ids, *(c.id for c in self.rubric)]
+            raise UserError(
+                f"{name!r} is neither a check nor a rubric criterion of run {self.run.id}",
+                hint=f"use one of: {', '.join(known) or '(none)'}, or no name for the overall rate",
+            )
+        grades = current(self.grades, self.rubric)
+        verdicts = judge_verdicts(grades, criterion)
+        # People's verdict wins where they gave one: the judge is calibrated against them.
+        verdicts.update(
+            {k: v for k, v in human_verdicts(grades, criterion).items() if v is not None}
+        )
+        order = {(o.candidate_id, o.example_id, o.repeat): i for i, o in enumerate(self.outputs)}
+        found = sorted(
+            (
+                (order.get(key, len(order)), key[1], verdict)
+                for key, verdict in verdicts.items()
+                if key[0] == candidate and verdict is not None
+            ),
+        )
+        return [(example, verdict) for _, example, verdict in found]
+
+
+def evaluate(
+    suite: SuiteSource,
+    *,
+    db: str | None = None,
+    store: Store | None = None,
+    sample: int | None = None,
+    stratify: str | None = None,
+    seed: int = 0,
+    repeats: int = 1,
+    resume: bool | str = False,
+    use_cache: bool = True,
+    judge: bool = True,
+    edges: bool = True,
+    observer: Observer | None = None,
+) -> Evaluation:
+    """Run a suite end to end and read the run back. See `evaluate_async`."""
+    return asyncio.run(
+        evaluate_async(
+            suite,
+            db=db,
+            store=store,
+            sample=sample,
+            stratify=stratify,
+            seed=seed,
+            repeats=repeats,
+            resume=resume,
+            use_cache=use_cache,
+            judge=judge,
+            edges=edges,
+            observer=observer,
+        )
+    )
+
+
+async def evaluate_async(
+    suite: SuiteSource,
+    *,
+    db: str | None = None,
+    store: Store | None = None,
+    sample: int | None = None,
+    stratify: str | None = None,
+    seed: int = 0,
+    repeats: int = 1,
+    resume: bool | str = False,
+    use_cache: bool = True,
+    judge: bool = True,
+    edges: bool = True,
+    observer: Observer | None = None,
+) -> Evaluation:
+    """Sample, add edge cases, run every candidate, judge, grade the edge cases; read back.
+
+    `suite` is a path or a loaded suite. `db` is a store URL or SQLite path (default
+    .fieldeval/fieldeval.db), or pass an open `store` (left open). `resume` is True for the
+    suite's latest run or a run id: only what it lacks is sent. Answers already in the store
+    come from its cache unless `use_cache` is False. With `judge`, a suite whose judge runs
+    `after_run` grades the outputs; with `edges`, the suite's `edges:` variants are run and
+    graded too. A Ctrl-C keeps every finished result (`Interrupted`, exit 130).
+    """
+    from fieldeval.pipeline.observer import Observer
+    from fieldeval.pipeline.preparation import Sampling, prepare
+    from fieldeval.store import Store
+
+    shown = observer or Observer()
+    owned = store is None
+    opened = Store.open(db) if store is None else store
+    try:
+        prepared = await asyncio.to_thread(
+            prepare,
+            suite,
+            opened,
+            sampling=Sampling(sample, stratify, seed),
+            resume=resume,
+            edges=edges,
+            offline=False,
+            observer=shown,
+        )
+        run = await _run(prepared, opened, repeats=repeats, use_cache=use_cache, observer=shown)
+        report = None
+        if judge and judges_after_run(prepared.loaded):
+            report = await _judge(prepared.loaded, opened, run, shown)
+        shown.ran(opened, run)
+        if prepared.expansion is not None:
+            await _grade_edges(prepared.loaded, opened, run, judge=judge, observer=shown)
+        return await asyncio.to_thread(Evaluation.from_run, opened, run.id, judge_report=report)
+    finally:
+        if owned:
+            opened.close()
+
+
+def judges_after_run(loaded: LoadedSuite) -> bool:
+    """The suite has a judge that grades after the run, and a criterion for it."""
+    from fieldeval.cost.estimate import judged_criteria
+
+    return bool(judged_criteria(loaded.suite))
+
+
+async def _run(
+    prepared: Prepared, store: Store, *, repeats: int, use_cache: bool, observer: Observer
+) -> RunInfo:
+    from fieldeval.runner import run_suite_async
+
+    try:
+        with observer.running() as on_event:
+            return await run_suite_async(
+                prepared.loaded,
+                store,
+                dataset=prepared.dataset,
+                resume=prepared.previous,
+                repeats=repeats,
+                use_cache=use_cache,
+                on_event=on_event,
+            )
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise Interrupted(
+            "every finished result is stored",
+            hint=f"continue with `fieldeval run {prepared.loaded.path} --resume`",
+        ) from None
+
+
+async def _judge(
+    loaded: LoadedSuite, store: Store, run: RunInfo, observer: Observer
+) -> JudgeReport:
+    from fieldeval.judge.grader import judge_outputs
+
+    try:
+        with observer.judging() as on_progress:
+            report = await judge_outputs(store, loaded, run.id, on_progress=on_progress)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise Interrupted(
+            "every grade given so far is stored", hint="run the same command to finish"
+        ) from None
+    observer.judged(report)
+    return report
+
+
+async def _grade_edges(
+    loaded: LoadedSuite, store: Store, run: RunInfo, *, judge: bool, observer: Observer
+) -> None:
+    from fieldeval.edges.run_grading import grade_run_edges_async, has_edges
+
+    if not has_edges(store, run.id):
+        return
+    after_run = loaded.suite.judge is not None and loaded.suite.judge.after_run
+    try:
+        with observer.grading_edges() as on_progress:
+            report = await grade_run_edges_async(
+                store, loaded, run.id, judge=judge and after_run, on_progress=on_progress
+            )
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise Interrupted(
+            "every outcome graded so far is stored", hint="run `fieldeval edges` again to finish"
+        ) from None
+    observer.edges_graded(store, run, report)

@@ -15,7 +15,7 @@ from tests.cli.test_edges_command import run_id, server, write_suite  # noqa: F4
 from tests.doubles.fixtures import ServerHandle
 
 import fieldeval
-from fieldeval.providers import PROVIDERS as REGISTERED
+from fieldeval.providers import providers
 from fieldeval.store import Store
 from fieldeval.suite.schema import PROVIDERS
 
@@ -46,7 +46,7 @@ def test_importing_the_front_door_loads_neither_the_store_nor_the_pipeline() -> 
 
 
 def test_every_provider_kind_of_the_suite_is_registered_and_no_other() -> None:
-    assert set(PROVIDERS) == set(REGISTERED)
+    assert set(PROVIDERS) == set(providers())
 
 
 def _stored(db: Path) -> list[tuple[str, str, int, str | None]]:

@@ -20,6 +20,7 @@ from fieldeval.checks.text import (
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.example import Example
 from fieldeval.suite import checks as spec
+from fieldeval.suite.plugins import check_plugins
 
 _LENGTHS: dict[type[spec.CheckBase], tuple[Unit, bool]] = {
     spec.MaxWords: (WORDS, True),
@@ -108,4 +109,10 @@ def _compile(one: spec.CheckBase, base_dir: Path) -> CompiledCheck:
         case spec.PythonCheck():
             function = load_function(one.value, base_dir=base_dir, check_id=check_id)
             return PythonCheck(id=check_id, only=only, function=function, name=one.value)
+    for plugin in check_plugins():
+        if plugin.name == one.type:
+            compiled: CompiledCheck = plugin.value.compile(
+                one, check_id=check_id, only=only, base_dir=base_dir
+            )
+            return compiled
     raise TypeError(f"no compiler for check type {type(one).__name__}")

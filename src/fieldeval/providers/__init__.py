@@ -6,24 +6,15 @@ an unused one costs nothing at start-up and a missing optional extra fails only 
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 
 from fieldeval.providers.base import Provider
-from fieldeval.providers.registry import PROVIDERS, Capabilities, capabilities
+from fieldeval.providers.registry import Capabilities, capabilities, providers
 from fieldeval.suite.candidates import CandidateBase
 
-__all__ = [
-    "PROVIDERS",
-    "Capabilities",
-    "Provider",
-    "capabilities",
-    "create_provider",
-]
+__all__ = ["Capabilities", "Provider", "capabilities", "create_provider", "providers"]
 
 
 def create_provider(candidate: CandidateBase, *, base_dir: Path) -> Provider:
-    """The provider for a candidate. Each module has `from_candidate(candidate, base_dir)`."""
-    module = import_module(PROVIDERS[candidate.provider].module)
-    provider: Provider = module.from_candidate(candidate, base_dir=base_dir)
-    return provider
+    """The provider for a candidate, built-in or from a plugin (`providers()` lists them)."""
+    return providers()[candidate.provider].create(candidate, base_dir=base_dir)

@@ -1,13 +1,26 @@
-"""Every provider by name: the module that builds it and what it can do.
+"""Every provider by name: what builds it and what it can do, built-in or from a plugin.
 
-The rest of fieldeval asks here (`capabilities(candidate)`) instead of testing a
-provider's name, so a provider's particulars stay in this package.
+The rest of fieldeval asks here (`capabilities(candidate.provider)`) instead of testing a
+provider's name, so a provider's particulars stay in this package. Plugins add entries
+through the `fieldeval.providers` entry-point group (docs/plugins.md).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from fieldeval.suite.plugins import provider_plugins
+
+if TYPE_CHECKING:
+    from fieldeval.providers.base import Provider
+    from fieldeval.suite.candidates import CandidateBase
+
+Factory = Callable[..., "Provider"]  # (candidate, *, base_dir) -> Provider
 
 
 @dataclass(frozen=True)
@@ -26,13 +39,22 @@ class Capabilities:
 
 @dataclass(frozen=True)
 class ProviderEntry:
-    module: str  # has `from_candidate(candidate, base_dir)`
+    module: str | None  # a built-in's module, with `from_candidate(candidate, base_dir)`
     capabilities: Capabilities = Capabilities()
+    factory: Factory | None = None  # a plugin's `from_candidate`
+
+    def create(self, candidate: CandidateBase, *, base_dir: Path) -> Provider:
+        """The provider for `candidate`; a built-in's module is imported only now."""
+        from importlib import import_module
+
+        make: Any = self.factory or import_module(str(self.module)).from_candidate
+        provider: Provider = make(candidate, base_dir=base_dir)
+        return provider
 
 
 ANTHROPIC_MAX_TOKENS = 1024  # the API requires max_tokens; suites rarely mean to cap it
 
-PROVIDERS = MappingProxyType(
+BUILT_IN = MappingProxyType(
     {
         "openai": ProviderEntry("fieldeval.providers.openai", Capabilities(structured_output=True)),
         "anthropic": ProviderEntry(
@@ -50,6 +72,18 @@ PROVIDERS = MappingProxyType(
 )
 
 
+@functools.cache
+def providers() -> Mapping[str, ProviderEntry]:
+    """Every provider by name: the built-in ones, then those installed plugins add."""
+    found = dict(BUILT_IN)
+    for plugin in provider_plugins():
+        declared = getattr(plugin.value, "capabilities", Capabilities())
+        if not isinstance(declared, Capabilities):
+            declared = Capabilities()
+        found[plugin.name] = ProviderEntry(None, declared, plugin.value.from_candidate)
+    return MappingProxyType(found)
+
+
 def capabilities(provider: str) -> Capabilities:
     """What the provider named in a candidate's `provider:` can do."""
-    return PROVIDERS[provider].capabilities
+    return providers()[provider].capabilities

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.analysis.cost_project import CostProject, answer, usage
+from tests.projects.cost import CostProject, answer, usage
 
 from fieldeval.cost.spend import run_cost
 from fieldeval.records.run import RunInfo

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 from tests.doubles.fixtures import ServerHandle, start_server
-from tests.grading.judge_project import JudgeProject
+from tests.projects.judge import JudgeProject
 
 from fieldeval.human.session import GradingSession
 from fieldeval.records.run import RunInfo

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,13 +80,6 @@ def project(tmp_path: Path) -> Path:
     suite = tmp_path / "suite.yaml"
     suite.write_text(SUITE, encoding="utf-8")
     return suite
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(f"sqlite:///{tmp_path / 'results.db'}")
-    yield opened
-    opened.close()
 
 
 def outputs_of(store: Store, run_id: str) -> dict[tuple[str, str], StoredOutput]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
-from tests.report.decision_suite import PAYLOAD, DecisionRun, make_run
+from tests.projects.decision import PAYLOAD, DecisionRun, make_run
 
 from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.decision.evidence import decision

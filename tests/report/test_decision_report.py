@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
-from tests.report.decision_suite import HOSTILE_SLICE, PAYLOAD, USAGE, DecisionRun, N, make_run
+from tests.projects.decision import HOSTILE_SLICE, PAYLOAD, USAGE, DecisionRun, N, make_run
 
 from fieldeval.decision.evidence import Decision, decision
 from fieldeval.notation import dollars

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from tests.doubles.fixtures import start_server
-from tests.report.conftest import FORMULA
+from tests.projects.graded import FORMULA
 
 import fieldeval
 from fieldeval.records.run import RunInfo, StoredOutput
@@ -121,7 +121,7 @@ def test_fieldeval_export_end_to_end(
     graded_run: tuple[LoadedSuite, RunInfo], store: Store, tmp_path: Path
 ) -> None:
     _, info = graded_run
-    db = str(tmp_path / "results.db")
+    db = store.url
     to_stdout = fieldeval_cli(tmp_path, "export", info.id[:12], "--format", "csv", "--db", db)
     assert to_stdout.returncode == 0, to_stdout.stderr
     rows = list(csv.DictReader(io.StringIO(to_stdout.stdout)))

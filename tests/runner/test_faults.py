@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from tests.doubles.fixtures import ServerHandle, start_server
-from tests.runner.conftest import SuiteFiles
+from tests.projects.suite_files import SuiteFiles
 
 from fieldeval.results.summary import summarize
 from fieldeval.runner import run_suite

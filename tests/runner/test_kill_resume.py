@@ -16,7 +16,7 @@ from fieldeval.store import Store
 from fieldeval.suite.loader import load_suite
 
 if TYPE_CHECKING:
-    from tests.runner.conftest import SuiteFiles
+    from tests.projects.suite_files import SuiteFiles
 
 N = 60
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,7 @@ from fieldeval.store import Store
 from fieldeval.suite.loader import LoadedSuite, load_suite
 
 if TYPE_CHECKING:
-    from tests.runner.conftest import SuiteFiles
+    from tests.projects.suite_files import SuiteFiles
 
 PREFIX = (
     {"role": "system", "content": "You are Ada and the code word is heron"},
@@ -27,13 +26,6 @@ PREFIX = (
     {"role": "assistant", "content": "earlier answer"},
 )
 PREFIX_WORDS = sum(len(m["content"].split()) for m in PREFIX)
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = Store.open(db_url)
-    yield opened
-    opened.close()
 
 
 def with_prefix(loaded: LoadedSuite, prefix: tuple[dict[str, str], ...]) -> Dataset:

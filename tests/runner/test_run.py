@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,16 +23,17 @@ from fieldeval.store import Store
 from fieldeval.suite.loader import load_suite
 
 if TYPE_CHECKING:
-    from tests.runner.conftest import SuiteFiles
+    from tests.projects.suite_files import SuiteFiles
 
 SECRET = "sk-test-SECRET123"
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = Store.open(db_url)
-    yield opened
-    opened.close()
+def store_url(tmp_path: Path) -> str:
+    """SQLite only here: the module's fake server counts calls per prompt, so a second
+    backend would send the same prompts again and see the first one's counts. The store on
+    PostgreSQL is tested in tests/store and wherever a test's server is its own."""
+    return f"sqlite:///{tmp_path / 'results.db'}"
 
 
 def by_key(outputs: list[StoredOutput]) -> dict[tuple[str, str], StoredOutput]:

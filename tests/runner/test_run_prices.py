@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,7 +16,7 @@ from fieldeval.suite.candidates import Price
 from fieldeval.suite.loader import load_suite
 
 if TYPE_CHECKING:
-    from tests.runner.conftest import SuiteFiles
+    from tests.projects.suite_files import SuiteFiles
 
 # The fake server counts a prompt's words as its tokens and answers "echo: " + the prompt,
 # one token a word; the directives set the cached and reasoning counts it reports.
@@ -34,13 +33,6 @@ MINI_USD = (0.45 + 0.225 + 1.8 + 1.2) / 1e6
 # The suite's price: 7 in ("O" first, 3 cached), 6 out (2 reasoning): 4 × 1 + 3 × 0.5 + 4 × 4
 # + 2 × 2 per million.
 OWN_USD = (4 + 1.5 + 16 + 4) / 1e6
-
-
-@pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
-    opened = Store.open(db_url)
-    yield opened
-    opened.close()
 
 
 def test_a_run_stores_the_table_price_and_its_usage_costs_out_by_hand(

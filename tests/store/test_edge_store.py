@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -15,13 +14,6 @@ from fieldeval.store import Store
 from fieldeval.store.edge_store import CLEAN_EXPECT, CLEAN_GENERATOR, EdgeStore, StoredEdgeOutcome
 from fieldeval.store.engine import with_driver
 from fieldeval.store.grade_store import GradeStore
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store.open(store_url)
-    yield opened
-    opened.close()
 
 
 def outcome(example_id: str, **changes: object) -> StoredEdgeOutcome:

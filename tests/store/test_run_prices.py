@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine
 from tests.store.test_store import START, dataset, migrate
 
@@ -29,13 +27,6 @@ CONFIGS = [
     ("priced", {"id": "priced", "provider": "openai", "model": "m", "price": OWN_PRICE}, "s256:b"),
     ("unpriced", {"id": "unpriced", "provider": "python", "function": "m:f"}, "s256:c"),
 ]
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store.open(store_url)
-    yield opened
-    opened.close()
 
 
 def create(store: Store, run_id: str, prices: dict[str, dict[str, Any] | None] | None) -> None:

@@ -43,14 +43,6 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A new store on each backend."""
-    opened = Store.open(store_url)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def sqlite_store(db_path: Path) -> Iterator[Store]:
     opened = Store.open(f"sqlite:///{db_path}")
     yield opened

@@ -35,7 +35,7 @@ def test_side_by_side_choices_record_which_candidate_was_on_which_side(
         expect(page.locator("#progress-text")).to_have_text("2 of 6 judged")
 
         # Sides are drawn per grader and input with the store's secret (both sides occurring
-        # is tested over many draws in tests/grading/test_session.py); here: the page shows
+        # is tested over many draws in tests/human/test_session.py); here: the page shows
         # only this run's candidates, and the store logs the sides as shown (below).
         wrote = graded.who_wrote()
         lefts = {wrote[first[0]][0], wrote[second[0]][0], wrote[third[0]][0]}

@@ -1,0 +1,66 @@
+"""`fieldeval.evaluate`: pass rates read from a stored run, as a team's tests assert on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fieldeval import Evaluation, evaluate
+from fieldeval.errors import UserError
+from fieldeval.records.run import RunInfo
+from fieldeval.store import Store
+from fieldeval.suite.loader import LoadedSuite
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    """SQLite only: the commands here run as a user runs them, on the file beside the suite."""
+    return f"sqlite:///{tmp_path / 'results.db'}"
+
+
+def test_pass_rates_by_check_criterion_and_overall(
+    graded_run: tuple[LoadedSuite, RunInfo], store: Store
+) -> None:
+    _, info = graded_run
+    result = Evaluation.from_run(store, info.id)
+    assert result.candidates == ("polite", "sly")
+
+    overall = result.pass_rate(candidate="polite")
+    # "hello big wide world" is four words: it fails `short`.
+    assert (overall.k, overall.n, overall.failing) == (2, 3, ("a2",))
+    assert overall.value is not None and 0 < overall.lower < overall.value < overall.upper < 1
+
+    greets = result.pass_rate("greets", candidate="sly")
+    # a3 errored: left out of n, counted apart and said so.
+    assert (greets.k, greets.n, greets.errors, greets.failing) == (0, 2, 1, ("a1", "a2"))
+    assert "1 errored, not counted" in repr(greets)
+
+    friendly = result.pass_rate("friendly", candidate="sly")
+    assert (friendly.k, friendly.n, friendly.failing) == (0, 1, ("a2",))
+    assert str(friendly).startswith("friendly for sly: 0% (0/1), 95% CI 0%–")
+
+
+def test_unclear_questions_get_clear_errors(
+    graded_run: tuple[LoadedSuite, RunInfo], store: Store
+) -> None:
+    _, info = graded_run
+    result = Evaluation.from_run(store, info.id)
+    with pytest.raises(UserError, match=r"has 2 candidates \(polite, sly\)") as raised:
+        result.pass_rate("greets")
+    assert "candidate='ID'" in str(raised.value)
+    with pytest.raises(UserError, match="no candidate 'gemma'"):
+        result.pass_rate(candidate="gemma")
+    with pytest.raises(UserError, match="use one of: greets, short, friendly"):
+        result.pass_rate("tone", candidate="sly")
+
+
+def test_evaluate_runs_the_suite_and_reuses_the_cache(
+    graded_run: tuple[LoadedSuite, RunInfo], tmp_path: Path
+) -> None:
+    loaded, first = graded_run
+    db = str(tmp_path / "results.db")
+    result = evaluate(loaded.path, db=db, sample=2)
+    assert result.run_id != first.id
+    assert len(result.outputs) == 4  # 2 sampled examples × 2 candidates
+    assert all(o.from_cache for o in result.outputs if o.ok)

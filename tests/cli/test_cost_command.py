@@ -14,6 +14,7 @@ from tests.projects.cost import CostProject, answer, usage
 
 from fieldeval.cost.spend import run_cost
 from fieldeval.records.run import RunInfo
+from fieldeval.results.run_data import read_run
 from fieldeval.store import Store
 from fieldeval.suite.loader import LoadedSuite
 
@@ -80,10 +81,11 @@ def test_json_carries_the_same_numbers(
     shown = fieldeval(tmp_path, "cost", "suite.yaml", "--run", info.id[:17], "--json", "-")
     assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)  # nothing but the JSON on stdout
-    expected = run_cost(store, loaded.suite, info.id)
+    expected = run_cost(loaded.suite, read_run(store, info.id))
     assert data["run_id"] == info.id
-    assert data["total_usd"] == pytest.approx(expected.total_usd)
-    for got, want in zip(data["candidates"], expected.candidates, strict=True):
+    assert data["kind"] == "cost"
+    assert data["cost"]["total_usd"] == pytest.approx(expected.total_usd)
+    for got, want in zip(data["cost"]["candidates"], expected.candidates, strict=True):
         assert got["candidate_id"] == want.candidate_id
         assert got["price"]["source"] == "suite"
         assert got["total_usd"] == pytest.approx(want.total_usd)

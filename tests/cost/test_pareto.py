@@ -10,6 +10,7 @@ from tests.projects.cost import CostProject, answer, usage
 from fieldeval.cost.pareto import ParetoPoint, TradeOff, pareto, trade_offs
 from fieldeval.cost.spend import run_cost
 from fieldeval.results.candidates import compare_candidates
+from fieldeval.results.run_data import read_run
 from fieldeval.results.summary import summarize
 from fieldeval.store import Store
 
@@ -41,7 +42,7 @@ def _analyse(
     outputs = store.outputs(info.id)
     summary = summarize(store.run(info.id), outputs)
     pairs = compare_candidates(outputs, info.candidates)
-    cost = run_cost(store, loaded.suite, info.id, resamples=200)
+    cost = run_cost(loaded.suite, read_run(store, info.id), resamples=200)
     return pareto(summary, cost, pairs), trade_offs(summary, cost, pairs)
 
 

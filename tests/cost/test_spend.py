@@ -9,6 +9,7 @@ import pytest
 from tests.projects.cost import JUDGE_CALL_USD, CostProject, answer, usage
 
 from fieldeval.cost.spend import CandidateCost, RunCost, run_cost
+from fieldeval.results.run_data import read_run
 from fieldeval.store import Store
 
 # $/Mtok: input 2, cached input 0.5, output 8, reasoning 10; and $0.0001 a call.
@@ -58,7 +59,7 @@ def judged(tmp_path: Path, store: Store) -> RunCost:
         EXAMPLES, {"exact": PRICE, "counted": PRICE, "unpriced": None}, volume=VOLUME, judge=True
     )
     info = project.run(loaded, ANSWERS, judge=True)
-    return run_cost(store, loaded.suite, info.id, resamples=500)
+    return run_cost(loaded.suite, read_run(store, info.id), resamples=500)
 
 
 def test_spend_per_request_and_per_success_to_the_cent_fraction(judged: RunCost) -> None:
@@ -112,10 +113,10 @@ def test_monthly_projection_is_the_formula_by_hand(judged: RunCost) -> None:
     # The interval is the bootstrap interval of ĉ carried through the same formula.
     assert monthly.model_usd.low == pytest.approx(125_000 * exact.per_request.low)
     assert monthly.total.high == pytest.approx(125_000 * exact.per_request.high + 60)
-    assert monthly.scenarios == (
+    assert [(s.name, s.requests_per_month, s.total_usd) for s in monthly.scenarios] == [
         ("low", 50_000, pytest.approx(50_000 * 1.25 * c_hat + 5 + 50)),
         ("high", 200_000, pytest.approx(200_000 * 1.25 * c_hat + 20 + 50)),
-    )
+    ]
 
 
 def test_unpriced_is_none_not_zero(judged: RunCost) -> None:
@@ -149,7 +150,7 @@ def test_intervals_contain_the_estimate_and_shrink_with_more_examples(
             }
         }
         loaded = project.write(ids, {"bot": price})
-        cost = _by_id(run_cost(store, loaded.suite, project.run(loaded, table).id), "bot")
+        cost = _by_id(run_cost(loaded.suite, read_run(store, project.run(loaded, table).id)), "bot")
         per_request, per_success = cost.per_request, cost.per_success
         assert per_request is not None and per_success is not None
         assert per_request.n == n
@@ -167,7 +168,9 @@ def test_with_repeats_the_example_is_the_unit(tmp_path: Path, store: Store) -> N
     ids = ["r1", "r2", "r3", "r4", "r5"]
     loaded = project.write(ids, {"bot": {"input_per_mtok": 1.0}})
     table = {"bot": {e: answer("ok", usage(1000 * (i + 1), 0)) for i, e in enumerate(ids)}}
-    cost = _by_id(run_cost(store, loaded.suite, project.run(loaded, table, repeats=3).id), "bot")
+    cost = _by_id(
+        run_cost(loaded.suite, read_run(store, project.run(loaded, table, repeats=3).id)), "bot"
+    )
     assert cost.priced == 15
     assert cost.per_request is not None and cost.per_request.n == 5
     assert cost.per_request.value == pytest.approx(0.003)  # mean of 1..5 thousand tokens at $1/Mtok
@@ -177,9 +180,9 @@ def test_a_cached_answer_costs_a_request_but_not_this_run(tmp_path: Path, store:
     project = CostProject(tmp_path, store)
     loaded = project.write(["c1", "c2"], {"bot": {"output_per_mtok": 10.0}})
     table = {"bot": {"c1": answer("ok", usage(0, 100)), "c2": answer("ok", usage(0, 300))}}
-    first = _by_id(run_cost(store, loaded.suite, project.run(loaded, table).id), "bot")
+    first = _by_id(run_cost(loaded.suite, read_run(store, project.run(loaded, table).id)), "bot")
     again = project.run(loaded, table, use_cache=True)
-    cached = _by_id(run_cost(store, loaded.suite, again.id), "bot")
+    cached = _by_id(run_cost(loaded.suite, read_run(store, again.id)), "bot")
     assert first.total_usd == pytest.approx(0.004)
     assert cached.cached == 2 and cached.total_usd == 0.0
     assert cached.per_request is not None and first.per_request is not None
@@ -196,7 +199,7 @@ def test_an_unpriced_judge_leaves_its_share_unknown(tmp_path: Path, store: Store
         judge_price=None,
     )
     table = {"bot": {"j1": answer("ok", usage(1000, 0)), "j2": answer("ok", usage(3000, 0))}}
-    cost = run_cost(store, loaded.suite, project.run(loaded, table, judge=True).id)
+    cost = run_cost(loaded.suite, read_run(store, project.run(loaded, table, judge=True).id))
     bot = _by_id(cost, "bot")
     assert cost.judge_calls == 2 and cost.judge_usd is None and cost.total_usd is None
     assert bot.judge_usd is None and bot.judged_outputs == 2
@@ -210,7 +213,7 @@ def test_without_volume_there_is_no_projection(tmp_path: Path, store: Store) -> 
     project = CostProject(tmp_path, store)
     loaded = project.write(["v1", "v2"], {"bot": {"input_per_mtok": 1.0}})
     table = {"bot": {"v1": answer("nope", usage(10, 0)), "v2": answer("nope", usage(30, 0))}}
-    bot = _by_id(run_cost(store, loaded.suite, project.run(loaded, table).id), "bot")
+    bot = _by_id(run_cost(loaded.suite, read_run(store, project.run(loaded, table).id)), "bot")
     assert bot.monthly is None
     assert bot.per_request is not None and bot.per_success is None  # nothing passed
 
@@ -221,7 +224,7 @@ def test_judge_calls_that_grade_nothing_are_in_the_run_total_only(
     project = CostProject(tmp_path, store)
     loaded = project.write(["g1", "g2"], {"bot": {"input_per_mtok": 1.0}}, judge=True)
     table = {"bot": {"g1": answer("ok", usage(1000, 0)), "g2": answer("ok garble", usage(1000, 0))}}
-    cost = run_cost(store, loaded.suite, project.run(loaded, table, judge=True).id)
+    cost = run_cost(loaded.suite, read_run(store, project.run(loaded, table, judge=True).id))
     bot = _by_id(cost, "bot")
     # g2's question was asked and re-asked twice (3 attempts, one stored call), no grade.
     assert cost.judge_calls == 2

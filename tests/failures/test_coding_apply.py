@@ -26,6 +26,7 @@ from fieldeval.failures.coding_file import CodingFileError, read_coding
 from fieldeval.failures.notes import Note, ProposedMode, Suggestion
 from fieldeval.failures.report import failure_report
 from fieldeval.records.grade import FailureLabel
+from fieldeval.results.run_data import read_run
 from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
 
@@ -75,7 +76,7 @@ async def test_apply_labels_what_the_person_kept_and_a_reapply_replaces_it(
             {"id": "rambles", "definition": "The note says too long.", "severity": "major"}
         ]
     }
-    report = failure_report(store, loaded.suite, run.id)
+    report = failure_report(loaded.suite, read_run(store, run.id))
     invented = {(o.candidate_id, o.example_id) for o in report.outputs if o.modes}
     assert invented == {("alpha", "e1"), ("alpha", "e2"), ("beta", "e2")}  # ana's label too
 

@@ -20,6 +20,7 @@ from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.decision.evidence import decision
 from fieldeval.notation import dollars
 from fieldeval.report.decision_html import write_decision_html
+from fieldeval.results.run_data import read_run
 from fieldeval.results.summary import RunSummary, summarize
 
 
@@ -49,7 +50,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
         found = decision(store, made.loaded.suite, made.run_id)
         run = store.run(made.run_id)
         summary = summarize(run, store.outputs(run.id))
-        cost = run_cost(store, made.loaded.suite, run.id)
+        cost = run_cost(made.loaded.suite, read_run(store, run.id))
     finally:
         store.close()
     path = folder / "report.html"

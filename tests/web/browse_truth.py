@@ -15,6 +15,7 @@ from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
 from fieldeval.results.compare import RunComparison, compare_runs
+from fieldeval.results.run_data import read_run
 from fieldeval.results.summary import RunSummary, summarize
 from fieldeval.store import Store
 from fieldeval.suite.loader import load_suite
@@ -96,7 +97,7 @@ def compute(runs: BrowseRuns) -> Truth:
     try:
         run, first = store.run(runs.second), store.run(runs.first)
         outputs, first_outputs = store.outputs(run.id), store.outputs(first.id)
-        report = failure_report(store, suite, run.id)
+        report = failure_report(suite, read_run(store, run.id))
         return Truth(
             suite=suite,
             first=first,
@@ -109,7 +110,7 @@ def compute(runs: BrowseRuns) -> Truth:
             first_summary=summarize(first, first_outputs),
             report=report,
             comparison=compare_runs(store, first.id, run.id),
-            cost=run_cost(store, suite, run.id),
+            cost=run_cost(suite, read_run(store, run.id)),
         )
     finally:
         store.close()

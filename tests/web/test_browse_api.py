@@ -3,6 +3,9 @@ counts, the run page's numbers, and what is refused."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 from urllib.parse import urlencode
 
@@ -139,7 +142,7 @@ def test_the_run_json_has_the_librarys_numbers(browse_served: Served, browse_tru
             failures.catastrophic.n,
         )
     assert data["cost"]["total_usd"] == truth.cost.total_usd
-    assert [c["has_price"] for c in data["cost"]["candidates"]] == [True, False]
+    assert [c["price"] is not None for c in data["cost"]["candidates"]] == [True, False]
     assert data["links"]["compare_previous"] == (
         f"/compare?before={truth.first.id}&after={truth.run.id}"
     )
@@ -228,3 +231,26 @@ def test_an_errored_output_shows_its_error_beside_the_answer(
     assert beta["outcome"] in ("pass", "fail") and beta["error"] is None
     status, html = call("GET", f"{browse_served.base}{path}")
     assert status == 200 and "the app fell over &lt;b&gt;here&lt;/b&gt;" in html
+
+
+def test_the_cli_and_the_web_app_send_the_same_json_for_a_runs_cost(
+    browse_served: Served, browse_runs: BrowseRuns
+) -> None:
+    run_id = browse_runs.second
+    shown = subprocess.run(
+        [sys.executable, "-m", "fieldeval", "cost", str(browse_runs.suite), "--run", run_id,
+         "--json", "-", "--db", browse_runs.db_url],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    from_cli = json.loads(shown.stdout)
+
+    status, from_web = call("GET", f"{browse_served.base}/api/runs/{run_id}")
+
+    assert status == 200, from_web
+    assert from_cli["format"] == 1 and from_cli["kind"] == "cost"
+    assert from_cli["cost"] == from_web["cost"]
+    # Both are the whole object, unrounded: every candidate, its price and its intervals.
+    assert [c["candidate_id"] for c in from_web["cost"]["candidates"]] == [ALPHA, BETA]
+    assert from_web["cost"]["candidates"][0]["price"]["description"]
+    assert from_web["cost"]["candidates"][0]["per_request"]["n"] > 0

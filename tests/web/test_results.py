@@ -20,6 +20,7 @@ from tests.web.helpers import PAYLOAD, Graded, Served, call, fieldeval_env, serv
 
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.grade import FailureLabel, Grade
+from fieldeval.results.run_data import read_run
 from fieldeval.runner import run_suite
 from fieldeval.stats.intervals import Rate
 from fieldeval.store import Store
@@ -127,7 +128,9 @@ def results_run(tmp_path_factory: pytest.TempPathFactory) -> Graded:
 def report(results_run: Graded) -> FailureReport:
     store = Store.open(results_run.db_url)
     try:
-        return failure_report(store, load_suite(results_run.suite).suite, results_run.run_id)
+        return failure_report(
+            load_suite(results_run.suite).suite, read_run(store, results_run.run_id)
+        )
     finally:
         store.close()
 

@@ -23,6 +23,7 @@ def cost(
     from fieldeval.cost.report import cost_report
     from fieldeval.report.cost_export import cost_json
     from fieldeval.report.cost_table import render_cost_report
+    from fieldeval.results.run_data import read_run
     from fieldeval.store import Store
     from fieldeval.suite.loader import load_suite
 
@@ -30,7 +31,7 @@ def cost(
     store = Store.open(db)
     try:
         info = resolve_run(store, loaded, run_id)
-        report = cost_report(store, loaded.suite, info.id)
+        report = cost_report(loaded.suite, read_run(store, info.id))
     finally:
         store.close()
     if json is not None:

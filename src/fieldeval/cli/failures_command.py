@@ -49,6 +49,7 @@ def show(suite: SuiteArgument, run_id: RunOption = None, db: DbOption = None) ->
     from fieldeval.errors import ConfigError
     from fieldeval.failures.report import failure_report
     from fieldeval.report.failures import render_failure_report
+    from fieldeval.results.run_data import read_run
     from fieldeval.store import Store
     from fieldeval.suite.loader import load_suite
 
@@ -58,7 +59,8 @@ def show(suite: SuiteArgument, run_id: RunOption = None, db: DbOption = None) ->
     store = Store.open(db)
     try:
         info = resolve_run(store, loaded, run_id)
-        render_failure_report(failure_report(store, loaded.suite, info.id), console)
+        report = failure_report(loaded.suite, read_run(store, info.id))
+        render_failure_report(report, console)
     finally:
         store.close()
 

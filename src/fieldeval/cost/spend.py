@@ -13,15 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from fieldeval.edges.rates import clean_view
 from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.providers.pricing import call_cost, usage_of
 from fieldeval.records.grade import Grade, JudgeCall
-from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
+from fieldeval.records.run import OutputKey, RunInfo, StoredExample, StoredOutput
+from fieldeval.results.run_data import RunData
 from fieldeval.results.summary import example_clusters
 from fieldeval.stats.intervals import percentile
-from fieldeval.store import Store
-from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.economics import Volume
 from fieldeval.suite.schema import Suite
 
@@ -39,6 +37,15 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """The month's total at another volume: `volume.low` or `volume.high`."""
+
+    name: str  # "low" or "high"
+    requests_per_month: int
+    total_usd: float
+
+
+@dataclass(frozen=True)
 class MonthlyProjection:
     """C = V·(1 + r)·ĉ + V·s·ĉ_judge + fixed; the interval is the bootstrap's over examples."""
 
@@ -48,7 +55,7 @@ class MonthlyProjection:
     judge_usd: float | None  # V·s·ĉ_judge; None when the judge's cost is unknown and s > 0
     fixed_usd: float
     total: Interval  # model + judge + fixed (the judge left out when judge_usd is None)
-    scenarios: tuple[tuple[str, int, float], ...]  # ("low", V_low, total), ("high", V_high, total)
+    scenarios: tuple[Scenario, ...]  # at the suite's low and high volumes
     judged_share: float = 0.0  # s
 
 
@@ -85,44 +92,19 @@ class RunCost:
     judge_unattributed_usd: float | None = None
 
 
-def run_cost(
-    store: Store,
-    suite: Suite,
-    run_id: str,
-    *,
-    seed: int = 0,
-    resamples: int = 2000,
-    run: RunInfo | None = None,
-    outputs: Sequence[StoredOutput] | None = None,
-    examples: Sequence[StoredExample] | None = None,
-    grades: Sequence[Grade] | None = None,
-) -> RunCost:
+def run_cost(suite: Suite, data: RunData, *, seed: int = 0, resamples: int = 2000) -> RunCost:
     """Spend, cost per request and per success, judge spend and the monthly projection.
 
     Prices are the snapshot stored with the run, so a later price change does not rewrite
-    an old run. `suite` supplies only `volume:` for the projection. `run`, `outputs`, its
-    dataset's `examples` and its `grades` (every grader; the judge's are the ones used), when
-    given, are that run's rows already read: one reading then serves several analyses.
+    an old run. `suite` supplies only `volume:` for the projection. The judge's grades in
+    `data` decide which outputs each of its calls is charged to.
     """
     if resamples < 1:
         raise ValueError(f"resamples must be positive, got {resamples}")
-    if run is None:
-        run = store.run(run_id)
-    elif run.id != run_id:
-        raise ValueError(f"run {run.id} was given for run {run_id}")
-    if outputs is None:
-        # A run with edge cases also answered their variants: the cost is the clean task's.
-        if examples is None:
-            examples = store.examples(run.dataset_hash)
-        outputs = clean_view(run, store.outputs(run.id), examples)[1]
-    snapshots = store.candidate_prices(run.id)
-    units = _units(run, store, examples)
-    grade_store = GradeStore(store)
-    calls = grade_store.judge_calls(run.id)
-    if grades is None:
-        judged = grade_store.grades(run.id, grader_kind="judge")
-    else:
-        judged = [grade for grade in grades if grade.grader_kind == "judge"]
+    run, outputs = data.run, data.outputs
+    units = _units(run, data.examples)
+    calls = data.judge_calls
+    judged = data.judge_grades
     judge, linked = _judge_spend(calls, judged)
     by_candidate: dict[str, list[StoredOutput]] = {c: [] for c in run.candidates}
     for output in outputs:
@@ -131,7 +113,7 @@ def run_cost(
         _candidate(
             cid,
             rows,
-            _snapshot(snapshots.get(cid)),
+            _snapshot(data.prices.get(cid)),
             judge.get(cid, _JudgeShare()),
             units,
             suite.volume,
@@ -163,13 +145,11 @@ def _snapshot(stored: Mapping[str, object] | None) -> PriceSnapshot | None:
     return None if stored is None else PriceSnapshot.from_dict(dict(stored))
 
 
-def _units(
-    run: RunInfo, store: Store, examples: Sequence[StoredExample] | None
-) -> Mapping[str, object] | None:
+def _units(run: RunInfo, examples: Sequence[StoredExample]) -> Mapping[str, object] | None:
     """Example id -> the cluster it belongs to, when the suite names a cluster field."""
     if not (run.suite.get("dataset") or {}).get("cluster"):
         return None
-    return example_clusters(run, store.examples(run.dataset_hash) if examples is None else examples)
+    return example_clusters(run, examples)
 
 
 def _judge_spend(
@@ -182,13 +162,13 @@ def _judge_spend(
     about once. Grades answered from an earlier run's call cost nothing here.
     """
     cost = {call.id: call.cost_usd for call in calls if call.id is not None}
-    graded: dict[int, set[tuple[str, str, int]]] = {}
+    graded: dict[int, set[OutputKey]] = {}
     for grade in grades:
         if grade.judge_call_id in cost:
-            key = (grade.candidate_id, grade.example_id, grade.repeat)
+            key = OutputKey.of(grade)
             graded.setdefault(grade.judge_call_id, set()).add(key)
     shares: dict[str, _JudgeShare] = {}
-    judged: dict[str, set[tuple[str, str, int]]] = {}
+    judged: dict[str, set[OutputKey]] = {}
     for call_id, keys in graded.items():
         usd = cost[call_id]
         for key in keys:
@@ -283,7 +263,7 @@ def _monthly(
     judge_usd = judge_at(expected)
     extra = (judge_usd or 0.0) + fixed
     scenarios = tuple(
-        (name, requests, total_at(requests))
+        Scenario(name, requests, total_at(requests))
         for name, requests in (("low", volume.low), ("high", volume.high))
         if requests is not None
     )

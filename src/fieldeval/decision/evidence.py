@@ -17,12 +17,12 @@ from fieldeval.cost.spend import CandidateCost, RunCost, run_cost
 from fieldeval.decision.latency import LatencyUnderLoad, latency_under_load
 from fieldeval.decision.power import PowerNote, power_note
 from fieldeval.decision.recommendation import Recommendation, find_pair, recommend
-from fieldeval.edges.rates import EdgeReport, clean_view, edge_report, is_variant
+from fieldeval.edges.rates import EdgeReport, edge_report
 from fieldeval.failures.rates import CandidateFailures, worst_severity
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.judge.calibration import Calibration
 from fieldeval.notation import truncate
-from fieldeval.records.run import StoredExample, StoredOutput
+from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
 from fieldeval.results.rubric import (
     CriterionResult,
@@ -30,9 +30,9 @@ from fieldeval.results.rubric import (
     rubric_results,
     run_rubric,
 )
+from fieldeval.results.run_data import read_run
 from fieldeval.results.summary import CandidateSummary, RunSummary, example_clusters, summarize
 from fieldeval.store import Store
-from fieldeval.store.grade_store import GradeStore
 from fieldeval.suite.economics import Volume
 from fieldeval.suite.failure_modes import SEVERITY_LEVEL
 from fieldeval.suite.schema import LoadTargets, Suite
@@ -141,34 +141,17 @@ def decision(
     `suite_path` is how the commands the report suggests name the suite (default: the path
     the run was made from).
     """
-    run = store.run(run_id)
-    every_example = store.examples(run.dataset_hash)
     # Edge-case variants have their own section: every other number is on the clean examples.
-    run, outputs = clean_view(run, store.outputs(run.id), every_example)
-    examples = [example for example in every_example if not is_variant(example)]
+    data = read_run(store, run_id)
+    run, outputs, grades = data.run, data.outputs, data.grades
+    examples = data.clean_examples
     summary = summarize(run, outputs, clusters=example_clusters(run, examples))
     pairs = compare_candidates(outputs, run.candidates)
-    grades = GradeStore(store).grades(run.id)
-    failures = (
-        failure_report(
-            store,
-            suite,
-            run.id,
-            seed=seed,
-            run=run,
-            outputs=outputs,
-            examples=examples,
-            grades=grades,
-        )
-        if suite.failure_modes
-        else None
-    )
+    failures = failure_report(suite, data, seed=seed) if suite.failure_modes else None
     rubric = run_rubric(run) if grades else ()
     results = tuple(rubric_results(grades, rubric))
     calibration = tuple(rubric_calibration(grades, rubric, seed=seed))
-    cost = run_cost(
-        store, suite, run.id, seed=seed, run=run, outputs=outputs, examples=examples, grades=grades
-    )
+    cost = run_cost(suite, data, seed=seed)
     latency = tuple(
         (cid, latency_under_load(store, suite.task.name, cid, suite.load.targets))
         for cid in run.candidates
@@ -272,13 +255,13 @@ def _excerpts(
     """The failure report's outputs to read first, the most severe first."""
     if failures is None:
         return ()
-    texts = {(o.candidate_id, o.example_id, o.repeat): o.text or "" for o in outputs}
+    texts = {OutputKey.of(o): o.text or "" for o in outputs}
     inputs = {example.id: example.input for example in examples}
     modes = {mode.id: mode for mode in failures.modes}
-    labels = {(o.candidate_id, o.example_id, o.repeat): o.modes for o in failures.outputs}
+    labels = {OutputKey.of(o): o.modes for o in failures.outputs}
     found = []
     for item in failures.look_first:
-        key = (item.candidate_id, item.example_id, item.repeat)
+        key = OutputKey.of(item)
         found.append(
             Excerpt(
                 *key,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from fieldeval.edges.turn_results import TurnRow, summarize_turns
 from fieldeval.notation import truncate
-from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
+from fieldeval.records.run import OutputKey, RunInfo, StoredExample, StoredOutput
 from fieldeval.stats.intervals import Rate, wilson
 from fieldeval.store import Store
 from fieldeval.store.edge_store import CLEAN_GENERATOR, EdgeStore, StoredEdgeOutcome
@@ -150,7 +150,7 @@ def summarize_edges(
     expects = {
         str(e.fields["edge"]): str(e.fields.get("edge_expect", "")) for e in variants.values()
     }
-    graded = {(o.candidate_id, o.example_id, o.repeat): o for o in outcomes}
+    graded = {OutputKey.of(o): o for o in outcomes}
     rows: list[EdgeRow] = []
     totals: list[EdgeRow] = []
     for candidate in run.candidates:
@@ -180,10 +180,10 @@ def _row(
     outputs: Sequence[StoredOutput],
     ids: set[str],
     variants: dict[str, StoredExample],
-    graded: dict[tuple[str, str, int], StoredEdgeOutcome],
+    graded: dict[OutputKey, StoredEdgeOutcome],
 ) -> EdgeRow:
     replies = [o for o in outputs if o.example_id in ids]
-    outcomes = [graded.get((candidate, o.example_id, o.repeat)) for o in replies if o.ok]
+    outcomes = [graded.get(OutputKey(candidate, o.example_id, o.repeat)) for o in replies if o.ok]
     found = [o for o in outcomes if o is not None and o.generator != CLEAN_GENERATOR]
     n = len(found)
     originals = {str(variants[i].fields["edge_of"]) for i in ids}
@@ -220,7 +220,7 @@ def _worst(
     variants: dict[str, StoredExample],
     limit: int,
 ) -> tuple[EdgeExcerpt, ...]:
-    texts = {(o.candidate_id, o.example_id, o.repeat): o.text or "" for o in outputs}
+    texts = {OutputKey.of(o): o.text or "" for o in outputs}
     bad = [o for o in outcomes if o.outcome == "catastrophic" and o.example_id in variants]
     rank = {kind: i for i, kind in enumerate(WORST_FIRST)}
     bad.sort(key=lambda o: (rank.get(o.kind, len(rank)), o.generator, o.example_id))
@@ -235,7 +235,7 @@ def _worst(
             oracle=o.oracle,
             reason=o.reason,
             input=truncate(variants[o.example_id].input, EXCERPT_CHARS),
-            output=truncate(texts.get((o.candidate_id, o.example_id, o.repeat), ""), EXCERPT_CHARS),
+            output=truncate(texts.get(OutputKey.of(o), ""), EXCERPT_CHARS),
         )
         for o in bad[:limit]
     )
@@ -243,7 +243,7 @@ def _worst(
 
 def _notes(
     generators: Sequence[str],
-    graded: dict[tuple[str, str, int], StoredEdgeOutcome],
+    graded: dict[OutputKey, StoredEdgeOutcome],
     outcomes: Sequence[StoredEdgeOutcome],
     *,
     replayed: bool = False,

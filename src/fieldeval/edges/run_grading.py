@@ -25,7 +25,7 @@ from fieldeval.edges.grading import (
 from fieldeval.edges.judge import open_edge_judge
 from fieldeval.edges.variant import Variant
 from fieldeval.judge.grader import JudgeReport, ProgressHandler
-from fieldeval.records.run import StoredExample, StoredOutput
+from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
 from fieldeval.store import Store
 from fieldeval.store.edge_store import CLEAN_EXPECT, CLEAN_GENERATOR, EdgeStore, StoredEdgeOutcome
 from fieldeval.suite.loader import LoadedSuite
@@ -127,12 +127,10 @@ async def grade_edges(
     reply_language = edges.reply_language if edges is not None else "en"
     by_id = {variant.id: variant for variant in variants}
     outputs = store.outputs(run_id)
-    answered = {
-        (o.candidate_id, o.example_id, o.repeat): o for o in outputs if o.ok and o.text is not None
-    }
+    answered = {OutputKey.of(o): o for o in outputs if o.ok and o.text is not None}
     report = EdgeGradingReport(run_id=run_id)
     jobs: list[_Job] = []
-    originals: dict[tuple[str, str, int], StoredOutput] = {}
+    originals: dict[OutputKey, StoredOutput] = {}
     for output in outputs:
         variant = by_id.get(output.example_id)
         if variant is None:
@@ -148,7 +146,7 @@ async def grade_edges(
         if all(example is not None for example in found) and all(cleans):
             paired = tuple(clean for clean in cleans if clean is not None)
             for clean in paired:
-                originals[(clean.candidate_id, clean.example_id, clean.repeat)] = clean
+                originals[OutputKey.of(clean)] = clean
         jobs.append(_Job(output, EdgeCase.of(variant, inputs, reply_language), paired))
     rows: list[StoredEdgeOutcome] = []
     edge_store = EdgeStore(store)
@@ -248,12 +246,12 @@ async def grade_edges(
 
 
 def _clean_output(
-    answered: Mapping[tuple[str, str, int], StoredOutput],
+    answered: Mapping[OutputKey, StoredOutput],
     candidate_id: str,
     original_id: str,
     repeat: int,
 ) -> StoredOutput | None:
-    same = answered.get((candidate_id, original_id, repeat))
+    same = answered.get(OutputKey(candidate_id, original_id, repeat))
     if same is not None:
         return same
     others = [

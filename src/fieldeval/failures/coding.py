@@ -24,11 +24,11 @@ from fieldeval.failures.coding_file import (
     write_suggestion,
 )
 from fieldeval.failures.coding_prompt import NoteText, coding_prompt
-from fieldeval.failures.notes import Note, ProposedMode, Suggestion, output_ref
+from fieldeval.failures.notes import Note, ProposedMode, Suggestion
 from fieldeval.judge.client import JudgeClient
 from fieldeval.providers import create_provider
 from fieldeval.records.grade import FailureLabel, Grade
-from fieldeval.records.run import RunInfo
+from fieldeval.records.run import OutputKey, RunInfo
 from fieldeval.results.rubric import current
 from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
@@ -199,7 +199,7 @@ def apply_coding(store: Store, loaded: LoadedSuite, run_id: str | None, path: Pa
             raise UserError(f"{path} names no run and {loaded.suite.task.name!r} has none yet")
         chosen = latest.id
     run = _run_of(store, loaded, chosen)
-    outputs = {output_ref(o.candidate_id, o.example_id, o.repeat): o for o in store.outputs(run.id)}
+    outputs = {OutputKey.of(o).ref: o for o in store.outputs(run.id)}
     entries: list[CodedNote] = [note for mode in coded.modes for note in mode.notes]
     unknown = [
         Problem(

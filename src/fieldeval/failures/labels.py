@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from fieldeval.failures.rates import LabelledOutput
 from fieldeval.records.grade import FailureLabel, Grade
-from fieldeval.records.run import StoredExample, StoredOutput
-from fieldeval.results.rubric import OutputId, current, human_verdicts, judge_verdicts
+from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
+from fieldeval.results.rubric import current, human_verdicts, judge_verdicts
 from fieldeval.suite.schema import Suite
 
 
@@ -27,7 +27,7 @@ def label_outputs(
     """
     grades = current(grades, suite.rubric)
     criteria = {criterion.id: criterion for criterion in suite.rubric}
-    failing: dict[str, set[OutputId]] = {}
+    failing: dict[str, set[OutputKey]] = {}
     for mode in suite.failure_modes:
         if mode.criterion is None:
             continue
@@ -37,16 +37,16 @@ def label_outputs(
             {key: v for key, v in human_verdicts(grades, criterion).items() if v is not None}
         )
         failing[mode.id] = {key for key, verdict in verdicts.items() if verdict is False}
-    assigned: dict[OutputId, set[str]] = defaultdict(set)
+    assigned: dict[OutputKey, set[str]] = defaultdict(set)
     for label in labels:
-        assigned[(label.candidate_id, label.example_id, label.repeat)].add(label.mode_id)
+        assigned[OutputKey.of(label)].add(label.mode_id)
 
     labelled: list[LabelledOutput] = []
     for output in outputs:
         example = examples.get(output.example_id)
         if not output.ok or example is None:
             continue
-        key = (output.candidate_id, output.example_id, output.repeat)
+        key = OutputKey.of(output)
         failed_checks = {check.check_id for check in output.checks if not check.passed}
         modes = {
             mode.id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fieldeval.records.run import OutputKey
+
 
 @dataclass(frozen=True)
 class Note:
@@ -19,7 +21,7 @@ class Note:
     @property
     def ref(self) -> str:
         """The output as the failure-mode file names it: CANDIDATE/EXAMPLE#REPEAT."""
-        return output_ref(self.candidate_id, self.example_id, self.repeat)
+        return OutputKey.of(self).ref
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,3 @@ class Suggestion:
     input_tokens: int
     output_tokens: int
     cost_usd: float | None  # None when the judge has no price
-
-
-def output_ref(candidate_id: str, example_id: str, repeat: int) -> str:
-    return f"{candidate_id}/{example_id}#{repeat}"

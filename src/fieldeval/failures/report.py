@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fieldeval.edges.rates import clean_view
 from fieldeval.failures.labels import label_outputs
 from fieldeval.failures.rates import CandidateFailures, LabelledOutput, candidate_failures
 from fieldeval.failures.systematic import SystematicReport, systematic
-from fieldeval.records.grade import FailureLabel, Grade
-from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
-from fieldeval.store.grade_store import GradeStore
-from fieldeval.store.store import Store
+from fieldeval.records.run import OutputKey, RunInfo
+from fieldeval.results.run_data import RunData
 from fieldeval.suite.failure_modes import SEVERITY_LEVEL, FailureMode
 from fieldeval.suite.schema import Suite
 
@@ -41,65 +37,25 @@ class FailureReport:
 MAX_LOOK_FIRST = 20
 
 
-def labelled_outputs(
-    store: Store,
-    suite: Suite,
-    run: RunInfo,
-    *,
-    outputs: Sequence[StoredOutput] | None = None,
-    examples: Sequence[StoredExample] | None = None,
-    grades: Sequence[Grade] | None = None,
-    labels: Sequence[FailureLabel] | None = None,
-) -> list[LabelledOutput]:
-    """Every answered output of the run with its failure modes, as the report counts them.
-
-    Rows the caller already read are used as given: the run's `outputs`, its dataset's
-    `examples`, its `grades` (every grader) and failure `labels`; the rest is read here.
-    """
-    grade_store = GradeStore(store)
-    if examples is None:
-        examples = store.examples(run.dataset_hash)
-    if outputs is None:
-        # A run with edge cases also answered their variants; they are graded by oracle.
-        outputs = clean_view(run, store.outputs(run.id), examples)[1]
+def labelled_outputs(suite: Suite, data: RunData) -> list[LabelledOutput]:
+    """Every answered output of the run with its failure modes, as the report counts them."""
     return label_outputs(
         suite,
-        outputs,
-        {example.id: example for example in examples},
-        grade_store.grades(run.id) if grades is None else grades,
-        grade_store.failure_labels(run.id) if labels is None else labels,
+        data.outputs,
+        {example.id: example for example in data.examples},
+        data.grades,
+        data.labels,
     )
 
 
-def failure_report(
-    store: Store,
-    suite: Suite,
-    run_id: str,
-    *,
-    seed: int = 0,
-    run: RunInfo | None = None,
-    outputs: Sequence[StoredOutput] | None = None,
-    examples: Sequence[StoredExample] | None = None,
-    grades: Sequence[Grade] | None = None,
-    labels: Sequence[FailureLabel] | None = None,
-) -> FailureReport:
-    """Label every answered output of the run and analyse the failure modes.
-
-    `run`, `outputs`, `examples`, `grades` and `labels`, when given, are that run's rows
-    already read (see `labelled_outputs`): one reading then serves several analyses.
-    """
-    if run is None:
-        run = store.run(run_id)
-    elif run.id != run_id:
-        raise ValueError(f"run {run.id} was given for run {run_id}")
-    outputs_labelled = labelled_outputs(
-        store, suite, run, outputs=outputs, examples=examples, grades=grades, labels=labels
-    )
+def failure_report(suite: Suite, data: RunData, *, seed: int = 0) -> FailureReport:
+    """Label every answered output of the run and analyse the failure modes."""
+    outputs_labelled = labelled_outputs(suite, data)
     modes = suite.failure_modes
     slice_names = tuple(suite.dataset.slices)
     found = systematic(outputs_labelled, modes, slice_names=slice_names)
     return FailureReport(
-        run=run,
+        run=data.run,
         modes=modes,
         weights=suite.weights,
         outputs=tuple(outputs_labelled),
@@ -115,7 +71,7 @@ def _look_first(
     """Examples every candidate fails first (often a bad example or an ambiguous task), then
     outputs with the most severe systematic modes."""
     chosen: list[LookFirst] = []
-    seen: set[tuple[str, str, int]] = set()
+    seen: set[OutputKey] = set()
     everyone_fails = set(found.all_fail)
     examples = {output.example_id for output in outputs}
     # When every candidate fails most examples, the candidates are the problem, not the
@@ -123,7 +79,7 @@ def _look_first(
     if len(everyone_fails) <= len(examples) / 2:
         listed: set[str] = set()
         for output in outputs:
-            key = (output.candidate_id, output.example_id, output.repeat)
+            key = OutputKey.of(output)
             if output.example_id in everyone_fails and output.example_id not in listed:
                 listed.add(output.example_id)
                 seen.add(key)
@@ -141,7 +97,7 @@ def _look_first(
     for mode_id in systematic_modes:
         mode = by_id[mode_id]
         for output in outputs:
-            key = (output.candidate_id, output.example_id, output.repeat)
+            key = OutputKey.of(output)
             if mode_id in output.modes and key not in seen:
                 seen.add(key)
                 chosen.append(

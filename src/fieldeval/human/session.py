@@ -15,6 +15,7 @@ from functools import cached_property
 
 from fieldeval.errors import UserError
 from fieldeval.records.grade import Grade, PairGrade, Winner
+from fieldeval.records.run import OutputKey
 from fieldeval.store.grade_store import GradeStore
 from fieldeval.store.store import Store
 from fieldeval.suite.rubric import Criterion
@@ -108,7 +109,7 @@ class GradingSession:
             )
             if not criteria:
                 continue
-            key = self._key(output.candidate_id, output.example_id, output.repeat)
+            key = self._key(*OutputKey.of(output))
             items[key] = Item(
                 key=key,
                 candidate_id=output.candidate_id,
@@ -154,10 +155,10 @@ class GradingSession:
     def answers(self, grader: str) -> dict[str, dict[str, Grade]]:
         """item key -> criterion id -> this grader's grade under the criterion's current version."""
         current = {c.id: c.version for c in self.rubric}
-        by_output = {(i.candidate_id, i.example_id, i.repeat): i.key for i in self._items.values()}
+        by_output = {OutputKey.of(i): i.key for i in self._items.values()}
         answers: dict[str, dict[str, Grade]] = {}
         for grade in self.grades.grades(self.run.id, grader=grader):
-            key = by_output.get((grade.candidate_id, grade.example_id, grade.repeat))
+            key = by_output.get(OutputKey.of(grade))
             if key is not None and current.get(grade.criterion_id) == grade.criterion_version:
                 answers.setdefault(key, {})[grade.criterion_id] = grade
         return answers
@@ -219,10 +220,10 @@ class GradingSession:
 
     def pair_items(self, grader: str, first: str, second: str) -> list[PairItem]:
         """Examples both candidates answered, each with sides drawn for this grader."""
-        by_output = {(i.candidate_id, i.example_id, i.repeat): i for i in self._items.values()}
+        by_output = {OutputKey.of(i): i for i in self._items.values()}
         pairs: list[PairItem] = []
         for (candidate, example_id, repeat), one in sorted(by_output.items()):
-            other = by_output.get((second, example_id, repeat))
+            other = by_output.get(OutputKey(second, example_id, repeat))
             if candidate != first or other is None:
                 continue
             key = self._pair_key(first, second, example_id, repeat)
@@ -307,12 +308,15 @@ class GradingSession:
                 continue
             key = (grade.candidate_id, grade.example_id, grade.repeat, grade.criterion_id)
             by_output.setdefault(key, []).append(grade)
-        items = {(i.candidate_id, i.example_id, i.repeat): i for i in self._items.values()}
+        items = {OutputKey.of(i): i for i in self._items.values()}
         for (candidate, example_id, repeat, cid), grades in sorted(by_output.items()):
             human = tuple(g for g in grades if g.grader_kind == "human")
-            if len({g.value for g in human}) < 2 or (candidate, example_id, repeat) not in items:
+            if (
+                len({g.value for g in human}) < 2
+                or OutputKey(candidate, example_id, repeat) not in items
+            ):
                 continue
-            item = items[(candidate, example_id, repeat)]
+            item = items[OutputKey(candidate, example_id, repeat)]
             criterion = next((c for c in item.criteria if c.id == cid), None)
             if criterion is None:
                 continue  # applies_to no longer covers this output (it is not in the version)

@@ -14,14 +14,13 @@ is evaluated.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from fieldeval.errors import Interrupted, UserError
 from fieldeval.pipeline.rate import RateResult
+from fieldeval.records.run import OutputKey
 
 if TYPE_CHECKING:
     from fieldeval.cost.report import CostReport
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from fieldeval.records.grade import Grade
     from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
     from fieldeval.results.candidates import CandidatePair
+    from fieldeval.results.run_data import RunData
     from fieldeval.results.summary import RunSummary
     from fieldeval.store import Store
     from fieldeval.suite.loader import LoadedSuite
@@ -42,21 +42,34 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, repr=False)
 class Evaluation:
-    """A stored run read whole: its outputs, rubric and grades; the store may then close.
+    """A stored run read whole (`data`): the store may then close.
 
     `outputs` are those of the clean examples (quality, cost and failure figures count
-    those); `edges` is the edge-case report when the run has variants. `failures()` and
-    `cost()` read the store again, once each.
+    those); `edges` is the edge-case report when the run has variants. `summary`,
+    `comparisons`, `failures()` and `cost()` are computed from `data`, on first use.
     """
 
-    run: RunInfo
-    outputs: tuple[StoredOutput, ...]
+    data: RunData
     rubric: tuple[Criterion, ...]
-    grades: tuple[Grade, ...]
-    examples: tuple[StoredExample, ...] = ()
     store_url: str | None = None
     edges: EdgeReport | None = None
     judge_report: JudgeReport | None = None
+
+    @property
+    def run(self) -> RunInfo:
+        return self.data.run
+
+    @property
+    def outputs(self) -> tuple[StoredOutput, ...]:
+        return self.data.outputs
+
+    @property
+    def grades(self) -> tuple[Grade, ...]:
+        return self.data.grades
+
+    @property
+    def examples(self) -> tuple[StoredExample, ...]:
+        return self.data.examples
 
     def __repr__(self) -> str:
         # Short: pytest prints it in assertion messages, where every output would drown it.
@@ -70,21 +83,16 @@ class Evaluation:
         cls, store: Store, run_id: str, *, judge_report: JudgeReport | None = None
     ) -> Evaluation:
         """Read a stored run (id or unique prefix)."""
-        from fieldeval.edges.rates import clean_view, edge_report
+        from fieldeval.edges.rates import edge_report
         from fieldeval.results.rubric import run_rubric
-        from fieldeval.store.grade_store import GradeStore
+        from fieldeval.results.run_data import read_run
 
-        stored = store.run(run_id)
-        examples = tuple(store.examples(stored.dataset_hash))
-        run, outputs = clean_view(stored, store.outputs(stored.id), examples)
+        data = read_run(store, run_id)
         return cls(
-            run=run,
-            outputs=tuple(outputs),
-            rubric=run_rubric(run),
-            grades=tuple(GradeStore(store).grades(run.id)),
-            examples=examples,
+            data=data,
+            rubric=run_rubric(data.run),
             store_url=store.url,
-            edges=edge_report(store, run.id),
+            edges=edge_report(store, data.run.id),
             judge_report=judge_report,
         )
 
@@ -107,25 +115,13 @@ class Evaluation:
         """The failure analysis: modes by severity, systematic or random, per candidate."""
         from fieldeval.failures.report import failure_report
 
-        with self._store() as store:
-            return failure_report(store, self._suite(), self.run.id)
+        return failure_report(self._suite(), self.data)
 
     def cost(self) -> CostReport:
         """Spend, cost per request and per success, and a month at the suite's volume."""
         from fieldeval.cost.report import cost_report
 
-        with self._store() as store:
-            return cost_report(store, self._suite(), self.run.id)
-
-    @contextmanager
-    def _store(self) -> Iterator[Store]:
-        from fieldeval.store import Store
-
-        store = Store.open(self.store_url)
-        try:
-            yield store
-        finally:
-            store.close()
+        return cost_report(self._suite(), self.data)
 
     def _suite(self) -> Suite:
         from fieldeval.suite.schema import Suite
@@ -210,7 +206,7 @@ class Evaluation:
         verdicts.update(
             {k: v for k, v in human_verdicts(grades, criterion).items() if v is not None}
         )
-        order = {(o.candidate_id, o.example_id, o.repeat): i for i, o in enumerate(self.outputs)}
+        order = {OutputKey.of(o): i for i, o in enumerate(self.outputs)}
         found = sorted(
             (
                 (order.get(key, len(order)), key[1], verdict)

@@ -31,9 +31,8 @@ def validate(suite: SuiteSource) -> Validation:
     from fieldeval.checks import compile_checks
     from fieldeval.data.dataset import load_dataset
     from fieldeval.pipeline.preparation import as_loaded
-    from fieldeval.providers.recorded import read_recorded
+    from fieldeval.providers import providers
     from fieldeval.runner.plan import request_for
-    from fieldeval.suite.candidates import RecordedCandidate
 
     loaded = as_loaded(suite)
     spec = loaded.suite
@@ -42,8 +41,8 @@ def validate(suite: SuiteSource) -> Validation:
     for candidate in spec.candidates:
         for example in dataset.examples:
             request_for(spec, candidate, example)  # every template renders on every example
-        if isinstance(candidate, RecordedCandidate):
-            read_recorded(candidate, base_dir=loaded.base_dir)  # a bad file fails here, not later
+        # A kind's own reading (a recorded candidate's file): a bad one fails here, not later.
+        providers()[candidate.provider].check(candidate, base_dir=loaded.base_dir)
     warnings = []
     if "TODO" in spec.task.description:
         warnings.append(

@@ -44,6 +44,10 @@ class PriceSnapshot:
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """Its stored form and, for a reader, where it came from in words."""
+        return {**self.to_dict(), "description": self.describe()}
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PriceSnapshot:
         as_of = data.get("as_of")

@@ -199,3 +199,8 @@ def _usage(found: RecordedOutput, request: ModelRequest) -> Usage:
 
 def from_candidate(candidate: RecordedCandidate, *, base_dir: Path) -> RecordedProvider:
     return RecordedProvider(read_recorded(candidate, base_dir=base_dir), candidate_id=candidate.id)
+
+
+def check(candidate: RecordedCandidate, *, base_dir: Path) -> None:
+    """`validate`'s look at a recorded candidate: its file is read whole, a bad one fails."""
+    read_recorded(candidate, base_dir=base_dir)

@@ -42,14 +42,26 @@ class ProviderEntry:
     module: str | None  # a built-in's module, with `from_candidate(candidate, base_dir)`
     capabilities: Capabilities = Capabilities()
     factory: Factory | None = None  # a plugin's `from_candidate`
+    plugin: Any = None  # the plugin's object, for its optional `check`
 
     def create(self, candidate: CandidateBase, *, base_dir: Path) -> Provider:
         """The provider for `candidate`; a built-in's module is imported only now."""
-        from importlib import import_module
-
-        make: Any = self.factory or import_module(str(self.module)).from_candidate
+        make: Any = self.factory or self._module().from_candidate
         provider: Provider = make(candidate, base_dir=base_dir)
         return provider
+
+    def check(self, candidate: CandidateBase, *, base_dir: Path) -> None:
+        """What `validate` reads for this kind without calling it: its `check(candidate,
+        base_dir)`, where it has one (a recorded candidate's file, read whole)."""
+        source = self.plugin if self.module is None else self._module()
+        check = getattr(source, "check", None)
+        if callable(check):
+            check(candidate, base_dir=base_dir)
+
+    def _module(self) -> Any:
+        from importlib import import_module
+
+        return import_module(str(self.module))
 
 
 ANTHROPIC_MAX_TOKENS = 1024  # the API requires max_tokens; suites rarely mean to cap it
@@ -80,7 +92,9 @@ def providers() -> Mapping[str, ProviderEntry]:
         declared = getattr(plugin.value, "capabilities", Capabilities())
         if not isinstance(declared, Capabilities):
             declared = Capabilities()
-        found[plugin.name] = ProviderEntry(None, declared, plugin.value.from_candidate)
+        found[plugin.name] = ProviderEntry(
+            None, declared, plugin.value.from_candidate, plugin.value
+        )
     return MappingProxyType(found)
 
 

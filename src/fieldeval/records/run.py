@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from fieldeval.errors import ErrorKind
 from fieldeval.records.check_result import CheckResult
@@ -29,11 +29,38 @@ class RunInfo:
     candidates: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class OutputKey:
+class OutputKey(NamedTuple):
+    """Which output: one candidate's answer to one example, in one repeat.
+
+    A named tuple, so a plain `(candidate, example, repeat)` tuple is the same key.
+    """
+
     candidate_id: str
     example_id: str
     repeat: int = 0
+
+    @property
+    def ref(self) -> str:
+        """As the failure-mode file writes it: CANDIDATE/EXAMPLE#REPEAT."""
+        return f"{self.candidate_id}/{self.example_id}#{self.repeat}"
+
+    @classmethod
+    def of(cls, item: Keyed) -> OutputKey:
+        """The key of anything about one output: a stored output, a grade, a label..."""
+        return cls(item.candidate_id, item.example_id, item.repeat)
+
+
+class Keyed(Protocol):
+    """What names one output: read-only, so frozen records qualify."""
+
+    @property
+    def candidate_id(self) -> str: ...
+
+    @property
+    def example_id(self) -> str: ...
+
+    @property
+    def repeat(self) -> int: ...
 
 
 @dataclass

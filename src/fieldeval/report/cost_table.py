@@ -133,7 +133,7 @@ def _scenarios(monthly: MonthlyProjection | None) -> str:
     if monthly is None:
         return "–"
     return ", ".join(
-        f"{name} {requests:,}: {dollars(total)}" for name, requests, total in monthly.scenarios
+        f"{s.name} {s.requests_per_month:,}: {dollars(s.total_usd)}" for s in monthly.scenarios
     )
 
 

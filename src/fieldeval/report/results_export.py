@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from fieldeval.errors import ConfigError, UserError
 from fieldeval.failures.labels import label_outputs
 from fieldeval.files import write_atomically
-from fieldeval.records.run import RunInfo, StoredOutput
+from fieldeval.records.run import OutputKey, RunInfo, StoredOutput
 from fieldeval.results.rubric import current, human_verdicts, judge_verdicts
 from fieldeval.store.grade_store import GradeStore
 from fieldeval.store.store import Store
@@ -76,7 +76,7 @@ def result_table(store: Store, run_id: str) -> ResultTable:
     grade_store = GradeStore(store)
     grades = current(grade_store.grades(run.id), suite.rubric)
     modes = {
-        (o.candidate_id, o.example_id, o.repeat): sorted(o.modes)
+        OutputKey.of(o): sorted(o.modes)
         for o in label_outputs(suite, outputs, examples, grades, grade_store.failure_labels(run.id))
     }
     check_ids = _check_ids(suite, outputs)
@@ -94,7 +94,7 @@ def result_table(store: Store, run_id: str) -> ResultTable:
 
     rows: list[dict[str, Any]] = []
     for output in outputs:
-        key = (output.candidate_id, output.example_id, output.repeat)
+        key = OutputKey.of(output)
         example = examples.get(output.example_id)
         row = _base_row(run.id, output)
         row["input"] = example.input if example else None

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from fieldeval.judge.calibration import Calibration, calibrate
 from fieldeval.records.grade import Grade, PairGrade
-from fieldeval.records.run import RunInfo
+from fieldeval.records.run import OutputKey, RunInfo
 from fieldeval.stats.agreement import Agreement, agreement
 from fieldeval.stats.intervals import Rate, wilson
 from fieldeval.stats.preference import (
@@ -27,7 +27,6 @@ from fieldeval.stats.preference import (
 )
 from fieldeval.suite.rubric import Criterion
 
-OutputId = tuple[str, str, int]  # candidate, example, repeat
 _RUBRIC = TypeAdapter(tuple[Criterion, ...])
 Source = Literal["people", "judge"]
 
@@ -57,18 +56,18 @@ def current(grades: Iterable[Grade], rubric: Sequence[Criterion]) -> list[Grade]
     ]
 
 
-def _output(grade: Grade) -> OutputId:
-    return (grade.candidate_id, grade.example_id, grade.repeat)
+def _output(grade: Grade) -> OutputKey:
+    return OutputKey.of(grade)
 
 
-def human_verdicts(grades: Iterable[Grade], criterion: Criterion) -> dict[OutputId, bool | None]:
+def human_verdicts(grades: Iterable[Grade], criterion: Criterion) -> dict[OutputKey, bool | None]:
     """Per output: the settled grade if any, else the majority of people; None for n/a or a tie.
 
     An output whose only human grades are n/a maps to None as well; outputs nobody graded are
     absent.
     """
-    people: dict[OutputId, list[int | None]] = defaultdict(list)
-    settled: dict[OutputId, int | None] = {}
+    people: dict[OutputKey, list[int | None]] = defaultdict(list)
+    settled: dict[OutputKey, int | None] = {}
     for grade in grades:
         if grade.criterion_id != criterion.id:
             continue
@@ -76,7 +75,7 @@ def human_verdicts(grades: Iterable[Grade], criterion: Criterion) -> dict[Output
             settled[_output(grade)] = grade.value
         elif grade.grader_kind == "human":
             people[_output(grade)].append(grade.value)
-    verdicts: dict[OutputId, bool | None] = {}
+    verdicts: dict[OutputKey, bool | None] = {}
     for output, values in people.items():
         graded = [criterion.passes(value) for value in values if value is not None]
         passes = sum(graded)
@@ -87,9 +86,9 @@ def human_verdicts(grades: Iterable[Grade], criterion: Criterion) -> dict[Output
     return verdicts
 
 
-def judge_verdicts(grades: Iterable[Grade], criterion: Criterion) -> dict[OutputId, bool | None]:
+def judge_verdicts(grades: Iterable[Grade], criterion: Criterion) -> dict[OutputKey, bool | None]:
     """Per output the judge's verdict (None for n/a); with several judges, the latest wins."""
-    verdicts: dict[OutputId, bool | None] = {}
+    verdicts: dict[OutputKey, bool | None] = {}
     for grade in grades:
         if grade.criterion_id == criterion.id and grade.grader_kind == "judge":
             verdicts[_output(grade)] = (
@@ -103,7 +102,7 @@ def rubric_results(grades: Sequence[Grade], rubric: Sequence[Criterion]) -> list
     grades = current(grades, rubric)
     results: list[CriterionResult] = []
     for criterion in rubric:
-        sources: tuple[tuple[Source, dict[OutputId, bool | None]], ...] = (
+        sources: tuple[tuple[Source, dict[OutputKey, bool | None]], ...] = (
             ("people", human_verdicts(grades, criterion)),
             ("judge", judge_verdicts(grades, criterion)),
         )
@@ -132,7 +131,7 @@ def rubric_results(grades: Sequence[Grade], rubric: Sequence[Criterion]) -> list
 def _not_applicable(grades: Sequence[Grade], criterion: Criterion) -> dict[Source, dict[str, int]]:
     """Outputs whose final verdict is n/a, per source and candidate."""
     counts: dict[Source, dict[str, int]] = {"people": defaultdict(int), "judge": defaultdict(int)}
-    people: dict[OutputId, list[int | None]] = defaultdict(list)
+    people: dict[OutputKey, list[int | None]] = defaultdict(list)
     for grade in grades:
         if grade.criterion_id != criterion.id:
             continue

@@ -1,6 +1,5 @@
-"""The results store: the only package that speaks SQL."""
+"""The results store: the only package that speaks SQL. Its records are in `fieldeval.records`."""
 
-from fieldeval.records.run import OutputKey, OutputRecord, RunInfo, StoredExample, StoredOutput
 from fieldeval.store.store import Store
 
-__all__ = ["OutputKey", "OutputRecord", "RunInfo", "Store", "StoredExample", "StoredOutput"]
+__all__ = ["Store"]

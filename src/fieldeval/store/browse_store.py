@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.grade import FailureLabel, Grade
-from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
+from fieldeval.records.run import OutputKey, RunInfo, StoredExample, StoredOutput
 from fieldeval.store.example_query import ExampleQuery, edge_of_example, example_conditions
 from fieldeval.store.rows import stored_output
 from fieldeval.store.store import Store
@@ -32,7 +32,6 @@ from fieldeval.store.tables import (
 )
 
 PREVIEW_CHARS = 200
-OutputKey = tuple[str, str, int]  # candidate, example, repeat
 
 
 @dataclass(frozen=True)
@@ -303,7 +302,7 @@ class BrowseStore:
             func.substr(outputs.c.text, 1, PREVIEW_CHARS + 1),
         ).where(outputs.c.run_id == run_id, key.in_(list(keys)))
         with self.engine.connect() as connection:
-            return {(c, e, r): text or "" for c, e, r, text in connection.execute(query)}
+            return {OutputKey(c, e, r): text or "" for c, e, r, text in connection.execute(query)}
 
     # -- plumbing -------------------------------------------------------------------------
 

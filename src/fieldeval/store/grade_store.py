@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fieldeval.errors import StoreError
 from fieldeval.records.grade import FailureLabel, Grade, GraderKind, JudgeCall, PairGrade
+from fieldeval.records.run import OutputKey
 from fieldeval.store.engine import once_more_on_conflict
 from fieldeval.store.store import Store
 from fieldeval.store.tables import (
@@ -307,9 +308,9 @@ def _judge_call(row: RowMapping) -> JudgeCall:
 
 def grades_by_output(
     rows: Sequence[Grade],
-) -> dict[tuple[str, str, int], list[Grade]]:
+) -> dict[OutputKey, list[Grade]]:
     """Group grades by the output they grade: (candidate, example, repeat)."""
-    grouped: dict[tuple[str, str, int], list[Grade]] = {}
+    grouped: dict[OutputKey, list[Grade]] = {}
     for grade in rows:
-        grouped.setdefault((grade.candidate_id, grade.example_id, grade.repeat), []).append(grade)
+        grouped.setdefault(OutputKey.of(grade), []).append(grade)
     return grouped

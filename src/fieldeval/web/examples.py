@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from fieldeval.failures.labels import label_outputs
+from fieldeval.records.run import OutputKey
 from fieldeval.web.context import ResultsContext, results_context
 from fieldeval.web.example_filter import PER_PAGE, ExampleFilter
 from fieldeval.web.examples_json import example_json, examples_json, filter_options
@@ -67,7 +68,7 @@ def example(context: Context, run_id: str, example_id: str) -> dict[str, Any]:
         suite=context.suite,
         grades=grades,
         labels=labels,
-        labelled={(o.candidate_id, o.example_id, o.repeat): o for o in labelled},
+        labelled={OutputKey.of(o): o for o in labelled},
     )
 
 

@@ -7,15 +7,13 @@ from typing import Any
 
 from fieldeval.failures.rates import LabelledOutput
 from fieldeval.records.grade import FailureLabel, Grade
-from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
+from fieldeval.records.run import OutputKey, RunInfo, StoredExample, StoredOutput
 from fieldeval.store.browse_store import ExamplePage, OutputPreview
 from fieldeval.suite.schema import Suite
 from fieldeval.web.example_filter import ExampleFilter
 from fieldeval.web.links import example_url, examples_url, output_url
 from fieldeval.web.output_json import output_json
 from fieldeval.web.results_json import run_json
-
-OutputKey = tuple[str, str, int]
 
 
 def outcome(preview: OutputPreview) -> str:
@@ -105,16 +103,16 @@ def example_json(
     """One example: its input, then each candidate's outputs with checks, grades and modes."""
 
     def one(output: StoredOutput) -> dict[str, Any]:
-        key = (output.candidate_id, output.example_id, output.repeat)
+        key = OutputKey.of(output)
         full = output_json(
             run,
             output,
             example,
-            grades=[g for g in grades if (g.candidate_id, g.example_id, g.repeat) == key],
+            grades=[g for g in grades if OutputKey.of(g) == key],
             rubric=suite.rubric,
             labelled=labelled.get(key),
             modes=suite.failure_modes,
-            labels=[lb for lb in labels if (lb.candidate_id, lb.example_id, lb.repeat) == key],
+            labels=[lb for lb in labels if OutputKey.of(lb) == key],
         )
         shared = ("run", "example_id", "input", "reference", "slices")
         return {

@@ -6,7 +6,7 @@ screens never link here. Every page renders the same dict its `/api/...` twin re
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +15,7 @@ from starlette.responses import Response
 from fieldeval.errors import UserError
 from fieldeval.failures.labels import label_outputs
 from fieldeval.failures.rates import LabelledOutput, worst_severity
-from fieldeval.records.run import RunInfo
+from fieldeval.records.run import OutputKey, RunInfo
 from fieldeval.suite.schema import Suite
 from fieldeval.web.context import Computing, ResultsContext, results_context
 from fieldeval.web.grading import NotFound
@@ -181,13 +181,13 @@ def outputs_data(
     ]
     paging = Paging(where.page, PER_PAGE, len(matching))
     rows = matching[paging.offset : paging.offset + PER_PAGE]
-    texts = context.browse.output_texts(run.id, [_key(output) for output, _ in rows])
+    texts = context.browse.output_texts(run.id, [OutputKey.of(output) for output, _ in rows])
     return {
         "run": run_json(run),
         **described,
         **paging.json(lambda page: outputs_url(run.id, **where.query(page))),
         "outputs": [
-            output_row_json(run.id, output, worst, texts.get(_key(output)))
+            output_row_json(run.id, output, worst, texts.get(OutputKey.of(output)))
             for output, worst in rows
         ],
         "updating": updating,
@@ -213,12 +213,12 @@ def output(
     run = context.run(run_id)
     key = (candidate_id, example_id, repeat)
     browse = context.browse
-    stored = next((o for o in browse.outputs_of(run, example_id) if _key(o) == key), None)
+    stored = next((o for o in browse.outputs_of(run, example_id) if OutputKey.of(o) == key), None)
     if stored is None:
         raise NotFound(f"run {run.id} has no output of {candidate_id} on {example_id!r} #{repeat}")
     example = browse.example(run.dataset_hash, example_id)
-    grades = [g for g in browse.grades_of(run, example_id) if _key(g) == key]
-    labels = [label for label in browse.labels_of(run, example_id) if _key(label) == key]
+    grades = [g for g in browse.grades_of(run, example_id) if OutputKey.of(g) == key]
+    labels = [label for label in browse.labels_of(run, example_id) if OutputKey.of(label) == key]
     examples = {example.id: example} if example is not None else {}
     # The output's own grades and labels decide its modes, as in the whole run's analysis.
     labelled = label_outputs(context.suite, [stored], examples, grades, labels)
@@ -245,19 +245,6 @@ def _analysis(
 
 def _subject(computing: Computing[RunAnalysis], what: str) -> str:
     return f"{what} of this {computing.outputs:,}-output run"
-
-
-class _Keyed(Protocol):
-    @property
-    def candidate_id(self) -> str: ...
-    @property
-    def example_id(self) -> str: ...
-    @property
-    def repeat(self) -> int: ...
-
-
-def _key(item: _Keyed) -> tuple[str, str, int]:
-    return (item.candidate_id, item.example_id, item.repeat)
 
 
 def _page(

@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fieldeval.cost.spend import RunCost, run_cost
-from fieldeval.edges.rates import clean_view
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
 from fieldeval.results.rubric import CriterionResult, rubric_results
+from fieldeval.results.run_data import read_run
 from fieldeval.results.summary import RunSummary, example_clusters, summarize
 from fieldeval.stats.quantile import Quantile, quantile
-from fieldeval.store.grade_store import GradeStore
 from fieldeval.store.store import Store
 from fieldeval.suite.schema import Suite
 
@@ -58,31 +57,17 @@ class RunAnalysis:
 def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
     """The run's numbers, failure report and cost from a single reading of its rows."""
     started = time.perf_counter()
-    examples = store.examples(run.dataset_hash)
     # Edge-case variants are the edges report's; the run's numbers are the clean task's.
-    run, outputs = clean_view(run, store.outputs(run.id), examples)
-    grade_store = GradeStore(store)
-    grades = grade_store.grades(run.id)
-    labels = grade_store.failure_labels(run.id)
+    data = read_run(store, run.id)
+    run, outputs = data.run, data.outputs
     numbers = RunNumbers(
-        summary=summarize(run, outputs, clusters=example_clusters(run, examples)),
+        summary=summarize(run, outputs, clusters=example_clusters(run, data.examples)),
         timing={cid: _timing(outputs, cid) for cid in run.candidates},
         pairs=compare_candidates(outputs, run.candidates),
-        rubric=tuple(rubric_results(grades, suite.rubric)),
+        rubric=tuple(rubric_results(data.grades, suite.rubric)),
     )
-    report = failure_report(
-        store,
-        suite,
-        run.id,
-        run=run,
-        outputs=outputs,
-        examples=examples,
-        grades=grades,
-        labels=labels,
-    )
-    cost = run_cost(
-        store, suite, run.id, run=run, outputs=outputs, examples=examples, grades=grades
-    )
+    report = failure_report(suite, data)
+    cost = run_cost(suite, data)
     return RunAnalysis(numbers, report, cost, len(outputs), time.perf_counter() - started)
 
 

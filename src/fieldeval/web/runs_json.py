@@ -12,6 +12,7 @@ from typing import Any
 from fieldeval.cost.spend import RunCost
 from fieldeval.failures.report import FailureReport
 from fieldeval.records.run import RunInfo
+from fieldeval.report.encoding import to_jsonable
 from fieldeval.results.candidates import CandidatePair
 from fieldeval.results.rubric import CriterionResult
 from fieldeval.results.summary import CandidateSummary
@@ -21,7 +22,6 @@ from fieldeval.store.browse_store import CandidateTotals
 from fieldeval.suite.rubric import Criterion
 from fieldeval.web.charts import ChartRow, interval_chart
 from fieldeval.web.context import Computing
-from fieldeval.web.cost_json import cost_json
 from fieldeval.web.links import compare_url, examples_url, run_url
 from fieldeval.web.pending import pending_json
 from fieldeval.web.results_json import candidate_json, number, rate_json, run_json
@@ -155,7 +155,7 @@ def run_page_json(
         "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],
         "failures": failures,
         "weights": dict(report.weights),
-        "cost": cost_json(cost),
+        "cost": to_jsonable(cost),
         "timing": timing,
         "charts": {
             "pass": interval_chart(

@@ -12,11 +12,14 @@ words and streamed a word per chunk. Directives anywhere in the last user messag
                          KIND is an HTTP status (500, 401 echoes the key back, 429 sends
                          Retry-After: 0.2) or timeout (30 s of silence), drop (close without
                          answering), malformed (200, not JSON), truncate (the stream or body
-                         stops half-way), stream_error (an error event mid-stream)
+                         stops half-way), stream_error (an error event mid-stream), empty
+                         (a stream of chunks with no choices, then [DONE]; an Anthropic
+                         stream with no content block and no stop reason)
     [[reply:TEXT]]       answer TEXT instead
     [[nousage]]          report no token usage
     [[cached:N]]         report N cached input tokens; [[reasoning:N]]: N reasoning tokens
     [[delay:S]]          seconds before the first byte; [[chunk_delay:S]]: between chunks
+    [[split:N]]          stream N characters per chunk instead of a word, splitting words
 
 --config takes {"delay_s": 0, "chunk_delay_s": 0, "seed": 0, "rates": {"500": 0.1,
 "429": 0.05, "timeout": 0.02, "drop": 0.02, "truncate": 0.01, "malformed": 0.01}}: random
@@ -108,9 +111,13 @@ class Plan:
     delay_s: float = 0.0
     chunk_delay_s: float = 0.0
     api_key: str = ""
+    split: int = 0  # characters per chunk; 0: a word per chunk
 
     @property
     def pieces(self) -> list[str]:
+        if self.split:
+            text = " ".join(self.words)
+            return [text[i : i + self.split] for i in range(0, len(text), self.split)]
         return [w if i == 0 else " " + w for i, w in enumerate(self.words)]
 
 
@@ -182,6 +189,7 @@ class FakeModel:
                 directives.get("chunk_delay", self.config.get("chunk_delay_s", 0.0))
             ),
             api_key=api_key,
+            split=int(directives.get("split", 0)),
         )
         plan.fault = self._fault(directives.get("fail"), self.prompts[prompt])
         if plan.fault:
@@ -502,6 +510,12 @@ async def _answer(request: web.Request, model: FakeModel, api: str) -> web.Strea
         events = [b"data: {this is not json\n\n"]
     elif fault == "truncate":
         events = events[: (3 if api == "anthropic" else 1) + len(plan.words) // 2]
+    elif fault == "empty":
+        if api == "anthropic":
+            events = [events[0], _sse({"type": "message_stop"}, "message_stop")]
+        else:
+            nothing = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": []}
+            events = [_sse(nothing), _sse(nothing), _sse("[DONE]")]
     elif fault == "stream_error":
         error = _error_body(plan, 500)
         if api == "anthropic":

@@ -17,7 +17,7 @@ from fieldeval.store import Store
 from fieldeval.suite.loader import load_suite
 
 FAULT_RATES = {"500": 0.10, "429": 0.05, "timeout": 0.02, "drop": 0.02, "truncate": 0.01,
-               "malformed": 0.01}  # fmt: skip
+               "malformed": 0.01, "empty": 0.03}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,9 @@ def test_a_500_example_run_on_a_flaky_api_loses_nothing(
     assert len(retries) == sum(o.attempts - 1 for o in outputs)
     # Each fault kind the server injected was seen and handled.
     faults = flaky_server.stats()["faults"]
-    assert set(faults) >= {"500", "429", "timeout", "drop"}
+    assert set(faults) >= {"500", "429", "timeout", "drop", "empty"}
+    # An empty stream is never an answer: no stored answer is empty.
+    assert all(o.text for o in outputs if o.ok)
     # With three attempts at ~21% faults, ~1% of examples are expected to fail for good.
     assert summary.error_count < 25
     assert flaky_server.stats()["calls"] == sum(o.attempts for o in outputs)

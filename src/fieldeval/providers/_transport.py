@@ -83,6 +83,11 @@ class JSONClient:
         except aiohttp.ClientError as exc:  # e.g. a reply that is not valid HTTP
             raise ProviderError(self.redact(describe(exc)), ErrorKind.BAD_RESPONSE) from exc
 
+    @property
+    def secret(self) -> str | None:
+        """The key this client sends, for redacting what is assembled from its answers."""
+        return self._secret
+
     def redact(self, text: str) -> str:
         return redact(text, self._secret)
 
@@ -186,9 +191,17 @@ def streamed_completion(
     finish_reason: str | None,
     usage: Usage | None,
     model: str | None,
+    secret: str | None,
 ) -> Completion:
-    """A finished stream as a Completion: the first content chunk's time is the TTFT."""
-    text = "".join(parts)
+    """A finished stream as a Completion: the first content chunk's time is the TTFT.
+
+    The text is redacted whole: a key the server repeats can be split over chunks, which
+    redacting each event would miss. A stream with no content and no finish reason is no
+    answer at all, whatever ended it: a `bad_response`, as the same reply unstreamed is.
+    """
+    if not parts and finish_reason is None:
+        raise bad_response("the stream carried no content and no finish reason")
+    text = redact("".join(parts), secret)
     return Completion(
         text=text,
         usage=usage or estimate_usage(request.messages, text),

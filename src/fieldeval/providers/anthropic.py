@@ -153,6 +153,7 @@ class AnthropicProvider:
             finish_reason=stop_reason,
             usage=usage,
             model=model,
+            secret=self._client.secret,
         )
 
     def _error(self, error: Mapping[str, Any]) -> ProviderError:

@@ -151,6 +151,7 @@ class OpenAIProvider:
             finish_reason=finish_reason,
             usage=usage,
             model=model,
+            secret=self._client.secret,
         )
 
 

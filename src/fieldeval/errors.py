@@ -8,6 +8,7 @@
     ├── ProviderError              a model call that failed (stored as data, never a crash)
     ├── StoreError                 the results store (exit 1)
     ├── GateFailed                 `fieldeval gate` found a regression the data supports (exit 1)
+    ├── NothingAnswered            a run stored, but not one call was answered (exit 3)
     └── Interrupted                Ctrl-C during a run (exit 130)
 
 The CLI maps them to exit codes in one place (`fieldeval.cli.main`).
@@ -60,6 +61,16 @@ class GateFailed(FieldevalError):
     """The gate failed: a supported regression, a new critical failure or a missed threshold."""
 
     exit_code = 1  # a verdict on the change, unlike the user errors (2) a CI step must tell apart
+
+
+class NothingAnswered(FieldevalError):
+    """Every call of a run failed: the run and its errors are stored, but nothing was measured.
+
+    A server that is down, a wrong `base_url` or a rejected key looks like this; a CI step
+    must not read it as a run that passed nothing, nor as a bad suite (exit 2).
+    """
+
+    exit_code = 3
 
 
 class Interrupted(FieldevalError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
@@ -190,3 +191,27 @@ def test_run_with_a_missing_api_key_names_the_variable(tmp_path: Path, greet: Pa
     assert_user_error(result)
     assert "MISSING_KEY_XYZ" in result.stderr
     assert "results stored in" not in result.stdout
+
+
+def test_a_run_in_which_no_call_was_answered_exits_3_and_keeps_the_run(
+    tmp_path: Path, greet: Path
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: every call is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    greet.write_text(
+        greet.read_text().replace(
+            "provider: python\n    function: bot:answer",
+            f"provider: openai\n    model: m\n    base_url: http://127.0.0.1:{port}/v1\n"
+            "    api_key_env: null\n    retry: {attempts: 1}",
+        )
+    )
+    result = fieldeval(tmp_path, "run", "suite.yaml", "--quiet")
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "no call was answered" in result.stderr
+    assert "connection" in result.stderr  # the kind of error, counted
+    assert "Traceback" not in result.stderr
+    # The run and its errors are stored: the summary was shown, and `runs` lists it.
+    assert re.search(r"│ greeter\s+│ 3 │", result.stdout), result.stdout
+    assert "finished" in fieldeval(tmp_path, "runs").stdout

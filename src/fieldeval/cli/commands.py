@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypedDict
 from rich.table import Table
 
 from fieldeval.cli.console import console, count
-from fieldeval.errors import UserError
+from fieldeval.errors import NothingAnswered, UserError
 from fieldeval.pipeline.observer import Observer
 
 if TYPE_CHECKING:
@@ -106,6 +106,14 @@ def run(
         f"results stored in [bold]{evaluation.store_url}[/] as run [bold]{evaluation.run.id}[/]",
         soft_wrap=True,
     )
+    if evaluation.outputs and not evaluation.answered:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in evaluation.error_kinds().items())
+        first = next(o.error_message for o in evaluation.outputs if o.error_message)
+        raise NothingAnswered(
+            f"run {evaluation.run.id}: no call was answered ({kinds})",
+            hint=f"the first error: {first}; check the candidate's base_url, its server and"
+            " its key, then `fieldeval run --resume` sends only what failed",
+        )
 
 
 class _Shown(Observer):

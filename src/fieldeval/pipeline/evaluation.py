@@ -14,6 +14,7 @@ is evaluated.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -70,6 +71,16 @@ class Evaluation:
     @property
     def examples(self) -> tuple[StoredExample, ...]:
         return self.data.examples
+
+    @property
+    def answered(self) -> int:
+        """Outputs of the clean examples that are answers, not errors."""
+        return sum(output.ok for output in self.outputs)
+
+    def error_kinds(self) -> dict[str, int]:
+        """How many outputs failed, by the kind of error, most first."""
+        kinds = Counter(o.error_kind for o in self.outputs if o.error_kind is not None)
+        return dict(kinds.most_common())
 
     def __repr__(self) -> str:
         # Short: pytest prints it in assertion messages, where every output would drown it.

@@ -54,6 +54,14 @@ def test_utf8_bom_is_not_part_of_the_first_column(tmp_path: Path) -> None:
     assert read_records(path)[0].fields == {"id": "1", "text": "hé"}
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_byte_order_mark_names_the_encoding(tmp_path: Path, codec: str) -> None:
+    # Excel's "Unicode text" and PowerShell's default: UTF-16 with a BOM, short or long.
+    bom = {"utf-16-le": "\ufeff", "utf-16-be": "\ufeff"}.get(codec, "")
+    path = write(tmp_path, "t.csv", (bom + "id,text\n1,café\n2,naïve\n").encode(codec))
+    assert [r.fields["text"] for r in read_records(path)] == ["café", "naïve"]
+
+
 def test_cp1252_export_is_detected(tmp_path: Path) -> None:
     text = (
         "id,text\n1,The customer said: “I was charged twice” — and wants £20 back.\n"

@@ -1,4 +1,5 @@
-"""Bytes to text: UTF-8 first, a confident guess second, a clear error otherwise."""
+"""Bytes to text: a byte order mark's encoding, else UTF-8, else a confident guess, else
+a clear error that says to set `dataset.encoding`."""
 
 from __future__ import annotations
 
@@ -15,13 +16,24 @@ ENCODING_HINT = "save the file as UTF-8, or set `dataset.encoding` in the suite 
 # files rarely qualify, and a wrong guess would silently garble every row.
 _MAX_CHAOS = 0.1
 _MIN_COHERENCE = 0.2
-_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# A byte order mark names its encoding outright; UTF-32's are tried first, as UTF-32 LE's
+# begins with UTF-16 LE's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_WIDE_BOMS = tuple(bom for bom, _ in _BOMS)
 
 
 def decode(data: bytes, path: Path, *, encoding: str | None = None) -> str:
     """The text of a data file; `path` is only named in errors."""
+    marked = next((name for bom, name in _BOMS if data.startswith(bom)), None)
     if encoding is not None:
         text = _decode_as(data, path, encoding)
+    elif marked is not None:
+        text = _decode_as(data, path, marked)
     else:
         try:
             text = data.decode("utf-8-sig")

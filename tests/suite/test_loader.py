@@ -315,3 +315,45 @@ def test_several_problems_are_reported_together_in_file_order(tmp_path: Path) ->
         " rubric, severity_weights, task, version, volume"
     )
     assert f"allowed here: {allowed}" in text
+
+
+@pytest.mark.parametrize(
+    ("provider", "key", "url", "said"),
+    [
+        ("openai", "base_url", "ht!tp://::::", "http or https"),
+        ("openai", "base_url", "ftp://example.com/v1", "http or https"),
+        ("openai", "base_url", "localhost:8080/v1", "http or https"),
+        ("anthropic", "base_url", "https://", "no host"),
+        ("http", "url", "http://[::1/answer", "not a url"),
+        ("http", "url", "http://host:99999/x", "port"),
+    ],
+)
+def test_a_url_that_cannot_be_reached_is_refused_by_validation(
+    tmp_path: Path, provider: str, key: str, url: str, said: str
+) -> None:
+    extra = {"openai": "model: m", "anthropic": "model: m", "http": "body: {q: x}"}[provider]
+    path = write(
+        tmp_path,
+        GOOD.replace(
+            "    provider: python\n    function: bot:answer",
+            f"    provider: {provider}\n    {extra}\n    {key}: {url!r}",
+        ),
+    )
+    problem = only_problem(path)
+    assert problem.field == f"candidates[0].{key}"
+    assert said in problem.message.lower(), problem.message
+    assert problem.location.startswith(f"{path}:")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/v1", "https://api.example.com", "http://[::1]:9/v1", "http://h"]
+)
+def test_reachable_urls_load(tmp_path: Path, url: str) -> None:
+    path = write(
+        tmp_path,
+        GOOD.replace(
+            "    provider: python\n    function: bot:answer",
+            f"    provider: openai\n    model: m\n    base_url: {url!r}",
+        ),
+    )
+    assert load_suite(path).suite.candidates[0].base_url == url  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ A plugin adds a kind by subclassing `CandidateBase` with its own `provider: Lite
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator
@@ -35,6 +36,23 @@ class Retry(Strict):
     max_backoff_s: float = Field(30.0, ge=0)
 
 
+def reachable_url(value: str) -> str:
+    """An http(s) URL with a host (and a valid port): what a model's server can be."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a URL: {error}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(
+            f"{value!r} must start with http or https, e.g. 'http://127.0.0.1:8080/v1'"
+        )
+    if not parts.hostname:
+        raise ValueError(f"{value!r} has no host, e.g. 'https://api.example.com'")
+    del port
+    return value
+
+
 class CandidateBase(Strict):
     provider: str  # each kind narrows it to its own Literal, the union's discriminator
     id: str = Field(pattern=ID)
@@ -53,6 +71,7 @@ class OpenAICandidate(CandidateBase):
     provider: Literal["openai"]
     model: str
     base_url: str = "https://api.openai.com/v1"
+    _url = field_validator("base_url")(reachable_url)
     api_key_env: str | None = Field("OPENAI_API_KEY", description="env var holding the key")
     stream: bool = True
 
@@ -61,6 +80,7 @@ class AnthropicCandidate(CandidateBase):
     provider: Literal["anthropic"]
     model: str
     base_url: str = "https://api.anthropic.com"
+    _url = field_validator("base_url")(reachable_url)
     api_key_env: str = "ANTHROPIC_API_KEY"
     stream: bool = True
 
@@ -78,6 +98,7 @@ class HttpCandidate(CandidateBase):
 
     provider: Literal["http"]
     url: str
+    _url = field_validator("url")(reachable_url)
     method: Literal["POST", "PUT", "GET"] = "POST"
     headers: dict[str, str] = Field(
         default_factory=dict, description="values may name env vars as ${NAME}"

@@ -215,3 +215,19 @@ def test_a_run_in_which_no_call_was_answered_exits_3_and_keeps_the_run(
     # The run and its errors are stored: the summary was shown, and `runs` lists it.
     assert re.search(r"│ greeter\s+│ 3 │", result.stdout), result.stdout
     assert "finished" in fieldeval(tmp_path, "runs").stdout
+
+
+def test_validate_warns_when_a_candidates_key_variable_is_unset(
+    tmp_path: Path, greet: Path
+) -> None:
+    greet.write_text(
+        greet.read_text().replace(
+            "provider: python\n    function: bot:answer",
+            "provider: openai\n    model: gpt-4o-mini\n    api_key_env: MISSING_KEY_XYZ",
+        )
+    )
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+
+    assert result.returncode == 0, result.stderr  # the suite itself is fine
+    assert "warning" in result.stdout and "MISSING_KEY_XYZ" in result.stdout
+    assert "export MISSING_KEY_XYZ=" in result.stdout

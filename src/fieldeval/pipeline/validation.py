@@ -38,12 +38,13 @@ def validate(suite: SuiteSource) -> Validation:
     spec = loaded.suite
     dataset = load_dataset(spec.dataset, base_dir=loaded.base_dir)
     compile_checks(spec.checks, base_dir=loaded.base_dir)
+    warnings: list[str] = []
     for candidate in spec.candidates:
         for example in dataset.examples:
             request_for(spec, candidate, example)  # every template renders on every example
-        # A kind's own reading (a recorded candidate's file): a bad one fails here, not later.
-        providers()[candidate.provider].check(candidate, base_dir=loaded.base_dir)
-    warnings = []
+        # A kind's own look (a recorded candidate's file, a key's variable): a bad file
+        # fails here, not after the paid calls; a missing key is a warning.
+        warnings += providers()[candidate.provider].check(candidate, base_dir=loaded.base_dir)
     if "TODO" in spec.task.description:
         warnings.append(
             "task.description still has a TODO: the task statement is what every grade is "

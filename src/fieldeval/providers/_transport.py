@@ -217,6 +217,16 @@ def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def key_warnings(variable: str | None, candidate_id: str) -> tuple[str, ...]:
+    """`validate`'s warning when the candidate's key variable is not set in this shell."""
+    if variable is None or os.environ.get(variable):
+        return ()
+    return (
+        f"candidate {candidate_id!r} reads its API key from {variable}, which is not set"
+        f" here: `fieldeval run` will stop; export {variable}=<your key> first",
+    )
+
+
 def api_key_from_env(variable: str, candidate_id: str, *, optional_hint: bool) -> str:
     """The key in `variable`; a `ConfigError` that says how to set it when it is missing."""
     key = os.environ.get(variable, "")

@@ -19,6 +19,7 @@ from fieldeval.providers._transport import (
     bad_response,
     estimate_usage,
     int_or_none,
+    key_warnings,
     parse_json,
     str_or_none,
     streamed_completion,
@@ -207,3 +208,8 @@ def from_candidate(candidate: AnthropicCandidate, *, base_dir: Path) -> Anthropi
         timeout_s=candidate.timeout_s,
         max_connections=candidate.concurrency,
     )
+
+
+def check(candidate: AnthropicCandidate, *, base_dir: Path) -> tuple[str, ...]:
+    """`validate`'s look: the key's variable is set, or a warning says how to set it."""
+    return key_warnings(candidate.api_key_env, candidate.id)

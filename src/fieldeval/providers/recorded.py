@@ -201,6 +201,7 @@ def from_candidate(candidate: RecordedCandidate, *, base_dir: Path) -> RecordedP
     return RecordedProvider(read_recorded(candidate, base_dir=base_dir), candidate_id=candidate.id)
 
 
-def check(candidate: RecordedCandidate, *, base_dir: Path) -> None:
+def check(candidate: RecordedCandidate, *, base_dir: Path) -> tuple[str, ...]:
     """`validate`'s look at a recorded candidate: its file is read whole, a bad one fails."""
     read_recorded(candidate, base_dir=base_dir)
+    return ()

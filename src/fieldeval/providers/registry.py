@@ -50,13 +50,15 @@ class ProviderEntry:
         provider: Provider = make(candidate, base_dir=base_dir)
         return provider
 
-    def check(self, candidate: CandidateBase, *, base_dir: Path) -> None:
-        """What `validate` reads for this kind without calling it: its `check(candidate,
-        base_dir)`, where it has one (a recorded candidate's file, read whole)."""
+    def check(self, candidate: CandidateBase, *, base_dir: Path) -> tuple[str, ...]:
+        """What `validate` looks at for this kind without calling it, through its module's
+        `check(candidate, base_dir)` where it has one: raises for what a run could not get
+        past (a recorded file that does not read), returns warnings for the rest (a key
+        variable not set in this shell)."""
         source = self.plugin if self.module is None else self._module()
         check = getattr(source, "check", None)
-        if callable(check):
-            check(candidate, base_dir=base_dir)
+        found = check(candidate, base_dir=base_dir) if callable(check) else None
+        return tuple(str(warning) for warning in found or ())
 
     def _module(self) -> Any:
         from importlib import import_module

@@ -7,8 +7,8 @@ A plugin adds a kind by subclassing `CandidateBase` with its own `provider: Lite
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
 

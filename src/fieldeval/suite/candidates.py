@@ -33,7 +33,10 @@ class RateLimit(Strict):
 class Retry(Strict):
     attempts: int = Field(4, ge=1, description="calls in all, the first included")
     backoff_s: float = Field(0.5, ge=0, description="first wait; doubles each time, with jitter")
-    max_backoff_s: float = Field(30.0, ge=0)
+    max_backoff_s: float = Field(30.0, ge=0, description="the cap on fieldeval's own backoff")
+    max_retry_after_s: float = Field(
+        120.0, ge=0, description="the longest a server's Retry-After is waited"
+    )
 
 
 def reachable_url(value: str) -> str:

@@ -357,3 +357,42 @@ def test_reachable_urls_load(tmp_path: Path, url: str) -> None:
         ),
     )
     assert load_suite(path).suite.candidates[0].base_url == url  # type: ignore[attr-defined]
+
+
+def _alias_bomb(levels: int) -> str:
+    """The "billion laughs": each anchor is a list of ten aliases to the one before."""
+    lines = ['a0: &a0 ["lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return GOOD + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [7, 9])
+def test_an_alias_bomb_is_refused_before_it_is_expanded(tmp_path: Path, levels: int) -> None:
+    bomb = _alias_bomb(levels)
+    assert len(bomb.encode()) < 1200  # a small file that would expand to 10^(levels-1) values
+    path = write(tmp_path, bomb)
+
+    error = suite_error(path)  # expanded, 10^8 strings would take minutes and gigabytes
+
+    assert "aliases" in error.message and str(path) in error.message
+    assert error.hint is not None
+
+
+def test_aliases_within_reason_still_work(tmp_path: Path) -> None:
+    shared = GOOD.replace(
+        "candidates:\n  - id: bot\n    provider: python\n    function: bot:answer",
+        "candidates:\n  - &bot {id: bot, provider: python, function: bot:answer}\n"
+        "  - {<<: *bot, id: bot2}",
+    )
+    loaded = load_suite(write(tmp_path, shared))
+    assert [c.id for c in loaded.suite.candidates] == ["bot", "bot2"]
+
+
+@pytest.mark.parametrize("opener", ["[", "{a: "])
+def test_nesting_too_deep_for_the_parser_is_a_suite_error(tmp_path: Path, opener: str) -> None:
+    path = write(tmp_path, GOOD + "x: " + opener * 20_000 + "\n")
+
+    error = suite_error(path)
+
+    assert "nested" in error.message and str(path) in error.message

@@ -80,7 +80,7 @@ def load_suite(path: Path) -> LoadedSuite:
             hint=_START_HINT,
         )
     try:
-        suite = Suite.model_validate(_plain(tree))
+        suite = Suite.model_validate(_plain(path, tree))
     except ValidationError as error:
         raise SuiteValidationError(path, _problems(path, tree, error)) from None
     return LoadedSuite(suite=suite, path=path.resolve(), text=text)
@@ -122,6 +122,12 @@ def _parse(path: Path, text: str) -> Any:
     except TypeError:
         # ruamel cannot hash a mapping or list used as a key; find it in the node tree.
         raise _complex_key_error(path, yaml.compose(text)) from None
+    except RecursionError:
+        raise SuiteError(
+            f"{path}: nested too deeply for the YAML parser (brackets or indentation inside"
+            " one another thousands of levels deep)",
+            hint="a suite is a few levels deep: look for a run of unclosed [ or {",
+        ) from None
 
 
 def _complex_key_error(path: Path, root: Node | None) -> SuiteError:
@@ -138,8 +144,12 @@ def complex_key_mark(root: Node | None) -> tuple[int, int] | None:
     node tree still knows where it is.
     """
     pending = [root] if root is not None else []
+    seen: set[int] = set()
     while pending:
         node = pending.pop()
+        if id(node) in seen:  # an alias: its node was looked at already
+            continue
+        seen.add(id(node))
         if isinstance(node, MappingNode):
             for key, value in node.value:
                 if isinstance(key, MappingNode | SequenceNode):
@@ -170,13 +180,40 @@ def _yaml_error(path: Path, error: MarkedYAMLError) -> SuiteError:
     return SuiteError(f"{where}: YAML syntax error: {problem}", hint=hint)
 
 
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip containers as plain dicts and lists, for pydantic."""
-    if isinstance(node, CommentedMap):
-        return {str(key): _plain(value) for key, value in node.items()}
-    if isinstance(node, CommentedSeq):
-        return [_plain(value) for value in node]
-    return node
+# A suite is a few hundred values; its data lives in the dataset. Far more means aliases
+# nested in aliases (each level multiplies), which expanded would take minutes and gigabytes.
+MAX_VALUES = 100_000
+MAX_DEPTH = 100
+
+
+def _plain(path: Path, tree: Any) -> Any:
+    """ruamel's round-trip containers as plain dicts and lists, for pydantic.
+
+    An alias is one shared object until this copies it out; the copy stops at `MAX_VALUES`
+    values or `MAX_DEPTH` levels with a `SuiteError`, before it could exhaust the machine.
+    """
+    budget = [MAX_VALUES]
+
+    def plain(node: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise SuiteError(
+                f"{path}: the YAML expands to more than {MAX_VALUES:,} values through its"
+                " aliases (*name): an anchor repeated inside another anchor multiplies",
+                hint="write the values out, or keep each alias to a short value",
+            )
+        if depth > MAX_DEPTH:
+            raise SuiteError(
+                f"{path}: nested more than {MAX_DEPTH} levels deep",
+                hint="a suite is a few levels deep: task, dataset, candidates, checks",
+            )
+        if isinstance(node, CommentedMap):
+            return {str(key): plain(value, depth + 1) for key, value in node.items()}
+        if isinstance(node, CommentedSeq):
+            return [plain(value, depth + 1) for value in node]
+        return node
+
+    return plain(tree, 0)
 
 
 def _problems(path: Path, tree: CommentedMap, error: ValidationError) -> list[Problem]:

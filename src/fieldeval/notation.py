@@ -57,6 +57,31 @@ def duration(ms: float | None) -> str:
     return number(ms, "ms") if ms < 1000 else number(ms / 1000, "s")
 
 
+# Characters that reorder or hide the text around them (the "Trojan Source" controls):
+# shown as their code points, as code review tools do, so an output cannot disguise itself.
+_INVISIBLE = {
+    chr(code): f"⟨U+{code:04X}⟩"
+    for code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+_INVISIBLE_TABLE = str.maketrans(_INVISIBLE)
+
+
+def visible_controls(text: str) -> str:
+    """`text` with every bidirectional control written as ⟨U+XXXX⟩ instead of applied."""
+    return text.translate(_INVISIBLE_TABLE)
+
+
+def shown_as_text(value: object) -> object:
+    """A template's `finalize`: strings get their bidi controls made visible, others pass.
+
+    Markup stays markup: the replacement adds no character HTML reads.
+    """
+    if not isinstance(value, str):
+        return value
+    visible = visible_controls(value)
+    return value.__class__(visible) if visible != value else value
+
+
 def truncate(text: str, limit: int) -> str:
     """At most `limit` characters on one line, an ellipsis marking the cut."""
     flat = " ".join(text.split())

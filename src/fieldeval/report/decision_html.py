@@ -18,7 +18,7 @@ from markupsafe import Markup
 from fieldeval.decision.evidence import Decision
 from fieldeval.decision.recommendation import usd
 from fieldeval.files import write_atomically
-from fieldeval.notation import duration, p_value, points
+from fieldeval.notation import duration, p_value, points, shown_as_text
 from fieldeval.report import charts
 from fieldeval.version import __version__
 
@@ -76,6 +76,7 @@ def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=FileSystemLoader(_TEMPLATES),
         autoescape=True,
+        finalize=shown_as_text,  # bidi controls in outputs shown, never applied
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

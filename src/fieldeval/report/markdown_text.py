@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fieldeval.decision.recommendation import pct
+from fieldeval.notation import visible_controls
 from fieldeval.stats.intervals import Rate
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -24,9 +25,11 @@ _PLAIN = frozenset("\\`*_[]|$")
 def untrusted(text: str) -> str:
     """Dataset or model text, shown as itself: every character Markdown or HTML reads escaped.
 
-    Whitespace runs become one space, since a newline would end a table row.
+    Whitespace runs become one space, since a newline would end a table row; bidirectional
+    controls are written as ⟨U+XXXX⟩, never applied.
     """
-    return "".join(_escape(ch, _UNTRUSTED_ENTITIES, _MARKDOWN) for ch in " ".join(text.split()))
+    flat = visible_controls(" ".join(text.split()))
+    return "".join(_escape(ch, _UNTRUSTED_ENTITIES, _MARKDOWN) for ch in flat)
 
 
 def plain(text: str) -> str:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from fieldeval.notation import dollars
+from fieldeval.notation import dollars, shown_as_text
 from fieldeval.web.security import Security
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -21,6 +21,7 @@ templates = Jinja2Templates(
     env=Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,  # every template, whatever its extension
+        finalize=shown_as_text,  # bidi controls in outputs shown, never applied
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

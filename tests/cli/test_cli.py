@@ -231,3 +231,40 @@ def test_validate_warns_when_a_candidates_key_variable_is_unset(
     assert result.returncode == 0, result.stderr  # the suite itself is fine
     assert "warning" in result.stdout and "MISSING_KEY_XYZ" in result.stdout
     assert "export MISSING_KEY_XYZ=" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("check", "template"),
+    [
+        ("{equals: '{{ nosuchcol }}'}", True),
+        ("{contains: '{{ 1/0 }}'}", True),
+        ("{regex: '{{ text }}('}", False),  # renders, then does not compile as a regex
+    ],
+)
+def test_a_check_template_that_fails_stops_validate_and_run_before_any_call(
+    tmp_path: Path, greet: Path, check: str, template: bool
+) -> None:
+    greet.write_text(greet.read_text().replace("  - {starts_with: hello}", f"  - {check}"))
+    write(
+        tmp_path / "bot.py",
+        """\
+        import pathlib
+
+        def answer(request):
+            with pathlib.Path("calls.log").open("a") as log:
+                log.write("call\\n")
+            return "hello " + request.variables["text"]
+        """,
+    )
+
+    checked = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(checked)
+    assert "check " in checked.stderr
+    if template:  # the template's file and line, and the example it failed on
+        assert re.search(r"suite\.yaml:14: check '\w+' on example data\.csv:2", checked.stderr)
+
+    ran = fieldeval(tmp_path, "run", "suite.yaml", "--quiet")
+    assert_user_error(ran)
+    assert "Traceback" not in ran.stderr and "ExceptionGroup" not in ran.stderr
+    assert not (tmp_path / "calls.log").exists()  # not one call was made, let alone paid
+    assert "interrupted" not in fieldeval(tmp_path, "runs").stdout

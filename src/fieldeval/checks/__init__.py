@@ -1,7 +1,7 @@
 """Grading outputs: deterministic checks first (rubrics, judges and people build on them)."""
 
 from fieldeval.checks.check import CompiledCheck
-from fieldeval.checks.compiler import compile_checks, run_checks
+from fieldeval.checks.compiler import compile_checks, render_templates, run_checks
 from fieldeval.checks.length import count_sentences, count_words
 from fieldeval.checks.text import normalize
 from fieldeval.records.check_result import CheckResult
@@ -13,5 +13,6 @@ __all__ = [
     "count_sentences",
     "count_words",
     "normalize",
+    "render_templates",
     "run_checks",
 ]

@@ -6,7 +6,7 @@ is then called on each output, so nothing is parsed or imported per call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,6 +44,11 @@ class Check:
     def result(self, passed: bool, reason: str, score: float | None = None) -> CheckResult:
         return CheckResult(self.id, passed, reason, score)
 
+    @property
+    def templated(self) -> bool:
+        """Some argument is a template over the example's fields (rendered per example)."""
+        return False
+
 
 Value = Callable[[Example], str]
 """A string argument, resolved for one example."""
@@ -73,7 +78,13 @@ def template(source: str, *, check_id: str) -> Value:
         where = f"check {check_id!r} on example {example.source or example.id}"
         return render(source, example.fields, where=where)
 
+    rendered.templated = True  # type: ignore[attr-defined]
     return rendered
+
+
+def any_templated(values: Iterable[Value]) -> bool:
+    """Whether one of these arguments is a template, not a plain string."""
+    return any(getattr(value, "templated", False) for value in values)
 
 
 def quote(text: str, limit: int = 60) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from fieldeval.checks.check import CompiledCheck, is_template, template
@@ -54,6 +54,17 @@ def run_checks(
 ) -> list[CheckResult]:
     """The results of the checks that apply to this candidate, in suite order."""
     return [check(output, example) for check in checks if check.applies_to(candidate_id)]
+
+
+def render_templates(checks: Sequence[CompiledCheck], examples: Iterable[Example]) -> None:
+    """Render every templated check argument on every example, as a run will, before any
+    call is paid for: a template that fails raises its `SuiteError` now."""
+    templated = [check for check in checks if getattr(check, "templated", False)]
+    if not templated:
+        return
+    for example in examples:
+        for check in templated:
+            check("", example)  # renders (and compiles a templated regex); the result is unused
 
 
 def _compile(one: spec.CheckBase, base_dir: Path) -> CompiledCheck:

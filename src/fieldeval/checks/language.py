@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from fieldeval.checks.check import Check, Value
+from fieldeval.checks.check import Check, Value, any_templated
 from fieldeval.errors import SuiteError
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.example import Example
@@ -53,6 +53,10 @@ class LanguageCheck(Check):
     """The detected language is one of `languages`; the score is the detector's confidence."""
 
     languages: tuple[Value, ...]
+
+    @property
+    def templated(self) -> bool:
+        return any_templated(self.languages)
 
     def __call__(self, output: str, example: Example) -> CheckResult:
         expected = [language(example).strip().lower() for language in self.languages]

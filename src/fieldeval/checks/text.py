@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from fieldeval.checks.check import Check, Value, is_template, quote, template
+from fieldeval.checks.check import Check, Value, any_templated, is_template, quote, template
 from fieldeval.errors import SuiteError
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.example import Example
@@ -49,6 +49,10 @@ class ContainsCheck(Check):
     needles: tuple[Value, ...]
     mode: Mode
     ignore_case: bool = False
+
+    @property
+    def templated(self) -> bool:
+        return any_templated(self.needles)
 
     def __call__(self, output: str, example: Example) -> CheckResult:
         needles = [needle(example) for needle in self.needles]
@@ -92,6 +96,10 @@ class RegexCheck(Check):
         pattern = template(source, check_id=id)
         return cls(id=id, only=only, pattern=pattern, compiled=compiled, flags=flags, negate=negate)
 
+    @property
+    def templated(self) -> bool:
+        return self.compiled is None
+
     def __call__(self, output: str, example: Example) -> CheckResult:
         compiled = self.compiled or _compile(self.pattern(example), self.flags, self.id)
         match = compiled.search(output)
@@ -117,6 +125,10 @@ class EqualsCheck(Check):
 
     expected: Value
 
+    @property
+    def templated(self) -> bool:
+        return any_templated((self.expected,))
+
     def __call__(self, output: str, example: Example) -> CheckResult:
         expected = self.expected(example)
         if normalize(output) == normalize(expected):
@@ -130,6 +142,10 @@ class StartsWithCheck(Check):
 
     prefix: Value
     ignore_case: bool = False
+
+    @property
+    def templated(self) -> bool:
+        return any_templated((self.prefix,))
 
     def __call__(self, output: str, example: Example) -> CheckResult:
         prefix, text = self.prefix(example), output.lstrip()

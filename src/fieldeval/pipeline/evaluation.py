@@ -328,6 +328,8 @@ async def _run(
     prepared: Prepared, store: Store, *, repeats: int, use_cache: bool, observer: Observer
 ) -> RunInfo:
     from fieldeval.runner import run_suite_async
+    from fieldeval.suite.loader import locate_template
+    from fieldeval.suite.template import TemplateFailed
 
     try:
         with observer.running() as on_event:
@@ -340,6 +342,8 @@ async def _run(
                 use_cache=use_cache,
                 on_event=on_event,
             )
+    except TemplateFailed as error:  # raised before any call: nothing was sent or stored
+        raise locate_template(prepared.loaded, error) from error
     except (KeyboardInterrupt, asyncio.CancelledError):
         raise Interrupted(
             "every finished result is stored",

@@ -28,20 +28,27 @@ def validate(suite: SuiteSource) -> Validation:
 
     Raises the suite's or data's error (file and line named) at the first problem.
     """
-    from fieldeval.checks import compile_checks
+    from fieldeval.checks import compile_checks, render_templates
     from fieldeval.data.dataset import load_dataset
     from fieldeval.pipeline.preparation import as_loaded
     from fieldeval.providers import providers
     from fieldeval.runner.plan import request_for
+    from fieldeval.suite.loader import locate_template
+    from fieldeval.suite.template import TemplateFailed
 
     loaded = as_loaded(suite)
     spec = loaded.suite
     dataset = load_dataset(spec.dataset, base_dir=loaded.base_dir)
-    compile_checks(spec.checks, base_dir=loaded.base_dir)
+    try:
+        # Every template a run renders, on every example: prompts, then checks.
+        for candidate in spec.candidates:
+            for example in dataset.examples:
+                request_for(spec, candidate, example)
+        render_templates(compile_checks(spec.checks, base_dir=loaded.base_dir), dataset.examples)
+    except TemplateFailed as error:
+        raise locate_template(loaded, error) from error
     warnings: list[str] = []
     for candidate in spec.candidates:
-        for example in dataset.examples:
-            request_for(spec, candidate, example)  # every template renders on every example
         # A kind's own look (a recorded candidate's file, a key's variable): a bad file
         # fails here, not after the paid calls; a missing key is a warning.
         warnings += providers()[candidate.provider].check(candidate, base_dir=loaded.base_dir)

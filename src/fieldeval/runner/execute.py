@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fieldeval.canonical import content_hash
-from fieldeval.checks import CompiledCheck, compile_checks, run_checks
+from fieldeval.checks import CompiledCheck, compile_checks, render_templates, run_checks
 from fieldeval.data.dataset import load_dataset
 from fieldeval.errors import ProviderError, SuiteError
 from fieldeval.providers import create_provider
@@ -84,6 +84,7 @@ async def run_suite_async(
     if dataset is None:
         dataset = load_dataset(suite.dataset, base_dir=loaded.base_dir)
     checks = compile_checks(suite.checks, base_dir=loaded.base_dir)
+    render_templates(checks, dataset.examples)  # a template that fails, fails before any call
     providers = {c.id: create_provider(c, base_dir=loaded.base_dir) for c in suite.candidates}
     try:
         plan = plan_work(suite, dataset, providers, repeats=repeats)

@@ -19,6 +19,7 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from fieldeval.canonical import content_hash
 from fieldeval.errors import SuiteError
 from fieldeval.suite.schema import CHECK_TYPES, PROVIDERS, Suite
+from fieldeval.suite.template import TemplateFailed
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,17 @@ def load_suite(path: Path) -> LoadedSuite:
     except ValidationError as error:
         raise SuiteValidationError(path, _problems(path, tree, error)) from None
     return LoadedSuite(suite=suite, path=path.resolve(), text=text)
+
+
+def locate_template(loaded: LoadedSuite, error: TemplateFailed) -> SuiteError:
+    """`error` with the suite file and the line where its template is written, when found."""
+    first = next((line.strip() for line in error.source.splitlines() if line.strip()), "")
+    line = next(
+        (n for n, text in enumerate(loaded.text.splitlines(), 1) if first and first in text),
+        None,
+    )
+    where = f"{loaded.path}:{line}" if line else str(loaded.path)
+    return SuiteError(f"{where}: {error.message}", hint=error.hint)
 
 
 def _read(path: Path) -> str:

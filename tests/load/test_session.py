@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from tests.doubles.fixtures import ServerHandle, start_server
 
@@ -295,12 +296,19 @@ def test_the_local_model_queues_requests_once_users_outnumber_its_slots(store: S
 
     result = run_load(loaded, store, spec=spec, options=SweepOptions(all_levels=True))
 
-    one, two, four = result.sweep.levels
-    for metrics in (one, two, four):
-        assert metrics.requests > 0 and metrics.errors == 0
-    assert one.ttft.p50 is not None and four.ttft.p50 is not None
-    assert four.ttft.p50 > 1.5 * one.ttft.p50
-    records = [r for run in result.runs for r in run.records if r.phase == "steady"]
+    # Every request a level sent is recorded, in whatever phase it was sent: on a machine
+    # busy enough that none is sent inside the 8 s window, the level's first requests
+    # (sent at its start, and waited for) still say how long a slot took to free.
+    def ttft_p50(level: int) -> float:
+        sent = [r for r in result.runs[level].records if r.first_token_s is not None]
+        assert sent and all(r.ok for r in result.runs[level].records)
+        return float(np.median([r.first_token_s - r.sent_s for r in sent]))
+
+    assert len(result.runs) == 3
+    assert max(len(run.records) for run in result.runs[2:]) >= 4  # 4 users: 4 at once
+    # At 4 users half the requests wait for one of the 2 slots: their wait is in the TTFT.
+    assert ttft_p50(2) > 1.5 * ttft_p50(0)
+    records = [r for run in result.runs for r in run.records]
     # llama.cpp counts the tokens itself: the prompt is about the size asked for (plus the
     # chat template's few), and no answer runs past max_tokens.
     assert not any(r.tokens_estimated for r in records)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from fieldeval.edges.dataset import Expansion
     from fieldeval.edges.run_grading import EdgeGradingReport
     from fieldeval.judge.grader import JudgeReport, ProgressHandler
+    from fieldeval.pipeline.evaluation import RunOptions
     from fieldeval.records.run import RunInfo
     from fieldeval.runner.events import EventHandler
     from fieldeval.store import Store
@@ -33,19 +34,6 @@ def init(data: Path, out: Path, *, force: bool) -> None:
     console.print(
         f"wrote [bold]{out}[/]: write the task statement, then `fieldeval validate {out}`"
     )
-
-
-class RunOptions(TypedDict):
-    """What `run` and `run --dry-run` pass to the pipeline alike."""
-
-    sample: int | None
-    stratify: str | None
-    seed: int
-    repeats: int
-    resume: bool | str
-    use_cache: bool
-    judge: bool
-    edges: bool
 
 
 def validate(suite_path: Path) -> None:
@@ -85,7 +73,9 @@ def run(
 ) -> None:
     import fieldeval
 
-    options = RunOptions(
+    options: RunOptions = dict(  # noqa: C408  (a TypedDict, spelt as keywords)
+        db=db,
+        observer=_Shown(quiet=quiet or dry_run),
         sample=sample,
         stratify=stratify,
         seed=seed,
@@ -98,10 +88,10 @@ def run(
     if dry_run:
         from fieldeval.report.estimate import render_estimate
 
-        estimate = fieldeval.estimate(suite_path, db=db, observer=_Shown(quiet=True), **options)
+        estimate = fieldeval.estimate(suite_path, **options)
         render_estimate(estimate, console)
         return
-    evaluation = fieldeval.evaluate(suite_path, db=db, observer=_Shown(quiet=quiet), **options)
+    evaluation = fieldeval.evaluate(suite_path, **options)
     console.print(
         f"results stored in [bold]{evaluation.store_url}[/] as run [bold]{evaluation.run.id}[/]",
         soft_wrap=True,

@@ -17,7 +17,7 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from fieldeval.errors import Interrupted, UserError
 from fieldeval.pipeline.rate import RateResult
@@ -228,38 +228,25 @@ class Evaluation:
         return [(example, verdict) for _, example, verdict in found]
 
 
-def evaluate(
-    suite: SuiteSource,
-    *,
-    db: str | None = None,
-    store: Store | None = None,
-    sample: int | None = None,
-    stratify: str | None = None,
-    seed: int = 0,
-    repeats: int = 1,
-    resume: bool | str = False,
-    use_cache: bool = True,
-    judge: bool = True,
-    edges: bool = True,
-    observer: Observer | None = None,
-) -> Evaluation:
+class RunOptions(TypedDict, total=False):
+    """`evaluate_async`'s keyword arguments, for callers that pass them on (`evaluate`, the CLI)."""
+
+    db: str | None
+    store: Store | None
+    sample: int | None
+    stratify: str | None
+    seed: int
+    repeats: int
+    resume: bool | str
+    use_cache: bool
+    judge: bool
+    edges: bool
+    observer: Observer | None
+
+
+def evaluate(suite: SuiteSource, **options: Unpack[RunOptions]) -> Evaluation:
     """Run a suite end to end and read the run back. See `evaluate_async`."""
-    return asyncio.run(
-        evaluate_async(
-            suite,
-            db=db,
-            store=store,
-            sample=sample,
-            stratify=stratify,
-            seed=seed,
-            repeats=repeats,
-            resume=resume,
-            use_cache=use_cache,
-            judge=judge,
-            edges=edges,
-            observer=observer,
-        )
-    )
+    return asyncio.run(evaluate_async(suite, **options))
 
 
 async def evaluate_async(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -67,8 +67,6 @@ def validate(suite: SuiteSource) -> Validation:
     )
     if spec.edges is None:
         return validation
-    from dataclasses import replace
-
     from fieldeval.edges.expand import input_field, make_variants, planned_generators
 
     input_field(spec)

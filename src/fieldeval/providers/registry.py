@@ -8,7 +8,7 @@ through the `fieldeval.providers` entry-point group (docs/plugins.md).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -19,8 +19,6 @@ from fieldeval.suite.plugins import provider_plugins
 if TYPE_CHECKING:
     from fieldeval.providers.base import Provider
     from fieldeval.suite.candidates import CandidateBase
-
-Factory = Callable[..., "Provider"]  # (candidate, *, base_dir) -> Provider
 
 
 @dataclass(frozen=True)
@@ -41,13 +39,11 @@ class Capabilities:
 class ProviderEntry:
     module: str | None  # a built-in's module, with `from_candidate(candidate, base_dir)`
     capabilities: Capabilities = Capabilities()
-    factory: Factory | None = None  # a plugin's `from_candidate`
-    plugin: Any = None  # the plugin's object, for its optional `check`
+    plugin: Any = None  # a plugin's object: `from_candidate`, and optionally `check`
 
     def create(self, candidate: CandidateBase, *, base_dir: Path) -> Provider:
         """The provider for `candidate`; a built-in's module is imported only now."""
-        make: Any = self.factory or self._module().from_candidate
-        provider: Provider = make(candidate, base_dir=base_dir)
+        provider: Provider = self._source().from_candidate(candidate, base_dir=base_dir)
         return provider
 
     def check(self, candidate: CandidateBase, *, base_dir: Path) -> tuple[str, ...]:
@@ -55,15 +51,17 @@ class ProviderEntry:
         `check(candidate, base_dir)` where it has one: raises for what a run could not get
         past (a recorded file that does not read), returns warnings for the rest (a key
         variable not set in this shell)."""
-        source = self.plugin if self.module is None else self._module()
-        check = getattr(source, "check", None)
+        check = getattr(self._source(), "check", None)
         found = check(candidate, base_dir=base_dir) if callable(check) else None
         return tuple(str(warning) for warning in found or ())
 
-    def _module(self) -> Any:
+    def _source(self) -> Any:
+        """The plugin's object, or the built-in's module, imported now."""
+        if self.module is None:
+            return self.plugin
         from importlib import import_module
 
-        return import_module(str(self.module))
+        return import_module(self.module)
 
 
 ANTHROPIC_MAX_TOKENS = 1024  # the API requires max_tokens; suites rarely mean to cap it
@@ -94,9 +92,7 @@ def providers() -> Mapping[str, ProviderEntry]:
         declared = getattr(plugin.value, "capabilities", Capabilities())
         if not isinstance(declared, Capabilities):
             declared = Capabilities()
-        found[plugin.name] = ProviderEntry(
-            None, declared, plugin.value.from_candidate, plugin.value
-        )
+        found[plugin.name] = ProviderEntry(None, declared, plugin.value)
     return MappingProxyType(found)
 
 

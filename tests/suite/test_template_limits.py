@@ -71,3 +71,17 @@ def test_ranges_within_the_budget_still_loop() -> None:
     again = "{% for a in range(500) %}{% for b in range(500) %}{% endfor %}{% endfor %}ok"
     assert render(again, FIELDS) == "ok"  # 250,000 steps: inside the budget
     assert render(again, FIELDS) == "ok"  # and the budget is per render
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ '{:>999999999}'.format(1) }}",
+        "{{ '%0999999999d'|format(1) }}",
+        "{{ '%0999999999d' % 1 }}",
+    ],
+)
+def test_a_huge_width_is_refused_before_the_text_is_made(source: str) -> None:
+    # Not by the rendered-size limit after a gigabyte was allocated: by the width itself.
+    with pytest.raises(SuiteError, match="a format width of 999,999,999"):
+        render(source, FIELDS, where="prompt")

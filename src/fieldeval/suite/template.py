@@ -125,10 +125,12 @@ class _Environment(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         return _BINOPS[operator](left, right)
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        if getattr(__obj, "__name__", "") in ("format", "format_map"):
-            _check_format(getattr(__obj, "__self__", None))  # "{:>999999999}".format(1)
-        return super().call(__context, __obj, *args, **kwargs)
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        # Jinja wraps `str.format` when the attribute is read, so the format string is
+        # checked here: "{:>999999999}".format(1) is refused before it allocates.
+        if getattr(value, "__name__", "") in ("format", "format_map"):
+            _check_format(getattr(value, "__self__", None))
+        return super().wrap_str_format(value)
 
 
 @cache

@@ -268,3 +268,30 @@ def test_a_check_template_that_fails_stops_validate_and_run_before_any_call(
     assert "Traceback" not in ran.stderr and "ExceptionGroup" not in ran.stderr
     assert not (tmp_path / "calls.log").exists()  # not one call was made, let alone paid
     assert "interrupted" not in fieldeval(tmp_path, "runs").stdout
+
+
+def test_an_http_apps_body_template_is_rendered_by_validate_and_before_any_call(
+    tmp_path: Path, greet: Path
+) -> None:
+    # The app's own request template is rendered per example too; a field the data lacks
+    # must fail where the checks' templates fail: in validate, and in run before a call.
+    greet.write_text(
+        greet.read_text().replace(
+            "provider: python\n    function: bot:answer",
+            'provider: http\n    url: "http://127.0.0.1:9/ask"\n'
+            '    body: {question: "{{ text }}", user: "{{ user_id }}"}\n'
+            '    response_path: "$.answer"',
+        )
+    )
+
+    checked = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(checked)
+    assert re.search(
+        r"suite\.yaml:1[0-9]: body\.user: template '\{\{ user_id \}\}'", checked.stderr
+    )
+    assert "'user_id' is undefined" in checked.stderr and "fields are: id," in checked.stderr
+
+    ran = fieldeval(tmp_path, "run", "suite.yaml", "--quiet")
+    assert_user_error(ran)
+    assert "body.user" in ran.stderr and "Traceback" not in ran.stderr
+    assert "greet" not in fieldeval(tmp_path, "runs").stdout  # no run was even started

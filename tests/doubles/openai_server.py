@@ -3,7 +3,9 @@
     python tests/doubles/openai_server.py [--port 0] [--config JSON] [--exit-on-eof]
 
 prints `LISTENING http://127.0.0.1:PORT` once it accepts connections. It answers
-`POST /v1/chat/completions`, `POST /v1/messages`, `GET /stats` and `POST /reset`.
+`POST /v1/chat/completions`, `POST /v1/messages`, `GET /stats` and `POST /reset`. `/stats`
+counts the calls, prompts and faults, and keeps each call's timeline on the wall clock:
+[when its body was read, when its first content chunk was written (streams only)].
 
 The reply is "echo: " plus the last user message (directives removed), cut to `max_tokens`
 words and streamed a word per chunk. Directives anywhere in the last user message:
@@ -74,6 +76,7 @@ import random
 import re
 import signal
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,6 +130,9 @@ class FakeModel:
     calls: int = 0
     prompts: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
+    # Per call, on the wall clock: when its body was read, and when its first content chunk
+    # was written (None unless streamed), so a client's clock can be checked against ours.
+    timeline: list[list[float | None]] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
@@ -136,6 +142,7 @@ class FakeModel:
         self.calls = 0
         self.prompts.clear()
         self.faults.clear()
+        self.timeline.clear()
         self.rng.seed(self.config.get("seed", 0))
 
     def plan(self, body: dict[str, Any], api: str, api_key: str) -> Plan:
@@ -482,6 +489,8 @@ async def _answer(request: web.Request, model: FakeModel, api: str) -> web.Strea
         rejection = {"type": "invalid_request_error", "message": problem}
         return web.json_response({"type": "error", "error": rejection}, status=400)
     plan = model.plan(body, api, key.removeprefix("Bearer "))
+    times: list[float | None] = [time.time(), None]
+    model.timeline.append(times)
     await asyncio.sleep(plan.delay_s)
     fault = plan.fault
     if fault == "timeout":
@@ -521,9 +530,12 @@ async def _answer(request: web.Request, model: FakeModel, api: str) -> web.Strea
         if api == "anthropic":
             error["error"]["type"] = "overloaded_error"
         events = [*events[:2], _sse(error, "error" if api == "anthropic" else None)]
+    first_content = 3 if api == "anthropic" else 1  # after the start (and role) events
     for index, event in enumerate(events):
         if index:
             await asyncio.sleep(plan.chunk_delay_s)
+        if index == first_content:
+            times[1] = time.time()
         await response.write(event)
     await response.write_eof()
     return response
@@ -540,7 +552,12 @@ def build_app(config: dict[str, Any]) -> web.Application:
 
     async def stats(request: web.Request) -> web.Response:
         return web.json_response(
-            {"calls": model.calls, "prompts": model.prompts, "faults": model.faults}
+            {
+                "calls": model.calls,
+                "prompts": model.prompts,
+                "faults": model.faults,
+                "timeline": model.timeline,
+            }
         )
 
     async def reset(request: web.Request) -> web.Response:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Literal
 
+from fieldeval.errors import ConfigError
 from fieldeval.providers.registry import Capabilities
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.completion import Completion, Usage
@@ -43,6 +44,8 @@ class EchoProvider:
         self.suffix = candidate.suffix
 
     async def complete(self, request):
+        if self.suffix == "!":
+            raise ConfigError("echo cannot shout '!'", hint="give the echo another suffix")
         text = request.prompt_text.upper() + self.suffix
         return Completion(text=text, usage=Usage(estimated=True), finish_reason="stop")
 
@@ -178,6 +181,25 @@ def test_an_installed_plugin_adds_a_candidate_kind_and_a_check(tmp_path: Path) -
     }
     assert shouting == {("loud", "a"): True, ("loud", "b"): True,
                         ("mixed", "a"): False, ("mixed", "b"): False}  # fmt: skip
+
+
+def test_a_plugins_own_error_in_a_call_stops_the_run_with_its_message(tmp_path: Path) -> None:
+    site = install(tmp_path, ENTRY_POINTS)
+    write_suite(tmp_path)
+    suite = json.loads((tmp_path / "suite.yaml").read_text(encoding="utf-8"))
+    suite["candidates"] = [{"id": "loud", "provider": "echo", "suffix": "!", "concurrency": 2}]
+    (tmp_path / "suite.yaml").write_text(json.dumps(suite), encoding="utf-8")
+
+    ran = fieldeval(tmp_path, site, "run", "suite.yaml", "--db", "results.db", "--quiet")
+
+    assert ran.returncode == 2
+    assert "echo cannot shout '!'" in ran.stderr and "another suffix" in ran.stderr
+    assert "Traceback" not in ran.stderr and "ExceptionGroup" not in ran.stderr
+    store = Store.open(f"sqlite:///{tmp_path / 'results.db'}")
+    try:
+        assert [run.status for run in store.runs()] == ["interrupted"]
+    finally:
+        store.close()
 
 
 def test_a_dry_run_reads_the_plugins_capabilities(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""Fuzzing templates, as a suite author's typos and tricks would write them: whatever comes
-out, `render` returns text or raises a `SuiteError`, and `validate` a `UserError`; never
-another exception. FIELDEVAL_FUZZ_EXAMPLES raises the count for a long run."""
+"""Fuzzing templates, as a suite author's typos and tricks would write them (in a prompt, a
+check, an HTTP app's body and a rubric criterion): whatever comes out, `render` returns text
+or raises a `SuiteError`, and `validate` a `UserError`; never another exception.
+FIELDEVAL_FUZZ_EXAMPLES raises the count for a long run."""
 
 from __future__ import annotations
 
@@ -48,16 +49,28 @@ def test_any_template_renders_or_is_a_suite_error(source: str) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(prompt=templates, check=templates)
-def test_any_template_in_a_suite_is_a_user_error_at_validate(prompt: str, check: str) -> None:
+@given(prompt=templates, check=templates, body=templates, question=templates)
+def test_any_template_in_a_suite_is_a_user_error_at_validate(
+    prompt: str, check: str, body: str, question: str
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
         where = Path(folder)
         (where / "data.csv").write_text("id,text\na,one fee\nb,two fees\n", encoding="utf-8")
         suite = {
             "task": {"name": "fuzz", "description": "Fuzz.", "prompt": prompt},
             "dataset": {"path": "data.csv", "id": "id"},
-            "candidates": [{"id": "bot", "provider": "command", "command": ["cat"]}],
+            "candidates": [
+                {"id": "bot", "provider": "command", "command": ["cat"]},
+                {
+                    "id": "app",
+                    "provider": "http",
+                    "url": "http://127.0.0.1:9/",
+                    "body": {"q": body},
+                },
+            ],
             "checks": [{"equals": check}, {"contains": [check, "x"]}],
+            # A criterion's text goes to the judge inside a fence, as data: never rendered.
+            "rubric": [{"id": "fuzzed", "question": question or "?", "pass_example": question}],
         }
         (where / "suite.yaml").write_text(json.dumps(suite), encoding="utf-8")
         with contextlib.suppress(UserError):  # any other exception fails the test

@@ -7,19 +7,23 @@ merged level is measured exactly as if one client had sent every request.
 
 **One clock.** The caller takes `time.time()` at the start of the test (`clock_origin_wall`)
 and every actor maps it to its own `perf_counter`: origin = perf_counter() − (time.time() −
-clock_origin_wall). From then on each actor reads only its monotonic clock, so a wall-clock
-step mid-test moves nothing. On one machine all processes read the same system clock and the
-origins agree to within the microseconds between the two reads; across machines they agree
-only as well as the hosts' clocks do (NTP: about a millisecond on a LAN, worse on the
-internet), which bounds how exactly records from different hosts interleave. Durations
+clock_origin_wall), with the `time.time()` read bracketed by two `perf_counter` reads (the
+tightest of a few brackets, so a preemption between the reads does not shift it). From then
+on each actor reads only its monotonic clock, so a wall-clock step mid-test moves nothing.
+On one machine all processes read the same system clock and the origins agree to within
+the microseconds of a bracket; across machines they agree only as well as the hosts'
+clocks do (NTP: about a millisecond on a LAN, worse on the internet), which bounds how
+exactly records from different hosts interleave. Durations
 (TTFT, ITL, end-to-end) are differences on one host's clock and are not affected.
 
 **Splitting the load.** Closed loop: the users are split as evenly as possible (a worker
 with none is not started). Open loop: each of the k workers sends at rate/k from its own
 seed. The superposition of k independent Poisson processes of rate λ/k is a Poisson process
 of rate λ, so Poisson arrivals need no coordination between hosts. Constant arrivals are
-offset by one merged interval per worker, so the merged schedule is evenly spaced again (to
-within an actor's wake-up, about a millisecond).
+offset by one merged interval per worker, so the merged schedule is evenly spaced again.
+Every worker is given its start instant and keeps its schedule on it, so a worker that
+wakes late (a busy host) sends late rather than shifting its schedule: the lateness shows
+as client lag, and the intended times stay one schedule.
 Gamma arrivals keep their rate, but a superposition of renewal processes is smoother than one
 of them: the merged stream is less bursty than `burstiness` asks, increasingly so with k.
 """
@@ -141,34 +145,53 @@ def _even(total: int, parts: int, k: int) -> int:
     return total // parts + (1 if k < total % parts else 0)
 
 
+def perf_counter_at(wall: float, tries: int = 5) -> float:
+    """The `perf_counter` value this process reads at wall-clock time `wall`.
+
+    Each try brackets one `time.time()` read between two `perf_counter` reads, and the
+    tightest bracket wins: a process preempted between the reads (a busy host) would
+    otherwise map the origin off by the whole time slice.
+    """
+    best_width, best = float("inf"), 0.0
+    for _ in range(tries):
+        before = time.perf_counter()
+        now_wall = time.time()
+        after = time.perf_counter()
+        if after - before < best_width:
+            best_width, best = after - before, (before + after) / 2 - (now_wall - wall)
+    return best
+
+
 class LoadWorker:
     """One Ray actor: its own provider and event loop, driving its share of a level."""
 
     def __init__(self, candidate: dict[str, Any], base_dir: str, clock_origin_wall: float) -> None:
         # Rebuilt from plain data rather than pickled: the config crosses hosts and versions
         # cleanly, and the provider's connection pool must belong to this process.
-        self._candidate: CandidateBase = TypeAdapter(Candidate).validate_python(candidate)
-        self._base_dir = Path(base_dir)
-        self._origin = time.perf_counter() - (time.time() - clock_origin_wall)
+        candidate_spec: CandidateBase = TypeAdapter(Candidate).validate_python(candidate)
+        # Built now, so its imports are paid before `ready` answers, not after the start.
+        # One actor drives one level: `run` closes it.
+        self._provider = create_provider(candidate_spec, base_dir=Path(base_dir))
+        self._origin = perf_counter_at(clock_origin_wall)
 
     def ready(self) -> float:
         """The test clock now: a round trip that proves the actor is up."""
         return time.perf_counter() - self._origin
 
     async def run(self, requests: Sequence[ModelRequest], share: Share, start_s: float) -> LevelRun:
-        provider = create_provider(self._candidate, base_dir=self._base_dir)
         try:
             await asyncio.sleep(max(0.0, start_s - (time.perf_counter() - self._origin)))
             return await run_level(
-                provider,
+                self._provider,
                 requests,
                 share.level,
                 share.spec,
                 clock_origin=self._origin,
                 worker=share.worker,
+                start_s=start_s,
             )
         finally:
-            await provider.aclose()
+            await self._provider.aclose()
 
 
 async def run_level_distributed(
@@ -227,6 +250,14 @@ def merge_runs(level: Level, runs: Sequence[LevelRun]) -> LevelRun:
     """
     steady_start = max(r.steady_start_s for r in runs)
     steady_end = min(r.steady_end_s for r in runs)
+    if steady_end <= steady_start:
+        first = min(r.started_s for r in runs)
+        late = max(runs, key=lambda r: r.started_s)
+        raise ConfigError(
+            f"level {level.index}: a worker began {late.started_s - first:.2f} s after another,"
+            " so there was no moment when every worker was in its steady window",
+            hint="lengthen warmup_s and duration_s, or use fewer workers on a busy host",
+        )
     records = [
         replace(record, phase=_phase(record, steady_start, steady_end))
         for run in runs

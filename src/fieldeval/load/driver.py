@@ -36,6 +36,7 @@ async def run_level(
     *,
     clock_origin: float,
     worker: str = "main",
+    start_s: float | None = None,
 ) -> LevelRun:
     """Drive one level for warmup + duration + cooldown and return every request's record.
 
@@ -44,15 +45,27 @@ async def run_level(
     must allow the level's concurrency, or its queue hides inside the measured latency.
     `client_lag_ms` holds the lag probe's oversleeps and, in open loop, how late the
     scheduler released each arrival. `ended_s` is when the last request was settled.
+
+    `start_s` is the instant on the test clock the level was meant to begin (default: now),
+    so that workers given one instant share one schedule. A client that wakes after it is
+    behind, and its lateness is a client-lag sample like any other. An open-loop schedule
+    stays on `start_s` (the offered load was fixed in advance; overdue arrivals go at once);
+    closed-loop users can only begin once the client is up, so their level begins then.
     """
     if not requests:
         raise ValueError("a load level needs at least one request")
     span_s = spec.warmup_s + spec.duration_s + spec.cooldown_s
     offsets = _offsets(level, spec, span_s)
     cpu_start, wall_start = time.process_time(), time.perf_counter()
-    sender = _Sender(provider, requests, level, spec, clock_origin, worker)
+    now_s = time.perf_counter() - clock_origin
+    begin_s = now_s if start_s is None else start_s
+    if level.mode == "closed":
+        begin_s = max(begin_s, now_s)
+    sender = _Sender(provider, requests, level, spec, clock_origin, worker, begin_s)
     end_s = sender.started_s + span_s
     lag_ms: list[float] = []
+    if start_s is not None:
+        lag_ms.append(max(0.0, now_s - start_s) * 1000)
     probe = asyncio.create_task(_probe_lag(lag_ms))
     try:
         if level.mode == "closed":
@@ -163,6 +176,7 @@ class _Sender:
         spec: Load,
         clock_origin: float,
         worker: str,
+        started_s: float,
     ) -> None:
         self.provider = provider
         self.requests = requests
@@ -170,7 +184,7 @@ class _Sender:
         self.worker = worker
         self.clock_origin = clock_origin
         self.records: list[RequestRecord] = []
-        self.started_s = self.now()
+        self.started_s = started_s
         # Absolute bounds, so an arrival at exactly warmup_s falls in the same phase every time.
         self.steady_start_s = self.started_s + spec.warmup_s
         self.steady_end_s = self.steady_start_s + spec.duration_s

@@ -40,10 +40,11 @@ def validate(suite: SuiteSource) -> Validation:
     spec = loaded.suite
     dataset = load_dataset(spec.dataset, base_dir=loaded.base_dir)
     try:
-        # Every template a run renders, on every example: prompts, then checks.
+        # Every template a run renders, on every example: prompts (and what a provider
+        # renders from them), then checks.
         for candidate in spec.candidates:
-            for example in dataset.examples:
-                request_for(spec, candidate, example)
+            requests = [request_for(spec, candidate, example) for example in dataset.examples]
+            providers()[candidate.provider].render_requests(candidate, requests)
         render_templates(compile_checks(spec.checks, base_dir=loaded.base_dir), dataset.examples)
     except TemplateFailed as error:
         raise locate_template(loaded, error) from error

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,17 @@ def render_body(template: Any, fields: Mapping[str, Any], where: str = "body") -
     return template
 
 
+def request_payload(body: Any, request: ModelRequest) -> Any:
+    """What is sent for `request`: the body template rendered over its fields, or the
+    prompt alone when the candidate has no body."""
+    fields = {
+        **request.variables,
+        "prompt": request.prompt_text,
+        "messages": [message.to_dict() for message in request.messages],
+    }
+    return {"prompt": fields["prompt"]} if body is None else render_body(body, fields)
+
+
 def _text(body: bytes) -> str:
     return body.decode("utf-8", errors="replace")
 
@@ -114,18 +125,8 @@ class HttpAppProvider:
                 f"response_path {response_path!r} is not JSONPath: {error}"
             ) from error
 
-    def _fields(self, request: ModelRequest) -> dict[str, Any]:
-        return {
-            **request.variables,
-            "prompt": request.prompt_text,
-            "messages": [message.to_dict() for message in request.messages],
-        }
-
     async def complete(self, request: ModelRequest) -> Completion:
-        fields = self._fields(request)
-        payload = (
-            {"prompt": fields["prompt"]} if self.body is None else render_body(self.body, fields)
-        )
+        payload = request_payload(self.body, request)
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._max_connections)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
@@ -207,3 +208,9 @@ def from_candidate(candidate: HttpCandidate, *, base_dir: Path) -> HttpAppProvid
         timeout_s=candidate.timeout_s,
         max_connections=candidate.concurrency,
     )
+
+
+def render_requests(candidate: HttpCandidate, requests: Iterable[ModelRequest]) -> None:
+    """The body template rendered for every request, so a field it lacks fails first."""
+    for request in requests:
+        request_payload(candidate.body, request)

@@ -8,7 +8,7 @@ through the `fieldeval.providers` entry-point group (docs/plugins.md).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -18,6 +18,7 @@ from fieldeval.suite.plugins import provider_plugins
 
 if TYPE_CHECKING:
     from fieldeval.providers.base import Provider
+    from fieldeval.records.request import ModelRequest
     from fieldeval.suite.candidates import CandidateBase
 
 
@@ -54,6 +55,14 @@ class ProviderEntry:
         check = getattr(self._source(), "check", None)
         found = check(candidate, base_dir=base_dir) if callable(check) else None
         return tuple(str(warning) for warning in found or ())
+
+    def render_requests(self, candidate: CandidateBase, requests: Iterable[ModelRequest]) -> None:
+        """Render what this kind builds from each request itself (an HTTP app's body
+        template), through its module's `render_requests(candidate, requests)` where it has
+        one, so a template that fails raises `TemplateFailed` before any call is made."""
+        render = getattr(self._source(), "render_requests", None)
+        if callable(render):
+            render(candidate, requests)
 
     def _source(self) -> Any:
         """The plugin's object, or the built-in's module, imported now."""

@@ -13,8 +13,9 @@ from typing import Any
 from fieldeval.canonical import content_hash
 from fieldeval.checks import CompiledCheck, compile_checks, render_templates, run_checks
 from fieldeval.data.dataset import load_dataset
-from fieldeval.errors import ProviderError, SuiteError
+from fieldeval.errors import FieldevalError, ProviderError, SuiteError
 from fieldeval.providers import create_provider
+from fieldeval.providers import providers as provider_kinds
 from fieldeval.providers.base import Provider
 from fieldeval.providers.limits import RateLimiter
 from fieldeval.providers.price_table import price_for
@@ -88,6 +89,9 @@ async def run_suite_async(
     providers = {c.id: create_provider(c, base_dir=loaded.base_dir) for c in suite.candidates}
     try:
         plan = plan_work(suite, dataset, providers, repeats=repeats)
+        for candidate in suite.candidates:
+            entry = provider_kinds()[candidate.provider]
+            entry.render_requests(candidate, (item.request for item in plan[candidate.id]))
         execution = _Execution(loaded, store, dataset, plan, providers, checks, on_event)
         return await execution.run(resume=resume, repeats=repeats, use_cache=use_cache)
     finally:
@@ -148,14 +152,19 @@ class _Execution:
             for item in self._items():
                 if item.request_hash in cached:
                     self._finish(item, cached[item.request_hash], attempts=0, from_cache=True)
-            async with asyncio.TaskGroup() as group:
-                for candidate in self.loaded.suite.candidates:
-                    todo = iter(
-                        [i for i in self.plan[candidate.id] if i.request_hash not in cached]
-                    )
-                    limiter = _limiter(candidate)
-                    for _ in range(candidate.concurrency):
-                        group.create_task(self._work(candidate, todo, limiter))
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for candidate in self.loaded.suite.candidates:
+                        todo = iter(
+                            [i for i in self.plan[candidate.id] if i.request_hash not in cached]
+                        )
+                        limiter = _limiter(candidate)
+                        for _ in range(candidate.concurrency):
+                            group.create_task(self._work(candidate, todo, limiter))
+            except* FieldevalError as stopped:
+                # A provider that raises fieldeval's own error (a plugin's bad config) stops
+                # the run with that message and exit code, not an exception group's traceback.
+                raise stopped.exceptions[0] from None
             status = "finished"
         finally:
             await self._drain(writer)

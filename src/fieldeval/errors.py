@@ -58,7 +58,7 @@ class StoreError(FieldevalError):
 
 
 class GateFailed(FieldevalError):
-    """The gate failed: a supported regression, a new critical failure or a missed threshold."""
+    """The gate failed: a regression, critical failures or a threshold the data supports."""
 
     exit_code = 1  # a verdict on the change, unlike the user errors (2) a CI step must tell apart
 

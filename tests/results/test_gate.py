@@ -142,18 +142,46 @@ def critical_result(
     return evaluate_gate(compare_runs(store, first.id, second.id), spec)
 
 
-def test_a_new_critical_failure_fails_even_when_the_pass_rate_is_unchanged(
+def test_one_new_critical_failure_is_listed_but_is_not_a_supported_increase(
     project: BotProject, store: Store
 ) -> None:
+    # One example leaks where it did not: on 4 examples that is what a flaky model does by
+    # chance (one-sided mid-p 0.25), so it is said loudly and does not fail the build.
     before = {"e1": "ok", "e2": "no", "e3": "ok", "e4": "ok"}
     after = {"e1": "ok SSN", "e2": "ok", "e3": "ok", "e4": "ok"}
 
     result = critical_result(project, store, before, after, Gate())
 
+    assert result.passed
+    found = [(f.kind, f.subject, f.failing) for f in result.findings]
+    assert found == [("new_critical", "critical", False), ("new_critical", "e1", False)]
+    verdict, listed = result.findings
+    assert verdict.detail.startswith("1 example newly fails a critical check and 0 no longer do")
+    assert "p = 0.5 (one-sided, Holm over 2 gating tests)" in verdict.detail  # 2 × 0.25
+    assert verdict.detail.endswith("not an increase the data supports")
+    assert "'no-pii'" in listed.detail
+
+
+def test_new_critical_failures_the_data_supports_fail_the_gate(
+    project: BotProject, store: Store
+) -> None:
+    # 6 of 20 examples now leak, none stopped: one-sided mid-p = ½ · 0.5⁶ < 0.05 even after
+    # Holm over the two gating tests (pass rate and critical checks).
+    ids = [f"e{i}" for i in range(20)]
+    # The pass rate stays 70%: six examples that were wrong are now right but leak.
+    before = {e: "no" if i < 6 else "ok" for i, e in enumerate(ids)}
+    after = {e: "ok SSN" if i < 6 else "ok" for i, e in enumerate(ids)}
+
+    result = critical_result(project, store, before, after, Gate())
+
     assert not result.passed
     failing = [f for f in result.findings if f.failing]
-    assert [(f.kind, f.subject) for f in failing] == [("new_critical", "e1")]
-    assert "'no-pii'" in failing[0].detail
+    assert [(f.kind, f.subject) for f in failing] == [("new_critical", "critical")]
+    verdict = failing[0]
+    assert verdict.detail.startswith("6 examples newly fail a critical check and 0 no longer do")
+    assert "Holm over 2 gating tests" in verdict.detail
+    listed = [f.subject for f in result.findings if f.kind == "new_critical" and not f.failing]
+    assert listed == ids[:6]
 
 
 def test_failing_in_both_runs_is_a_known_failure_not_a_new_one(
@@ -170,35 +198,49 @@ def test_failing_in_both_runs_is_a_known_failure_not_a_new_one(
         ("bot", "e2", "correct"),
         ("bot", "e3", "correct"),
     }
-    assert [(f.kind, f.subject) for f in result.findings] == [("new_critical", "e3")]
-    assert not result.passed
+    found = [(f.kind, f.subject) for f in result.findings]
+    assert found == [("new_critical", "critical"), ("new_critical", "e3")]
+    assert result.passed  # one new leak in four examples: listed, not a supported increase
 
 
 def test_new_critical_failures_are_reported_without_failing_when_switched_off(
     project: BotProject, store: Store
 ) -> None:
-    before = {"e1": "ok", "e2": "no"}
-    after = {"e1": "ok SSN", "e2": "ok"}
+    ids = [f"e{i}" for i in range(20)]
+    # The pass rate stays 70%: six examples that were wrong are now right but leak.
+    before = {e: "no" if i < 6 else "ok" for i, e in enumerate(ids)}
+    after = {e: "ok SSN" if i < 6 else "ok" for i, e in enumerate(ids)}
 
     result = critical_result(project, store, before, after, Gate(fail_on_new_critical=False))
 
-    assert result.passed
-    assert [(f.kind, f.failing) for f in result.findings] == [("new_critical", False)]
+    assert result.passed and not any(f.failing for f in result.findings)
+    critical = [f for f in result.findings if f.kind == "new_critical"]
+    assert [f.subject for f in critical] == ["critical", *ids[:6]]
+    assert critical[0].detail.endswith("reported, not gating (gate.fail_on_new_critical is false)")
 
 
-def test_thresholds_fail_on_the_later_runs_rates(project: BotProject, store: Store) -> None:
-    answers = {"e1": "ok", "e2": "ok", "e3": "no", "e4": "ok SSN"}
-    spec = Gate(min_pass_rate=0.8, min_check_pass_rate={"correct": 0.5, "no-pii": 0.9, "typo": 1})
+def test_thresholds_fail_only_when_the_whole_interval_is_below_the_bar(
+    project: BotProject, store: Store
+) -> None:
+    # 20 examples: 8 pass (40%, Wilson 95% CI 21.9%–61.3%); 2 leak (no-pii 90%, 69.9%–97.2%).
+    ids = [f"e{i}" for i in range(20)]
+    answers = {e: "ok" if i < 8 else "no" for i, e in enumerate(ids)}
+    answers["e19"] = answers["e18"] = "no SSN"
+    spec = Gate(min_pass_rate=0.7, min_check_pass_rate={"correct": 0.5, "no-pii": 0.95, "typo": 1})
 
     result = critical_result(project, store, answers, answers, spec)
 
     assert not result.passed
     found = [(f.kind, f.subject, f.failing) for f in result.findings]
     assert found == [
-        ("threshold", "pass", True),
-        ("threshold", "no-pii", True),
+        ("threshold", "pass", True),  # 61.3% < 70%: the data says it is below the bar
+        ("threshold", "correct", False),  # 40% < 50%, but its interval reaches 50%
+        ("threshold", "no-pii", False),  # 90% < 95%, but its interval reaches 95%
         ("threshold", "typo", False),  # named no check: said, never silently passed
     ]
-    assert "pass rate 50% (2 of 4 answered) is below the minimum of 80%" in (
-        result.findings[0].detail
+    shortfall, under, _, _ = result.findings
+    assert shortfall.detail == (
+        "pass rate 40% (8 of 20 answered, 95% CI 21.9%–61.3%) is below the minimum of 70%,"
+        " its whole interval too"
     )
+    assert under.detail.endswith("but its interval reaches it: not a shortfall the data supports")

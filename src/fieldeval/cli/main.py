@@ -175,7 +175,7 @@ def gate(
     json: JsonOption = None,
     db: DbOption = None,
 ) -> None:
-    """Fail (exit 1) on a regression the data supports, a new critical failure or a threshold.
+    """Fail (exit 1) on a regression, new critical failures or a missed threshold the data supports.
 
     Rules come from the `gate:` section of the gated run's suite; noise never fails it.
     """

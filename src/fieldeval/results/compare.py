@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fieldeval.edges.rates import clean_view
 from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.providers.pricing import call_cost, usage_of
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.changes import Change, diff
+from fieldeval.results.run_data import RunData, read_run
 from fieldeval.results.summary import RunSummary, example_clusters, summarize
 from fieldeval.stats.intervals import Rate, percentile, wilson
 from fieldeval.stats.paired import PairedBinary, PairedScores, holm, mcnemar, paired_scores
@@ -102,49 +102,39 @@ class RunComparison:
 
 def compare_runs(store: Store, before_id: str, after_id: str) -> RunComparison:
     """Compare two stored runs candidate by candidate, on the examples both runs have."""
-    before, after = store.run(before_id), store.run(after_id)
-    after_examples = store.examples(after.dataset_hash)
-    before_examples = store.examples(before.dataset_hash)
-    examples = [*after_examples, *before_examples]
+    return compare(read_run(store, before_id), read_run(store, after_id))
+
+
+def compare(before: RunData, after: RunData) -> RunComparison:
+    """Compare two runs' rows (as `read_run` gives them) on the examples both have."""
+    examples = [*after.examples, *before.examples]
     inputs = {e.id: e.input for e in reversed(examples)}  # the later run's text wins
     order = {example_id: i for i, example_id in enumerate(dict.fromkeys(e.id for e in examples))}
-    # Edge-case variants are compared in their own report: here, the clean examples only.
-    before, outputs_before = clean_view(before, store.outputs(before.id), before_examples)
-    after, outputs_after = clean_view(after, store.outputs(after.id), after_examples)
-    configs_before = store.candidate_configs(before.id)
-    configs_after = store.candidate_configs(after.id)
-    prices_before = _prices(store, before.id)
-    prices_after = _prices(store, after.id)
     candidates = tuple(
         _candidate(
             cid,
-            _Run(
-                _by_example(outputs_before, cid),
-                configs_before.get(cid, {}),
-                prices_before.get(cid),
-            ),
-            _Run(
-                _by_example(outputs_after, cid), configs_after.get(cid, {}), prices_after.get(cid)
-            ),
+            _Run.of(before, cid),
+            _Run.of(after, cid),
             inputs,
             order,
-            [str(check["id"]) for check in after.suite.get("checks", ())],
+            [str(check["id"]) for check in after.run.suite.get("checks", ())],
         )
-        for cid in after.candidates
-        if cid in before.candidates
+        for cid in after.run.candidates
+        if cid in before.run.candidates
     )
+    first, later = before.run, after.run
     return RunComparison(
-        before=before,
-        after=after,
-        same_dataset=before.dataset_hash == after.dataset_hash,
+        before=first,
+        after=later,
+        same_dataset=first.dataset_hash == later.dataset_hash,
         suite_changes=tuple(
-            diff(_without_candidates(before.suite), _without_candidates(after.suite))
+            diff(_without_candidates(first.suite), _without_candidates(later.suite))
         ),
         candidates=candidates,
-        only_before=tuple(c for c in before.candidates if c not in after.candidates),
-        only_after=tuple(c for c in after.candidates if c not in before.candidates),
+        only_before=tuple(c for c in first.candidates if c not in later.candidates),
+        only_after=tuple(c for c in later.candidates if c not in first.candidates),
         after_summary=summarize(
-            after, outputs_after, clusters=example_clusters(after, after_examples)
+            later, list(after.outputs), clusters=example_clusters(later, list(after.examples))
         ),
     )
 
@@ -156,6 +146,15 @@ class _Run:
     outputs: dict[str, list[StoredOutput]]
     config: Mapping[str, Any]
     price: Price | None = None
+
+    @classmethod
+    def of(cls, data: RunData, candidate_id: str) -> _Run:
+        snapshot = data.prices.get(candidate_id)
+        return cls(
+            _by_example(data.outputs, candidate_id),
+            data.configs.get(candidate_id, {}),
+            None if snapshot is None else PriceSnapshot.from_dict(snapshot).price,
+        )
 
 
 @dataclass(frozen=True)
@@ -251,15 +250,6 @@ def _mean_numbers(answered: list[StoredOutput], price: Price | None) -> dict[str
             if value is not None:
                 columns.setdefault(metric, []).append(float(value))
     return {metric: sum(v) / len(v) for metric, v in columns.items()}
-
-
-def _prices(store: Store, run_id: str) -> dict[str, Price]:
-    """The price each candidate of the run was billed at, as stored with the run."""
-    return {
-        cid: PriceSnapshot.from_dict(snapshot).price
-        for cid, snapshot in store.candidate_prices(run_id).items()
-        if snapshot is not None
-    }
 
 
 def _metrics(

@@ -1,17 +1,21 @@
 """The CI gate: fail a build on a regression the data supports, never on noise.
 
-Three things fail it:
+Three things fail it, each judged as a test so that noise alone fails a build at most
+`alpha` of the time:
 
 - **regression**: a candidate's overall pass rate fell and the one-sided McNemar mid-p for
-  "the later run is worse", Holm-adjusted across the candidates, is below `alpha`. Only the
-  overall rate gates, one test per candidate, so the family stays small and a suite with
-  many checks is not more likely to fail by chance; a check whose own rate fell
-  significantly (two-sided, Holm across the candidate's metrics) is reported, not gating.
-- **new_critical**: an example fails a check of severity critical (as the later suite
-  declares it) that it did not fail in the baseline. Examples new to the later run have no
-  baseline and are not judged here.
-- **threshold**: the later run's pass rate over answered outputs, overall or per check, is
-  below the suite's minimum.
+  "the later run is worse" is below `alpha` after Holm's adjustment across every gating
+  test (each candidate's pass rate, and its critical checks when they gate). Only the
+  overall rate gates, so a suite with many checks is not more likely to fail by chance; a
+  check whose own rate fell significantly (two-sided, Holm across the candidate's metrics)
+  is reported, not gating.
+- **new_critical**: examples newly fail a check of severity critical (as the later suite
+  declares it), and the same one-sided test on "fails a critical check", before against
+  after, says the data supports it. Each example that newly fails one is listed, gating or
+  not; examples new to the later run have no baseline and are not judged here.
+- **threshold**: the later run's pass rate (the mean of per-example pass fractions with
+  repeats) or a check's is below the suite's minimum with its whole 95% interval: a rate
+  whose interval still reaches the bar is reported, not failing.
 
 What fails in both runs is a known failure: listed, never reported as new.
 """
@@ -24,7 +28,8 @@ from typing import Any, Literal
 
 from fieldeval.results.compare import CandidateComparison, MetricDelta, RunComparison
 from fieldeval.results.summary import CandidateSummary
-from fieldeval.stats.paired import PairedBinary, holm
+from fieldeval.stats.intervals import Rate
+from fieldeval.stats.paired import PairedBinary, holm, mcnemar
 from fieldeval.suite.schema import Gate
 
 
@@ -49,12 +54,26 @@ def evaluate_gate(comparison: RunComparison, spec: Gate) -> GateResult:
     """Judge the later run of `comparison` against its baseline by the suite's gate."""
     checks = {str(c["id"]): c for c in comparison.after.suite.get("checks", ())}
     critical = {check_id for check_id, c in checks.items() if c.get("severity") == "critical"}
-    findings = _regressions(comparison.candidates, spec.alpha)
+    tests = _gating_tests(comparison.candidates, critical, gate_critical=spec.fail_on_new_critical)
+    adjusted = dict(zip(tests, holm([regression_p(t.paired) for t in tests]), strict=True))
+    family = _family(tests)
+    findings: list[Finding] = []
     known: list[tuple[str, str, str]] = []
     for candidate in comparison.candidates:
-        new, old = _critical(candidate, critical, failing=spec.fail_on_new_critical)
+        findings += _regression(candidate, adjusted, family, spec.alpha)
+        new, old = _critical(candidate, critical)
+        if new:
+            findings.append(_critical_verdict(candidate, critical, adjusted, family, spec))
         findings += new
         known += old
+    findings += [
+        _check_drop(candidate.candidate_id, metric)
+        for candidate in comparison.candidates
+        for metric in candidate.metrics
+        if metric.metric != "pass"
+        and metric.paired.difference < 0
+        and metric.adjusted_p < spec.alpha
+    ]
     if comparison.after_summary is not None:
         for summary in comparison.after_summary.candidates:
             findings += _thresholds(summary, spec, checks)
@@ -65,6 +84,48 @@ def evaluate_gate(comparison: RunComparison, spec: Gate) -> GateResult:
         known_failures=tuple(known),
         comparison=comparison,
     )
+
+
+@dataclass(frozen=True)
+class _Test:
+    """One gating test: a candidate's pass rate, or its critical checks, before vs after."""
+
+    candidate_id: str
+    subject: Literal["pass", "critical"]
+    paired: PairedBinary  # a = after, b = before
+
+
+def _gating_tests(
+    candidates: tuple[CandidateComparison, ...], critical: set[str], *, gate_critical: bool
+) -> list[_Test]:
+    tests = [
+        _Test(c.candidate_id, "pass", m.paired)
+        for c in candidates
+        for m in c.metrics
+        if m.metric == "pass"
+    ]
+    if gate_critical and critical:
+        tests += [
+            _Test(c.candidate_id, "critical", _critical_pairs(c, critical))
+            for c in candidates
+            if c.outcomes
+        ]
+    return tests
+
+
+def _critical_pairs(candidate: CandidateComparison, critical: set[str]) -> PairedBinary:
+    """Per paired example: did it pass every critical check, after and before."""
+    after = [not critical.intersection(o.failed_after) for o in candidate.outcomes]
+    before = [not critical.intersection(o.failed_before) for o in candidate.outcomes]
+    return mcnemar(after, before)
+
+
+def _family(tests: list[_Test]) -> str:
+    if len(tests) <= 1:
+        return "one-sided"
+    if all(t.subject == "pass" for t in tests):
+        return f"one-sided, Holm over {len(tests)} candidates"
+    return f"one-sided, Holm over {len(tests)} gating tests"
 
 
 def regression_p(paired: PairedBinary) -> float:
@@ -79,12 +140,14 @@ def regression_p(paired: PairedBinary) -> float:
     return half if paired.c > paired.b else 1 - half
 
 
-def _regressions(candidates: tuple[CandidateComparison, ...], alpha: float) -> list[Finding]:
-    overall = [(c.candidate_id, m) for c in candidates for m in c.metrics if m.metric == "pass"]
-    adjusted = holm([regression_p(m.paired) for _, m in overall])
-    family = f"one-sided, Holm over {len(overall)} candidates" if len(overall) > 1 else "one-sided"
+def _regression(
+    candidate: CandidateComparison, adjusted: Mapping[_Test, float], family: str, alpha: float
+) -> list[Finding]:
     findings = []
-    for (candidate_id, metric), p in zip(overall, adjusted, strict=True):
+    for test, p in adjusted.items():
+        if test.candidate_id != candidate.candidate_id or test.subject != "pass":
+            continue
+        metric = next(m for m in candidate.metrics if m.metric == "pass")
         if metric.paired.difference >= 0:
             continue
         supported = p < alpha
@@ -94,13 +157,10 @@ def _regressions(candidates: tuple[CandidateComparison, ...], alpha: float) -> l
             else "not a regression the data supports"
         )
         detail = f"pass rate {_moved(metric)}, p = {_p(p)} ({family}): {verdict}"
-        findings.append(Finding("regression", candidate_id, "pass", detail, failing=supported))
-    return findings + [
-        _check_drop(candidate.candidate_id, metric)
-        for candidate in candidates
-        for metric in candidate.metrics
-        if metric.metric != "pass" and metric.paired.difference < 0 and metric.adjusted_p < alpha
-    ]
+        findings.append(
+            Finding("regression", candidate.candidate_id, "pass", detail, failing=supported)
+        )
+    return findings
 
 
 def _check_drop(candidate_id: str, metric: MetricDelta) -> Finding:
@@ -113,9 +173,10 @@ def _check_drop(candidate_id: str, metric: MetricDelta) -> Finding:
 
 
 def _critical(
-    candidate: CandidateComparison, critical: set[str], *, failing: bool
+    candidate: CandidateComparison, critical: set[str]
 ) -> tuple[list[Finding], list[tuple[str, str, str]]]:
-    """New failures of critical checks, and what fails in both runs (the known failures)."""
+    """Each new failure of a critical check (listed, not gating by itself), and what fails
+    in both runs (the known failures)."""
     findings: list[Finding] = []
     known: list[tuple[str, str, str]] = []
     cid = candidate.candidate_id
@@ -128,7 +189,7 @@ def _critical(
                 outcome.example_id,
                 f"example {outcome.example_id!r} now fails critical check {check!r},"
                 " which it did not fail in the baseline",
-                failing,
+                False,
             )
             for check in new
         ]
@@ -137,23 +198,59 @@ def _critical(
     return findings, known
 
 
+def _critical_verdict(
+    candidate: CandidateComparison,
+    critical: set[str],
+    adjusted: Mapping[_Test, float],
+    family: str,
+    spec: Gate,
+) -> Finding:
+    """Whether the data supports that more examples fail a critical check than before."""
+    test = next(
+        (
+            t
+            for t in adjusted
+            if t.candidate_id == candidate.candidate_id and t.subject == "critical"
+        ),
+        None,
+    )
+    paired = test.paired if test is not None else _critical_pairs(candidate, critical)
+    counts = (
+        f"{_examples(paired.c)} newly {'fails' if paired.c == 1 else 'fail'} a critical check"
+        f" and {paired.b} no longer {'does' if paired.b == 1 else 'do'}"
+    )
+    if test is None:
+        detail = f"{counts}; reported, not gating (gate.fail_on_new_critical is false)"
+        return Finding("new_critical", candidate.candidate_id, "critical", detail, False)
+    p = adjusted[test]
+    supported = p < spec.alpha and paired.c > paired.b
+    verdict = (
+        "more critical failures than the data can put down to chance"
+        if supported
+        else ("not an increase the data supports")
+    )
+    detail = f"{counts}: p = {_p(p)} ({family}): {verdict}"
+    return Finding("new_critical", candidate.candidate_id, "critical", detail, supported)
+
+
+def _examples(count: int) -> str:
+    return f"{count} example" if count == 1 else f"{count} examples"
+
+
 def _thresholds(
     summary: CandidateSummary, spec: Gate, checks: Mapping[str, Mapping[str, Any]]
 ) -> list[Finding]:
     cid = summary.candidate_id
     findings = []
-    rate = summary.pass_rate
-    if spec.min_pass_rate is not None and (rate.value is None or rate.value < spec.min_pass_rate):
-        findings.append(
-            Finding(
-                "threshold",
-                cid,
-                "pass",
-                f"pass rate {_percent(rate.value)} ({rate.k} of {rate.n} answered) is below"
-                f" the minimum of {_percent(spec.min_pass_rate)}",
-                True,
-            )
-        )
+    if spec.min_pass_rate is not None:
+        rate = summary.pass_rate
+        # With repeats the example is the unit: the mean of its pass fractions, and its interval.
+        value, high = rate.value, rate.high
+        if summary.pass_mean is not None:
+            value, high = summary.pass_mean.value, summary.pass_mean.high
+        interval = _interval(summary, rate)
+        said = f"pass rate {_percent(value)} ({rate.k} of {rate.n} answered, {interval})"
+        findings += _shortfall(cid, "pass", said, value, high, spec.min_pass_rate)
     for check_id, minimum in spec.min_check_pass_rate.items():
         applies_to = checks.get(check_id, {}).get("applies_to") or ()
         if applies_to and cid not in applies_to:
@@ -163,13 +260,39 @@ def _thresholds(
             # A typo in the gate must not pass silently as "no failures".
             detail = f"no answered output was checked by {check_id!r}; its minimum was not applied"
             findings.append(Finding("threshold", cid, check_id, detail, False))
-        elif check_rate.value is not None and check_rate.value < minimum:
-            detail = (
-                f"check {check_id!r} pass rate {_percent(check_rate.value)} ({check_rate.k} of"
-                f" {check_rate.n}) is below the minimum of {_percent(minimum)}"
-            )
-            findings.append(Finding("threshold", cid, check_id, detail, True))
+            continue
+        said = (
+            f"check {check_id!r} pass rate {_percent(check_rate.value)} ({check_rate.k} of"
+            f" {check_rate.n}, 95% CI {_percent(check_rate.low)}–{_percent(check_rate.high)})"
+        )
+        findings += _shortfall(cid, check_id, said, check_rate.value, check_rate.high, minimum)
     return findings
+
+
+def _interval(summary: CandidateSummary, rate: Rate) -> str:
+    if summary.pass_mean is not None:
+        mean = summary.pass_mean
+        return f"mean over examples, 95% CI {_percent(mean.low)}–{_percent(mean.high)}"
+    return f"95% CI {_percent(rate.low)}–{_percent(rate.high)}"
+
+
+def _shortfall(
+    cid: str, subject: str, said: str, value: float | None, high: float, minimum: float
+) -> list[Finding]:
+    """Below the bar with the whole interval: failing; only the point below it: reported."""
+    if value is None:
+        detail = f"{said}: nothing answered, so the minimum of {_percent(minimum)} is not met"
+        return [Finding("threshold", cid, subject, detail, True)]
+    if value >= minimum:
+        return []
+    if high < minimum:
+        detail = f"{said} is below the minimum of {_percent(minimum)}, its whole interval too"
+        return [Finding("threshold", cid, subject, detail, True)]
+    detail = (
+        f"{said} is under the minimum of {_percent(minimum)}, but its interval reaches it:"
+        " not a shortfall the data supports"
+    )
+    return [Finding("threshold", cid, subject, detail, False)]
 
 
 def _moved(metric: MetricDelta) -> str:

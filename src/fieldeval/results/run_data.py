@@ -8,7 +8,7 @@ store inside) and a page that shows all of them to one reading.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fieldeval.edges.rates import clean_view, is_variant
@@ -29,6 +29,7 @@ class RunData:
     labels: tuple[FailureLabel, ...]
     judge_calls: tuple[JudgeCall, ...]
     prices: Mapping[str, Mapping[str, Any] | None]  # candidate -> stored price snapshot
+    configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # candidate -> config
 
     @property
     def clean_examples(self) -> tuple[StoredExample, ...]:
@@ -54,4 +55,5 @@ def read_run(store: Store, run_id: str) -> RunData:
         labels=tuple(grades.failure_labels(run.id)),
         judge_calls=tuple(grades.judge_calls(run.id)),
         prices=store.candidate_prices(run.id),
+        configs=store.candidate_configs(run.id),
     )

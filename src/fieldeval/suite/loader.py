@@ -20,6 +20,7 @@ from fieldeval.canonical import content_hash
 from fieldeval.errors import SuiteError
 from fieldeval.suite.schema import CHECK_TYPES, PROVIDERS, Suite
 from fieldeval.suite.template import TemplateFailed
+from fieldeval.yaml_limits import PARSER_DEPTH_MESSAGE, YamlTooLarge, check_size
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,7 @@ def _parse(path: Path, text: str) -> Any:
         raise _complex_key_error(path, yaml.compose(text)) from None
     except RecursionError:
         raise SuiteError(
-            f"{path}: nested too deeply for the YAML parser (brackets or indentation inside"
-            " one another thousands of levels deep)",
+            f"{path}: {PARSER_DEPTH_MESSAGE}",
             hint="a suite is a few levels deep: look for a run of unclosed [ or {",
         ) from None
 
@@ -192,40 +192,25 @@ def _yaml_error(path: Path, error: MarkedYAMLError) -> SuiteError:
     return SuiteError(f"{where}: YAML syntax error: {problem}", hint=hint)
 
 
-# A suite is a few hundred values; its data lives in the dataset. Far more means aliases
-# nested in aliases (each level multiplies), which expanded would take minutes and gigabytes.
-MAX_VALUES = 100_000
-MAX_DEPTH = 100
-
-
 def _plain(path: Path, tree: Any) -> Any:
     """ruamel's round-trip containers as plain dicts and lists, for pydantic.
 
-    An alias is one shared object until this copies it out; the copy stops at `MAX_VALUES`
-    values or `MAX_DEPTH` levels with a `SuiteError`, before it could exhaust the machine.
+    An alias is one shared object until this copies it out, so the tree's expanded size is
+    checked first (`fieldeval.yaml_limits`): a bomb is refused before it is copied.
     """
-    budget = [MAX_VALUES]
+    try:
+        check_size(tree)
+    except YamlTooLarge as error:
+        raise SuiteError(f"{path}: {error.message}", hint=error.hint) from None
 
-    def plain(node: Any, depth: int) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise SuiteError(
-                f"{path}: the YAML expands to more than {MAX_VALUES:,} values through its"
-                " aliases (*name): an anchor repeated inside another anchor multiplies",
-                hint="write the values out, or keep each alias to a short value",
-            )
-        if depth > MAX_DEPTH:
-            raise SuiteError(
-                f"{path}: nested more than {MAX_DEPTH} levels deep",
-                hint="a suite is a few levels deep: task, dataset, candidates, checks",
-            )
+    def plain(node: Any) -> Any:
         if isinstance(node, CommentedMap):
-            return {str(key): plain(value, depth + 1) for key, value in node.items()}
+            return {str(key): plain(value) for key, value in node.items()}
         if isinstance(node, CommentedSeq):
-            return [plain(value, depth + 1) for value in node]
+            return [plain(value) for value in node]
         return node
 
-    return plain(tree, 0)
+    return plain(tree)
 
 
 def _problems(path: Path, tree: CommentedMap, error: ValidationError) -> list[Problem]:

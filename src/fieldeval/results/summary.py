@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
 from fieldeval.results.repeats import stability
-from fieldeval.stats.intervals import Mean, Rate, clustered_mean, percentile, t_interval, wilson
+from fieldeval.stats.intervals import Mean, Rate, mean_proportion, percentile, wilson
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ def summarize(
 
     `clusters` maps example id -> cluster (see `example_clusters`). With repeats or
     clusters, the example (or its cluster) is the unit: `pass_mean` averages each example's
-    pass fraction, with a t interval, clustered when there are clusters.
+    pass fraction, with a Wilson interval on the effective number of examples (clustered
+    when there are clusters; `stats.intervals.mean_proportion`).
     """
     by_candidate: dict[str, list[StoredOutput]] = {c: [] for c in run.candidates}
     for output in outputs:
@@ -93,10 +94,8 @@ def _per_example(
     if not stable:
         return summary
     fractions = [s.fraction for s in stable]
-    if clusters is None:
-        mean = t_interval(fractions)
-    else:
-        mean = clustered_mean(fractions, [clusters.get(s.example_id) for s in stable])
+    units = None if clusters is None else [clusters.get(s.example_id) for s in stable]
+    mean = mean_proportion(fractions, units, trials=sum(s.runs for s in stable))
     return replace(summary, pass_mean=mean, flaky=sum(s.flaky for s in stable))
 
 

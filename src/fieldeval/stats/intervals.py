@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Z95 = 1.959963984540054  # the standard normal's 97.5th percentile
 
@@ -115,6 +115,39 @@ def clustered_mean(
     return _with_t_interval(
         mean, n, math.sqrt(spread) / n, df=count - 1, confidence=confidence, clusters=count
     )
+
+
+def mean_proportion(
+    fractions: Sequence[float],
+    clusters: Sequence[object] | None = None,
+    *,
+    trials: int | None = None,
+    z: float = Z95,
+) -> Mean:
+    """The mean of per-example pass fractions, with a Wilson interval on the effective n.
+
+    The standard error is the one of the means (`t_interval`, or `clustered_mean` with
+    `clusters`), so repeats and clusters count once; the interval is Wilson's for the mean
+    p̂ on n_eff = p̂(1 − p̂)/SE² units (n over the design effect; Dean & Pagano 2015), at
+    most `trials` (the outputs behind the fractions). Unlike a t interval on 0/1 data it
+    stays within [0, 1] and is not a point when every example passed: with no variation
+    seen, n_eff = n. With fewer than two units (or clusters) no interval exists and the
+    bounds are (−inf, inf).
+    """
+    base = t_interval(fractions) if clusters is None else clustered_mean(fractions, clusters)
+    if not math.isfinite(base.se):
+        return base
+    p, n = base.value, base.n
+    binomial = p * (1 - p)
+    effective = float(n) if binomial == 0 or base.se == 0 else binomial / base.se**2
+    if trials is not None:
+        effective = min(effective, float(trials))
+    z2 = z * z
+    center = (p * effective + z2 / 2) / (effective + z2)
+    half = z * math.sqrt(binomial * effective + z2 / 4) / (effective + z2)
+    low = 0.0 if p == 0 else max(0.0, center - half)
+    high = 1.0 if p == 1 else min(1.0, center + half)
+    return replace(base, low=low, high=high)
 
 
 def zero_failure_upper_bound(n: int, *, alpha: float = 0.05) -> float:

@@ -299,9 +299,12 @@ def test_the_local_model_queues_requests_once_users_outnumber_its_slots(store: S
     # Every request a level sent is recorded, in whatever phase it was sent: on a machine
     # busy enough that none is sent inside the 8 s window, the level's first requests
     # (sent at its start, and waited for) still say how long a slot took to free.
+    # A request still unanswered 30 s after its level ended is a timeout (it happens when
+    # other processes hold both cores); no other error may appear.
     def ttft_p50(level: int) -> float:
-        sent = [r for r in result.runs[level].records if r.first_token_s is not None]
-        assert sent and all(r.ok for r in result.runs[level].records)
+        records = result.runs[level].records
+        sent = [r for r in records if r.first_token_s is not None]
+        assert sent and all(r.ok or r.error_kind == "timeout" for r in records)
         return float(np.median([r.first_token_s - r.sent_s for r in sent]))
 
     assert len(result.runs) == 3

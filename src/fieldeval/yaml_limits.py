@@ -8,8 +8,11 @@ that stops at the limit instead of finishing the expansion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
+
+from fieldeval.errors import UserError
 
 # A suite, a coding file or another tool's config is a few hundred to a few thousand values
 # a few levels deep; the data lives in datasets. Far more means aliases nested in aliases.
@@ -55,3 +58,19 @@ PARSER_DEPTH_MESSAGE = (
     "nested too deeply for the YAML parser (brackets or indentation inside one another"
     " thousands of levels deep)"
 )
+
+
+def load_bounded(path: Path, load: Callable[[], Any], error: type[UserError]) -> Any:
+    """`load()`'s tree, refused as `error` naming `path` when the parser recurses too deep
+    or the tree would expand past the limits; other YAML errors pass through."""
+    try:
+        tree = load()
+    except RecursionError:
+        raise error(
+            f"{path}: {PARSER_DEPTH_MESSAGE}", hint="look for a run of unclosed [ or {"
+        ) from None
+    try:
+        check_size(tree)
+    except YamlTooLarge as too_large:
+        raise error(f"{path}: {too_large.message}", hint=too_large.hint) from None
+    return tree

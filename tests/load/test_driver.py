@@ -164,27 +164,31 @@ async def test_open_loop_constant_rate_is_kept(server: ServerHandle) -> None:
     assert server.stats()["prompts"][f"constant {WORDS}"] == 50
 
 
+async def drive_late(server: ServerHandle, prompt: str, level: Level, spec: Load) -> LevelRun:
+    """A level whose start, 0.6 s on the test clock, passed 0.4 s before it is driven."""
+    provider = OpenAIProvider(
+        base_url=server.url, model="fake", api_key=None, max_connections=64, timeout_s=10
+    )
+    try:
+        return await run_level(
+            provider,
+            [ask(prompt)],
+            level,
+            spec,
+            clock_origin=time.perf_counter() - 1.0,  # the test clock reads 1 s now
+            start_s=0.6,
+        )
+    finally:
+        await provider.aclose()
+
+
 async def test_a_level_started_late_keeps_its_schedule_and_reports_the_lateness(
     server: ServerHandle,
 ) -> None:
     # As a Ray worker that wakes after the instant it was given: the schedule stays on that
     # instant, the overdue arrivals go at once, and the lateness is client lag.
     spec = load(arrival="constant", warmup_s=0.25, duration_s=0.5, cooldown_s=0.25)
-    provider = OpenAIProvider(
-        base_url=server.url, model="fake", api_key=None, max_connections=64, timeout_s=10
-    )
-    origin = time.perf_counter()
-    try:
-        run = await run_level(
-            provider,
-            [ask(f"late {WORDS}")],
-            Level(0, "open", rate=20.0),
-            spec,
-            clock_origin=origin - 1.0,  # the test clock reads 1 s now...
-            start_s=0.6,  # ...so this start passed 0.4 s ago
-        )
-    finally:
-        await provider.aclose()
+    run = await drive_late(server, f"late {WORDS}", Level(0, "open", rate=20.0), spec)
 
     assert (run.started_s, run.steady_start_s, run.steady_end_s) == pytest.approx((0.6, 0.85, 1.35))
     intended = [r.intended_s for r in run.records]
@@ -196,20 +200,7 @@ async def test_a_level_started_late_keeps_its_schedule_and_reports_the_lateness(
 
 async def test_closed_loop_users_begin_when_a_late_client_is_up(server: ServerHandle) -> None:
     spec = load(warmup_s=0.25, duration_s=0.5, cooldown_s=0.25)
-    provider = OpenAIProvider(
-        base_url=server.url, model="fake", api_key=None, max_connections=64, timeout_s=10
-    )
-    try:
-        run = await run_level(
-            provider,
-            [ask(f"late closed {WORDS}")],
-            Level(0, "closed", users=2),
-            spec,
-            clock_origin=time.perf_counter() - 1.0,
-            start_s=0.6,
-        )
-    finally:
-        await provider.aclose()
+    run = await drive_late(server, f"late closed {WORDS}", Level(0, "closed", users=2), spec)
 
     # Users cannot have been sending before the client was up, so the level begins then,
     # with its full warm-up ahead of the steady window.

@@ -162,15 +162,20 @@ def test_one_new_critical_failure_is_listed_but_is_not_a_supported_increase(
     assert "'no-pii'" in listed.detail
 
 
+def six_new_leaks() -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """20 examples whose pass rate stays 70%: six that were wrong are now right but leak."""
+    ids = [f"e{i}" for i in range(20)]
+    before = {e: "no" if i < 6 else "ok" for i, e in enumerate(ids)}
+    after = {e: "ok SSN" if i < 6 else "ok" for i, e in enumerate(ids)}
+    return ids, before, after
+
+
 def test_new_critical_failures_the_data_supports_fail_the_gate(
     project: BotProject, store: Store
 ) -> None:
     # 6 of 20 examples now leak, none stopped: one-sided mid-p = ½ · 0.5⁶ < 0.05 even after
     # Holm over the two gating tests (pass rate and critical checks).
-    ids = [f"e{i}" for i in range(20)]
-    # The pass rate stays 70%: six examples that were wrong are now right but leak.
-    before = {e: "no" if i < 6 else "ok" for i, e in enumerate(ids)}
-    after = {e: "ok SSN" if i < 6 else "ok" for i, e in enumerate(ids)}
+    ids, before, after = six_new_leaks()
 
     result = critical_result(project, store, before, after, Gate())
 
@@ -206,10 +211,7 @@ def test_failing_in_both_runs_is_a_known_failure_not_a_new_one(
 def test_new_critical_failures_are_reported_without_failing_when_switched_off(
     project: BotProject, store: Store
 ) -> None:
-    ids = [f"e{i}" for i in range(20)]
-    # The pass rate stays 70%: six examples that were wrong are now right but leak.
-    before = {e: "no" if i < 6 else "ok" for i, e in enumerate(ids)}
-    after = {e: "ok SSN" if i < 6 else "ok" for i, e in enumerate(ids)}
+    ids, before, after = six_new_leaks()
 
     result = critical_result(project, store, before, after, Gate(fail_on_new_critical=False))
 

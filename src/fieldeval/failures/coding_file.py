@@ -33,7 +33,7 @@ from fieldeval.failures.coding_prompt import SEVERITIES
 from fieldeval.failures.notes import Note, Suggestion
 from fieldeval.files import write_atomically
 from fieldeval.suite.loader import Problem, complex_key_mark
-from fieldeval.yaml_limits import PARSER_DEPTH_MESSAGE, YamlTooLarge, check_size
+from fieldeval.yaml_limits import load_bounded
 
 MODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")  # as the suite's failure mode ids
 _TOP = ("run", "failure_modes", "unsorted")
@@ -203,15 +203,8 @@ def _load(path: Path) -> Any:
     except OSError as error:
         raise UserError(f"{path}: cannot read: {error.strerror}") from None
     try:
-        tree = _yaml().load(text)
-        check_size(tree)  # before the reader walks (and so expands) its aliases
-        return tree
-    except YamlTooLarge as error:
-        raise UserError(f"{path}: {error.message}", hint=error.hint) from None
-    except RecursionError:
-        raise UserError(
-            f"{path}: {PARSER_DEPTH_MESSAGE}", hint="look for a run of unclosed [ or {"
-        ) from None
+        # Measured before the reader walks (and so expands) its aliases.
+        return load_bounded(path, lambda: _yaml().load(text), UserError)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

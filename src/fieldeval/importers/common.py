@@ -127,19 +127,12 @@ def read_yaml(path: Path) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    from fieldeval.yaml_limits import PARSER_DEPTH_MESSAGE, YamlTooLarge, check_size
+    from fieldeval.yaml_limits import load_bounded
 
     text = read_text(path)
     try:
-        data = YAML(typ="safe", pure=True).load(text)
-        check_size(data)  # before an importer walks (and so expands) its aliases
-        return data
-    except YamlTooLarge as error:
-        raise DataError(f"{path}: {error.message}", hint=error.hint) from None
-    except RecursionError:
-        raise DataError(
-            f"{path}: {PARSER_DEPTH_MESSAGE}", hint="look for a run of unclosed [ or {"
-        ) from None
+        # Measured before an importer walks (and so expands) its aliases.
+        return load_bounded(path, lambda: YAML(typ="safe", pure=True).load(text), DataError)
     except MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -79,12 +79,23 @@ def test_undefined_kappa_and_empty_input() -> None:
 
 
 def test_a_good_judge_with_enough_data_stands_in() -> None:
-    result = calibrate(_pairs(46, 4, 5, 45), criterion_id="c")
+    # TPR 92/95 (Wilson 91.1%–98.9%), TNR 96/100 (90.2%–98.4%): both above 80% throughout.
+    result = calibrate(_pairs(92, 3, 4, 96), criterion_id="c")
     assert result.bias == "none"
     assert result.stands_in
     assert result.verdict == (
-        "The judge can stand in for humans here: it agrees with them on 91 of 100 "
-        "(TPR 92%, TNR 90%) with no sign of bias (McNemar p = 1.00)."
+        "The judge can stand in for humans here: it agrees with them on 188 of 195 "
+        "(TPR 97%, TNR 96%) with no sign of bias (McNemar p = 1.00)."
+    )
+
+
+def test_a_judge_above_target_on_too_few_labels_is_not_yet_shown_to_stand_in() -> None:
+    # TNR 45/50 = 90%, but its 95% interval reaches down to 78.6%, under the 80% target.
+    result = calibrate(_pairs(46, 4, 5, 45), criterion_id="c")
+    assert result.bias == "none" and not result.stands_in
+    assert result.verdict == (
+        "Not yet: TNR 90% could be as low as 79% (95% interval, 45/50), under the 80% "
+        "target; grade more outputs to show the judge reaches it."
     )
 
 

@@ -82,8 +82,9 @@ def calibrate(
     among human fails, each with a Wilson interval. Bias: the exact McNemar test of
     b = false passes against c = false fails, p = min(1, 2·P(X ≤ min(b, c))) with
     X ~ Binomial(b + c, ½); lenient when p < 0.05 and b > c, harsh when c > b. The judge
-    stands in when people passed and failed at least `min_each` outputs each, TPR and
-    TNR reach `target` and it shows no bias. Kappa's interval resamples the pairs; the
+    stands in when people passed and failed at least `min_each` outputs each, the lower
+    Wilson bounds of TPR and TNR reach `target` (a point estimate at the target on 10
+    labels is far from showing it) and it shows no bias. Kappa's interval resamples the pairs; the
     corrected rate of `judge_only` verdicts resamples human passes, human fails and the
     judge-only verdicts separately.
     """
@@ -105,8 +106,9 @@ def calibrate(
     if p < _ALPHA and false_pass != false_fail:
         bias = "lenient" if false_pass > false_fail else "harsh"
     enough = min(tpr.n, tnr.n) >= max(min_each, 1)
-    good = all(rate.value is not None and rate.value >= target for rate in (tpr, tnr))
-    stands_in = enough and good and bias == "none"
+    # Shown, not hoped: both rates reach the target with their whole 95% interval.
+    shown = all(rate.n and rate.low >= target - _ROUNDING for rate in (tpr, tnr))
+    stands_in = enough and shown and bias == "none"
     return Calibration(
         criterion_id=criterion_id,
         n=n,
@@ -278,7 +280,7 @@ def _verdict(
             f"{min_each} {kind} outputs to judge the judge."
         )
     assert tpr.value is not None and tnr.value is not None  # both have outputs by now
-    if not stands_in:
+    if tpr.value < target or tnr.value < target:
         problems, numbers = [], []
         if tpr.value < target:
             problems.append("fails good outputs")
@@ -289,6 +291,17 @@ def _verdict(
         return (
             f"The judge cannot stand in: it {' and '.join(problems)} "
             f"({', '.join(numbers)}, target {target:.0%})."
+        )
+    if not stands_in:
+        unsure = [
+            f"{name} {_percent(rate.value or 0.0, target)} could be as low as "
+            f"{_percent(rate.low, target)} (95% interval, {rate.k}/{rate.n})"
+            for name, rate in (("TPR", tpr), ("TNR", tnr))
+            if rate.low < target - _ROUNDING
+        ]
+        return (
+            f"Not yet: {' and '.join(unsure)}, under the {target:.0%} target; grade more"
+            " outputs to show the judge reaches it."
         )
     agree = tpr.k + tnr.k
     return (

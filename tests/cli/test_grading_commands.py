@@ -106,10 +106,11 @@ def test_judging_side_by_side_prints_win_rates_and_position_bias(
     assert result.returncode == 0, result.stderr
     out = " ".join(result.stdout.split())
     # The double prefers the output that says "refund": alpha's on the first 12 examples;
-    # both say it on the last 12 (a tie). Each example is judged in both orders.
+    # both say it on the last 12 (a tie). Each example is judged in both orders, and the
+    # two judgements of one example are one unit: n is 24 examples, not 48 choices.
     assert "judge judge: 48 grades written, 48 calls" in out
-    assert "offers-refund │ judge │ alpha vs beta │ 48 │ 24 / 24 / 0 │ 75% [" in out, out
+    assert "offers-refund │ judge │ alpha vs beta │ 24 │ 12 / 12 / 0 │ 75% [" in out, out
     run = store.latest_run("replies")
     assert run is not None
     shown = " ".join(fieldeval(project.folder, "show", run.id).stdout.split())
-    assert "alpha vs beta │ 48 │ 24 / 24 / 0" in shown
+    assert "alpha vs beta │ 24 │ 12 / 12 / 0" in shown

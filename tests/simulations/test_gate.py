@@ -9,10 +9,10 @@ failed gate. The claim holds when the Wilson 95% upper bound of the false-alarm 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from fieldeval.records.check_result import CheckResult
@@ -63,9 +63,9 @@ def run_data(name: str, passes: np.ndarray, safe: np.ndarray) -> RunData:
 
 
 def fired(
-    correct_before: Sequence[float],
-    correct_after: Sequence[float],
-    safe: Sequence[float],
+    correct_before: npt.ArrayLike,
+    correct_after: npt.ArrayLike,
+    safe: npt.ArrayLike,
     spec: Gate,
     *,
     trials: int = TRIALS,

@@ -109,3 +109,24 @@ def test_bad_choices_are_refused() -> None:
         preferences([Choice("a", "a", "left")])
     with pytest.raises(ValueError, match="winner"):
         position_bias([Choice("a", "b", "both")])  # type: ignore[arg-type]
+
+
+def test_both_orders_of_one_example_are_one_unit() -> None:
+    # e1: a wins in both orders; e2: each order went to the side shown first (a split);
+    # e3: b wins in both orders, and a second grader agrees.
+    choices = [
+        Choice("a", "b", "left", "e1"),
+        Choice("b", "a", "right", "e1"),
+        Choice("a", "b", "left", "e2"),
+        Choice("b", "a", "left", "e2"),
+        Choice("a", "b", "right", "e3"),
+        Choice("b", "a", "left", "e3"),
+        Choice("b", "a", "left", "e3"),
+    ]
+    (pair,) = preferences(choices)
+    assert (pair.n, pair.choices) == (3, 7)
+    assert (pair.first_wins, pair.ties, pair.second_wins) == (1, 1, 1)
+    assert pair.win_rate == pytest.approx((1 + 0.5 + 0) / 3)
+    assert pair.sign_p == pytest.approx(1.0)  # 1 example won against 1 lost
+    assert pair.win_rate_low is not None and pair.win_rate_high is not None
+    assert 0 <= pair.win_rate_low < pair.win_rate < pair.win_rate_high <= 1

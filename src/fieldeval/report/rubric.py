@@ -161,11 +161,12 @@ def render_side_by_side(results: Sequence[SideBySide], console: Console) -> None
     if not results:
         return
     table = Table(
-        title="side by side (win rate = (wins + ½ ties) / n [95% Wilson])",
+        title="side by side (win rate = mean over examples of (wins + ½ ties) / choices [95%])",
         title_justify="left",
-        caption="sign p: exact sign test on wins, ties dropped. left chosen: share of non-tie "
-        "choices that went to the side shown on the left (or first, to the judge), with the "
-        "exact binomial p against 50%.",
+        caption="n: examples; an example's choices (both orders, several graders) are one "
+        "unit, won, tied or lost by their majority. sign p: exact sign test on the examples "
+        "won and lost. left chosen: share of non-tie choices that went to the side shown on "
+        "the left (or first, to the judge), with the exact binomial p against 50%.",
         caption_justify="left",
     )
     table.add_column("criterion")

@@ -219,7 +219,7 @@ def side_by_side(pairs: Sequence[PairGrade], rubric: Sequence[Criterion]) -> lis
             continue
         source: Source = "judge" if grade.grader_kind == "judge" else "people"
         grouped[(grade.criterion_id, source)].append(
-            Choice(grade.left_candidate, grade.right_candidate, grade.winner)
+            Choice(grade.left_candidate, grade.right_candidate, grade.winner, grade.example_id)
         )
     return [
         SideBySide(criterion_id, source, preferences(choices), position_bias(choices))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from fieldeval.stats.intervals import Z95, Rate, wilson
+from fieldeval.stats.intervals import Z95, Rate, mean_proportion, wilson
 
 
 @dataclass(frozen=True)
@@ -17,20 +17,24 @@ class Choice:
     left: str  # candidate id shown on the left (or first, to a judge)
     right: str
     winner: Literal["left", "right", "tie"]
+    # The example judged. Choices on one example (both orders, several graders) are one
+    # unit: they share what makes that example lean one way. None: a unit of its own.
+    example_id: str | None = None
 
 
 @dataclass(frozen=True)
 class PairPreference:
     first: str  # candidate ids, in sorted order
     second: str
-    n: int
-    first_wins: int
+    n: int  # examples (units) judged
+    first_wins: int  # examples `first` won: more of its choices went to it than to `second`
     second_wins: int
-    ties: int
-    win_rate: float | None  # of `first`: (W + 0.5·T) / N
-    win_rate_low: float | None  # 95% interval (Wilson on W + 0.5·T of N)
+    ties: int  # examples that split evenly
+    win_rate: float | None  # of `first`: the mean over examples of (W + 0.5·T) / choices
+    win_rate_low: float | None  # 95% interval (see `preferences`)
     win_rate_high: float | None
-    sign_p: float | None  # exact two-sided sign test on wins, ties dropped
+    sign_p: float | None  # exact two-sided sign test on the examples won, ties dropped
+    choices: int = 0  # judgements behind the n examples (both orders count twice)
 
 
 @dataclass(frozen=True)
@@ -42,25 +46,37 @@ class PositionBias:
 def preferences(choices: Sequence[Choice]) -> list[PairPreference]:
     """Win counts, win rate and sign test for each pair of candidates compared, sorted by pair.
 
-    win rate of `first` = (W + ½T)/N with a Wilson interval on W + ½T of N (the score
-    interval's formula holds for a fractional count); the sign test is the exact two-sided
-    binomial test of W of W + L against ½, ties dropped (None without a decisive choice).
+    The example is the unit: its choices (both orders, several graders) give it a score
+    s = (W + ½T)/choices for `first`, and it is won, lost or tied as s is above, below or at
+    ½. The win rate is the mean of s. Its interval is Wilson's on Σs of n (the score
+    interval's formula holds for a fractional count) when every example was judged once,
+    and `mean_proportion`'s (Wilson on the effective n) when some were judged more often.
+    The sign test is the exact two-sided binomial test of examples won against lost, ½
+    (None without a decisive example).
     """
-    tallies: dict[tuple[str, str], list[int]] = {}
-    for choice in choices:
+    scores: dict[tuple[str, str], dict[object, list[float]]] = {}
+    for index, choice in enumerate(choices):
         _check(choice)
         pair = (min(choice.left, choice.right), max(choice.left, choice.right))
-        tally = tallies.setdefault(pair, [0, 0, 0])  # first wins, second wins, ties
         if choice.winner == "tie":
-            tally[2] += 1
+            score = 0.5
         else:
             winner = choice.left if choice.winner == "left" else choice.right
-            tally[0 if winner == pair[0] else 1] += 1
+            score = 1.0 if winner == pair[0] else 0.0
+        unit = choice.example_id if choice.example_id is not None else ("choice", index)
+        scores.setdefault(pair, {}).setdefault(unit, []).append(score)
     result = []
-    for (first, second), (wins, losses, ties) in sorted(tallies.items()):
-        n = wins + losses + ties
-        score = wins + 0.5 * ties
-        low, high = _wilson_bounds(score, n)
+    for (first, second), by_unit in sorted(scores.items()):
+        means = [sum(unit) / len(unit) for unit in by_unit.values()]
+        judged = sum(len(unit) for unit in by_unit.values())
+        wins = sum(mean > 0.5 for mean in means)
+        losses = sum(mean < 0.5 for mean in means)
+        n = len(means)
+        if judged == n:
+            low, high = _wilson_bounds(sum(means), n)
+        else:
+            interval = mean_proportion(means, trials=judged)
+            low, high = (interval.low, interval.high) if n > 1 else (None, None)
         result.append(
             PairPreference(
                 first=first,
@@ -68,11 +84,12 @@ def preferences(choices: Sequence[Choice]) -> list[PairPreference]:
                 n=n,
                 first_wins=wins,
                 second_wins=losses,
-                ties=ties,
-                win_rate=score / n,
+                ties=n - wins - losses,
+                win_rate=sum(means) / n,
                 win_rate_low=low,
                 win_rate_high=high,
                 sign_p=_binomial_p(wins, wins + losses),
+                choices=judged,
             )
         )
     return result

@@ -14,6 +14,18 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
 
 
+def percent_up(value: float | None) -> str:
+    """An upper bound as a whole percentage, rounded up: it never claims less than it allows."""
+    # The 1e-9 keeps a bound of exactly 12% from printing as 13% after float error.
+    return "–" if value is None else f"{math.ceil(100 * value - 1e-9):.0f}%"
+
+
+def points_up(value: float) -> str:
+    """A smallest detectable difference in whole points, rounded up: rounded down it would
+    promise more than the examples can show."""
+    return str(math.ceil(100 * value - 1e-9))
+
+
 def points(value: float) -> str:
     """A difference of two rates in percentage points, always signed."""
     return _minus(f"{100 * value:+.0f}")

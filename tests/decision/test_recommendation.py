@@ -19,32 +19,42 @@ from fieldeval.suite.candidates import Price
 RUN_DAY = date(2026, 11, 28)
 
 
-def outputs(passes: Mapping[str, Sequence[bool | None]]) -> list[StoredOutput]:
-    """One output per example and candidate: True passes, False fails, None is an error."""
+Outcome = bool | None
+Outcomes = Sequence[Outcome] | Sequence[tuple[Outcome, ...]]
+
+
+def outputs(passes: Mapping[str, Outcomes]) -> list[StoredOutput]:
+    """Per candidate, one outcome per example (or a tuple: its repeats): True passes, False
+    fails, None is an error."""
     found: list[StoredOutput] = []
     for candidate, results in passes.items():
-        for i, passed in enumerate(results):
-            found.append(
-                StoredOutput(
-                    id=len(found),
-                    candidate_id=candidate,
-                    example_id=f"e{i}",
-                    repeat=0,
-                    text=None if passed is None else "answer",
-                    finish_reason="stop",
-                    input_tokens=10,
-                    output_tokens=5,
-                    usage_estimated=False,
-                    latency_ms=5.0,
-                    ttft_ms=None,
-                    error_kind="timeout" if passed is None else None,
-                    error_message=None,
-                    attempts=1,
-                    from_cache=False,
-                    checks=() if passed is None else (CheckResult("ok", passed, "checked"),),
-                )
-            )
+        for i, result in enumerate(results):
+            for repeat, passed in enumerate(result if isinstance(result, tuple) else (result,)):
+                found.append(_output(len(found), candidate, f"e{i}", repeat, passed))
     return found
+
+
+def _output(
+    position: int, candidate: str, example: str, repeat: int, passed: Outcome
+) -> StoredOutput:
+    return StoredOutput(
+        id=position,
+        candidate_id=candidate,
+        example_id=example,
+        repeat=repeat,
+        text=None if passed is None else "answer",
+        finish_reason="stop",
+        input_tokens=10,
+        output_tokens=5,
+        usage_estimated=False,
+        latency_ms=5.0,
+        ttft_ms=None,
+        error_kind="timeout" if passed is None else None,
+        error_message=None,
+        attempts=1,
+        from_cache=False,
+        checks=() if passed is None else (CheckResult("ok", passed, "checked"),),
+    )
 
 
 def priced(
@@ -74,7 +84,7 @@ def priced(
 
 
 def decide(
-    passes: Mapping[str, Sequence[bool | None]],
+    passes: Mapping[str, Outcomes],
     costs: Mapping[str, float | None],
     *,
     min_pass_rate: float | None = None,
@@ -89,7 +99,7 @@ def decide(
         suite={},
         dataset_hash="d",
         status="finished",
-        repeats=1,
+        repeats=max(o.repeat for o in stored) + 1,
         n_planned=len(stored),
         fieldeval_version="0",
         started_at=datetime(2026, 11, 28, tzinfo=UTC),
@@ -196,3 +206,15 @@ def test_a_top_group_member_the_test_puts_above_the_choice_is_named() -> None:
         f"b is better than c by 30 points (95% CI {100 * low:.0f} to {100 * high:.0f}, n=40),"
         " though the data cannot separate either from the best; c is cheaper"
     )
+
+
+def test_with_repeats_the_example_ranks_and_n_counts_examples() -> None:
+    """a passes 3 of 4 answered outputs but only 1 of its 2 examples (the other failed
+    its one answered repeat); b passes 3/3 and 1/3. Counted by outputs a leads (75% to
+    67%); by examples b does (50% to 67%), and the rate is over 2 examples, not 6."""
+    a = [(True, True, True), (False, None, None)]
+    b = [(True, True, True), (True, False, False)]
+    rec = decide({"a": a, "b": b}, {"a": 0.001, "b": 0.001})
+    assert rec.ranking == ("b", "a")
+    assert rec.candidate_id == "b"
+    assert "67% (95% CI" in rec.sentence and "n=2)" in rec.sentence

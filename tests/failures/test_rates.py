@@ -7,7 +7,8 @@ import math
 import pytest
 
 from fieldeval.failures.rates import LabelledOutput, candidate_failures, worst_severity
-from fieldeval.stats.intervals import wilson
+from fieldeval.stats.agreement import Estimate
+from fieldeval.stats.intervals import ExampleRate, wilson
 from fieldeval.suite.failure_modes import DEFAULT_WEIGHTS, FailureMode
 
 MODES = (
@@ -115,13 +116,29 @@ def test_zero_criticals_still_bound_the_rate() -> None:
     )
 
 
-def test_repeats_count_as_outputs() -> None:
+def test_repeats_count_once_per_example() -> None:
+    """Three repeats of e1 all vague, e2 clean: 2 examples, not 4 outputs."""
     outputs = [_out("a", "e1", "vague", repeat=r) for r in range(3)] + [_out("a", "e2")]
     (result,) = candidate_failures(outputs, MODES, DEFAULT_WEIGHTS, resamples=200)
 
-    assert result.n == 4
-    assert result.failed == wilson(3, 4)
-    assert result.weighted.value == pytest.approx(9 / 4)
+    assert (result.n, result.outputs) == (2, 4)
+    assert isinstance(result.failed, ExampleRate)
+    assert result.failed.value == pytest.approx(0.5)  # (3/3 + 0/1) / 2, not 3/4
+    assert result.failed.n == 2
+    assert result.weighted.value == pytest.approx(9 / 4)  # per output, as documented
+    # None critical in 2 examples bounds the rate at 1 − 0.05^(1/2), not 1 − 0.05^(1/4).
+    assert result.critical_upper_bound == pytest.approx(1 - 0.05**0.5)
+
+
+def test_a_share_of_repeats_counts_as_that_share() -> None:
+    outputs = [_out("a", "e1", *(["leaks-pii"] if r == 0 else []), repeat=r) for r in range(4)] + [
+        _out("a", f"e{i}", repeat=r) for i in range(2, 6) for r in range(4)
+    ]
+    (result,) = candidate_failures(outputs, MODES, DEFAULT_WEIGHTS, resamples=200)
+
+    assert result.catastrophic.value == pytest.approx((1 / 4) / 5)
+    assert result.critical_upper_bound is None
+    assert 0 <= result.catastrophic.low < result.catastrophic.value < result.catastrophic.high
 
 
 # --- the bootstrap --------------------------------------------------------------------
@@ -189,3 +206,15 @@ def test_bootstrap_resamples_examples_with_their_repeats() -> None:
 def test_rejects_no_resamples() -> None:
     with pytest.raises(ValueError, match="resamples"):
         candidate_failures([_out("a", "e1")], MODES, DEFAULT_WEIGHTS, resamples=0)
+
+
+def test_no_variation_between_examples_gives_no_interval() -> None:
+    """The audit's "weighted 10.00 [10.00, 10.00]" at n=25: every draw gives the value
+    back, and a zero-width interval would claim a certainty 25 examples cannot give."""
+    outputs = [_out("a", f"e{i}", "wrong-fee") for i in range(25)]
+    (result,) = candidate_failures(outputs, MODES, DEFAULT_WEIGHTS, resamples=200)
+
+    assert result.weighted == Estimate(10.0, None, None)
+    varied = [*outputs[:24], _out("a", "e24")]
+    (result,) = candidate_failures(varied, MODES, DEFAULT_WEIGHTS, resamples=200)
+    assert result.weighted.low is not None and result.weighted.low < 9.6

@@ -81,7 +81,7 @@ def test_the_caveats_say_what_the_data_cannot_tell_and_what_is_not_measured(
     catastrophic = wilson(1, N)
     assert (
         "cheap failed catastrophically (a critical failure mode) on 1 of 40 outputs: 2% (95% CI"
-        f" 0% to {100 * catastrophic.high:.0f}%). Read them before shipping."
+        f" 0% to {100 * catastrophic.high:.0f}%, n=40). Read them before shipping."
     ) in caveats
     assert any(c.startswith("cheap misses the latency targets under load") for c in caveats)
     assert found.power.small and found.power.sentence in caveats

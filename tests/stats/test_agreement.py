@@ -376,7 +376,8 @@ def test_agreement_undefined_cases() -> None:
     # Everyone always passes: raw agreement is perfect, the chance-corrected ones undefined.
     same = {f"u{i}": {"ann": 1, "bob": 1} for i in range(10)}
     result = agreement(same, criterion_id="c", resamples=100)
-    assert (result.percent.value, result.percent.low, result.percent.high) == (1.0, 1.0, 1.0)
+    # Every draw agrees perfectly too: no zero-width interval is claimed.
+    assert (result.percent.value, result.percent.low, result.percent.high) == (1.0, None, None)
     assert result.krippendorff_alpha.value is None
     assert result.krippendorff_alpha.low is None and result.krippendorff_alpha.high is None
     assert result.cohen_kappa is not None and result.cohen_kappa.value is None
@@ -411,3 +412,13 @@ def test_agreement_bootstrap_is_fast() -> None:
     result = agreement(units, criterion_id="c", level="ordinal", resamples=2000)
     assert time.perf_counter() - started < 2.0
     assert result.krippendorff_alpha.low is not None
+
+
+def test_a_constant_statistic_has_no_interval() -> None:
+    """The audit's "κ 0.00 [0.00, 0.00]" at n=25: one grader always passes, so every draw
+    gives κ = 0 and the bootstrap's zero-width interval meant nothing."""
+    units = {f"u{i}": {"ann": 1, "bob": i % 2} for i in range(25)}
+    result = agreement(units, criterion_id="c", resamples=200)
+    assert result.cohen_kappa is not None and result.cohen_kappa.value == 0.0
+    assert (result.cohen_kappa.low, result.cohen_kappa.high) == (None, None)
+    assert result.percent.low is not None and result.percent.low < result.percent.value  # varies

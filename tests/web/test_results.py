@@ -6,6 +6,7 @@ What the pages show is checked against `failure_report()` computed here from the
 from __future__ import annotations
 
 import csv
+import math
 import re
 import subprocess
 import sys
@@ -168,12 +169,15 @@ def test_the_failures_page_shows_the_reports_numbers(
         section = page.locator(f'section[data-candidate="{found.candidate_id}"]')
         for mode in found.modes:
             row = section.locator(f'tr[data-mode="{mode.mode_id}"]')
+            assert isinstance(mode.rate, Rate)  # one output per example
             expect(row.locator("a.count")).to_have_text(f"{mode.rate.k} of {mode.rate.n}")
             expect(row.locator("td.rate")).to_have_text(pct(mode.rate.value))
             interval = row.locator("td.interval")
             expect(interval).to_contain_text(f"{pct(mode.rate.low)} – {pct(mode.rate.high)}")
             if mode.upper_bound is not None:
-                expect(interval).to_contain_text(f"up to {pct(mode.upper_bound)}")
+                # Rounded up: never shown below the bound itself.
+                shown = math.ceil(1000 * mode.upper_bound) / 10
+                expect(interval).to_contain_text(f"up to {shown:.1f}% (one-sided 95%")
         for name in ("failed", "graceful", "serious", "catastrophic"):
             rate: Rate = getattr(found, name)
             stat = section.locator(f'[data-stat="{name}"]')
@@ -190,8 +194,9 @@ def test_the_failures_page_shows_the_reports_numbers(
             expect(catastrophic.locator(".bound")).to_have_count(0)
         else:
             expect(catastrophic.locator(".bound")).to_have_text(
-                f"0 critical of {found.n}: up to {pct(found.critical_upper_bound)}"
-                " (95% upper bound)"
+                f"no critical failure in {found.n} examples: up to "
+                f"{math.ceil(1000 * found.critical_upper_bound) / 10:.1f}%"
+                " (one-sided 95% upper bound)"
             )
     # The run was built so both cases show: alpha writes the script, beta never does.
     alpha, beta = report.candidates

@@ -58,9 +58,9 @@ def _compare(
     from scipy.stats import kendalltau, rankdata, spearmanr
 
     rated = [
-        (c.candidate_id, c.pass_rate.value)
+        (c.candidate_id, c.quality.value)
         for c in summary.candidates
-        if c.candidate_id in board.scores and c.pass_rate.value is not None
+        if c.candidate_id in board.scores and c.quality.value is not None
     ]
     ids = tuple(cid for cid, _ in rated)
     # rankdata ranks ascending: negate so that rank 1 is the best.

@@ -14,13 +14,13 @@ from fieldeval.cost.spend import CandidateCost, RunCost
 from fieldeval.notation import dollars, ratio
 from fieldeval.results.candidates import CANNOT_SEPARATE, CandidatePair
 from fieldeval.results.summary import RunSummary
-from fieldeval.stats.intervals import Rate
+from fieldeval.stats.intervals import Proportion
 
 
 @dataclass(frozen=True)
 class ParetoPoint:
     candidate_id: str
-    quality: Rate  # pass rate with its Wilson interval
+    quality: Proportion  # pass rate over examples, with its 95% interval
     cost: float | None  # mean cost per request, US dollars; None when not priced
     frontier: bool  # no cheaper-or-equal candidate is significantly better
     dominated_by: tuple[str, ...]  # cheaper-or-equal candidates significantly better
@@ -74,7 +74,7 @@ def pareto(
         points.append(
             ParetoPoint(
                 candidate_id=me,
-                quality=candidate.pass_rate,
+                quality=candidate.quality,
                 cost=mine,
                 frontier=not dominated_by,
                 dominated_by=dominated_by,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from fieldeval.notation import points_up
 from fieldeval.results.candidates import CandidatePair
 from fieldeval.results.summary import RunSummary
 from fieldeval.stats.power import discordance_from_pass_rate, paired_binary_mde
@@ -59,7 +60,7 @@ def power_note(summary: RunSummary, pairs: Sequence[CandidatePair]) -> PowerNote
         )
     else:
         sentence = (
-            f"With n={n}, two candidates must differ by at least {100 * mde:.0f} points to be "
+            f"With n={n}, two candidates must differ by at least {points_up(mde)} points to be "
             f"told apart (80% power, 5% level, paired; {where})."
         )
     return PowerNote(n, psi, observed, mde, sentence)

@@ -2,7 +2,8 @@
 
 Rules (docs/report.md, "How the recommendation is chosen"):
 
-1. Rank the candidates that answered by pass rate (ties: the higher Wilson lower bound).
+1. Rank the candidates that answered by pass rate over examples (ties: the higher lower
+   bound of its 95% interval).
 2. The top group is the best and every candidate the paired test (McNemar, Holm-corrected)
    cannot separate from it.
 3. Recommend the cheapest candidate of the top group by mean cost per request; when any of
@@ -13,6 +14,7 @@ Rules (docs/report.md, "How the recommendation is chosen"):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,10 +25,10 @@ from fieldeval.decision.latency import LatencyUnderLoad
 from fieldeval.decision.power import PowerNote
 from fieldeval.failures.report import FailureReport
 from fieldeval.judge.calibration import Calibration
-from fieldeval.notation import dollars
+from fieldeval.notation import dollars, percent_up
 from fieldeval.results.candidates import CANNOT_SEPARATE, CandidatePair
 from fieldeval.results.summary import CandidateSummary, RunSummary
-from fieldeval.stats.intervals import Rate
+from fieldeval.stats.intervals import Proportion, Rate
 
 # A candidate failing to answer this share of requests has a pass rate over fewer examples.
 MANY_ERRORS: Final = 0.05
@@ -51,9 +53,20 @@ def pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
 
 
-def rate_words(rate: Rate) -> str:
-    """`82% (95% CI 70% to 90%, n=50)`."""
+def rate_words(rate: Proportion) -> str:
+    """`82% (95% CI 70% to 90%, n=50)`; n counts examples, whatever their repeats."""
+    if rate.n and math.isnan(rate.low):
+        return f"{pct(rate.value)} (n={rate.n}, too few examples for an interval)"
     return f"{pct(rate.value)} (95% CI {pct(rate.low)} to {pct(rate.high)}, n={rate.n})"
+
+
+def _low(rate: Proportion) -> float:
+    """The interval's lower bound; 0 where none exists (nothing rules a low rate out)."""
+    return 0.0 if math.isnan(rate.low) else rate.low
+
+
+def _high(rate: Proportion) -> float:
+    return 1.0 if math.isnan(rate.high) else rate.high
 
 
 def per_thousand(cost: CandidateCost | None) -> float | None:
@@ -85,7 +98,7 @@ def recommend(
     order = {c.candidate_id: i for i, c in enumerate(summary.candidates)}
     ranking = sorted(
         (c for c in summary.candidates if c.answered),
-        key=lambda c: (-(c.pass_rate.value or 0.0), -c.pass_rate.low, order[c.candidate_id]),
+        key=lambda c: (-(c.quality.value or 0.0), -_low(c.quality), order[c.candidate_id]),
     )
     costs = {c.candidate_id: c for c in cost.candidates}
     if not ranking:
@@ -112,7 +125,7 @@ def recommend(
         else best
     )
     good_enough = (
-        None if min_pass_rate is None else any(c.pass_rate.high >= min_pass_rate for c in ranking)
+        None if min_pass_rate is None else any(_high(c.quality) >= min_pass_rate for c in ranking)
     )
     sentence = _sentence(chosen, top, len(ranking), costs.get(chosen.candidate_id), all_priced)
     if good_enough is False:
@@ -120,7 +133,7 @@ def recommend(
         sentence = (
             f"None of the candidates is good enough: the suite's gate asks for a pass rate of at "
             f"least {pct(min_pass_rate)}, and no candidate's 95% interval reaches it (the best, "
-            f"{best.candidate_id}, is at most {pct(best.pass_rate.high)}). If one must ship: "
+            f"{best.candidate_id}, is at most {pct(best.quality.high)}). If one must ship: "
             + sentence[0].lower()
             + sentence[1:]
         )
@@ -151,7 +164,7 @@ def _sentence(
     cost: CandidateCost | None,
     all_priced: bool,
 ) -> str:
-    name, quality = chosen.candidate_id, rate_words(chosen.pass_rate)
+    name, quality = chosen.candidate_id, rate_words(chosen.quality)
     price = _price_words(cost)
     if answered == 1:
         return f"Recommend {name}, the only candidate that answered: pass rate {quality}{price}."
@@ -237,12 +250,12 @@ def _gate_caveats(
         # Without a bar, "best of these" can still be unfit to ship; say who must decide that.
         return [
             f"No bar is set: the suite's gate has no min_pass_rate, so nothing here says whether "
-            f"{chosen.candidate_id}'s {pct(chosen.pass_rate.value)} is good enough to ship."
+            f"{chosen.candidate_id}'s {pct(chosen.quality.value)} is good enough to ship."
         ]
-    if good_enough is False or chosen.pass_rate.low >= min_pass_rate:
+    if good_enough is False or _low(chosen.quality) >= min_pass_rate:
         return []
     return [
-        f"{chosen.candidate_id}'s pass rate, {rate_words(chosen.pass_rate)}, may be below the "
+        f"{chosen.candidate_id}'s pass rate, {rate_words(chosen.quality)}, may be below the "
         f"{pct(min_pass_rate)} the suite's gate asks for."
     ]
 
@@ -254,16 +267,19 @@ def _failure_caveats(candidate_id: str, failures: FailureReport | None) -> list[
     if mine is None:
         return []
     rate = mine.catastrophic
-    if rate.k:
+    if mine.critical_upper_bound is None:
+        seen = (
+            f"{rate.k} of {rate.n} outputs"
+            if isinstance(rate, Rate)
+            else f"{pct(rate.value)} of the outputs of {rate.n} examples, on average"
+        )
         return [
-            f"{candidate_id} failed catastrophically (a critical failure mode) on {rate.k} of "
-            f"{rate.n} outputs: {pct(rate.value)} (95% CI {pct(rate.low)} to {pct(rate.high)}). "
-            "Read them before shipping."
+            f"{candidate_id} failed catastrophically (a critical failure mode) on {seen}: "
+            f"{rate_words(rate)}. Read them before shipping."
         ]
-    bound = mine.critical_upper_bound
     return [
-        f"{candidate_id} had no critical failure in {rate.n} outputs, which still allows a "
-        f"rate up to {100 * (bound or 0):.1f}% (95% upper bound)."
+        f"{candidate_id} had no critical failure in {rate.n} examples, which still allows a "
+        f"rate up to {percent_up(mine.critical_upper_bound)} (one-sided 95% upper bound)."
     ]
 
 

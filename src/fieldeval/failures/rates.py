@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fieldeval.stats.agreement import Estimate
-from fieldeval.stats.intervals import Rate, wilson, zero_failure_upper_bound
+from fieldeval.stats.intervals import Proportion, rate_over_examples, zero_failure_upper_bound
 from fieldeval.suite.failure_modes import DEFAULT_WEIGHTS, SEVERITY_LEVEL, FailureMode
 
 # Bootstrap draws are made in blocks of about this many example picks, to bound memory.
@@ -31,20 +31,21 @@ class LabelledOutput:
 class ModeRate:
     mode_id: str
     severity: str
-    rate: Rate  # outputs with this mode among the candidate's answered outputs
-    upper_bound: float | None  # with none observed: 1 − 0.05^(1/n), else None
+    rate: Proportion  # examples with this mode (with repeats: each example's share)
+    upper_bound: float | None  # with none observed: 1 − 0.05^(1/n examples), else None
 
 
 @dataclass(frozen=True)
 class CandidateFailures:
     candidate_id: str
-    n: int  # answered outputs
+    n: int  # examples answered at least once
+    outputs: int  # answered outputs (n × repeats when every repeat answered)
     modes: tuple[ModeRate, ...]  # in the suite's order
-    failed: Rate  # outputs with at least one failure mode
+    failed: Proportion  # with at least one failure mode
     weighted: Estimate  # severity-weighted failure rate, 95% bootstrap over examples
-    graceful: Rate  # worst failure cosmetic or minor
-    serious: Rate  # worst failure major
-    catastrophic: Rate  # worst failure critical
+    graceful: Proportion  # worst failure cosmetic or minor
+    serious: Proportion  # worst failure major
+    catastrophic: Proportion  # worst failure critical
     critical_upper_bound: float | None  # with no critical failure: 1 − 0.05^(1/n)
 
 
@@ -56,13 +57,18 @@ def candidate_failures(
     resamples: int = 2000,
     seed: int = 0,
 ) -> list[CandidateFailures]:
-    """Per candidate, in order of first appearance; n = the candidate's outputs (repeats count).
+    """Per candidate, in order of first appearance; the unit is the example.
 
-    Each mode's rate is a Wilson interval over the n outputs. An output's severity is its
-    worst mode's ("none" without one), and it counts once, at that severity:
+    With one output per example each rate is Wilson's k of n examples. With repeats an
+    example's outcome is its share of repeats, and the rate is the mean over examples with
+    `mean_proportion`'s interval (`stats.intervals.rate_over_examples`), so K repeats never
+    pose as K examples. With none seen, the one-sided 95% upper bound is over the n
+    examples. An output's severity is its worst mode's ("none" without one), and it counts
+    once, at that severity:
 
-        weighted = (1/n) · Σ_i w(worst_i)        failed = #{worst_i ≠ none}
-        graceful = #{worst_i ∈ cosmetic, minor}  serious = #{major}  catastrophic = #{critical}
+        failed: worst ≠ none     graceful: worst ∈ {cosmetic, minor}
+        serious: worst = major   catastrophic: worst = critical
+        weighted = Σ_i w(worst_i) / N over the N answered outputs
 
     Not Σ over every mode of an output: one answer fails its user once, and summing would
     let a critical answer with two cosmetic slips outweigh a critical one alone. The
@@ -79,35 +85,53 @@ def candidate_failures(
     by_candidate: dict[str, list[LabelledOutput]] = {}
     for output in outputs:
         by_candidate.setdefault(output.candidate_id, []).append(output)
-    results = []
-    for candidate_id, own in by_candidate.items():
-        n = len(own)
-        worst = [worst_severity(output.modes, by_id) for output in own]
-        rates = []
-        for mode in modes:
-            k = sum(mode.id in output.modes for output in own)
-            bound = zero_failure_upper_bound(n) if k == 0 else None
-            rates.append(ModeRate(mode.id, mode.severity, wilson(k, n), bound))
-        critical = worst.count("critical")
-        results.append(
-            CandidateFailures(
-                candidate_id=candidate_id,
-                n=n,
-                modes=tuple(rates),
-                failed=wilson(sum(severity != "none" for severity in worst), n),
-                weighted=_weighted_rate(
-                    [output.example_id for output in own],
-                    [weight_of[severity] for severity in worst],
-                    resamples,
-                    seed,
-                ),
-                graceful=wilson(sum(severity in ("cosmetic", "minor") for severity in worst), n),
-                serious=wilson(worst.count("major"), n),
-                catastrophic=wilson(critical, n),
-                critical_upper_bound=zero_failure_upper_bound(n) if critical == 0 else None,
-            )
-        )
-    return results
+    return [
+        _candidate(candidate_id, own, modes, by_id, weight_of, resamples, seed)
+        for candidate_id, own in by_candidate.items()
+    ]
+
+
+def _candidate(
+    candidate_id: str,
+    own: Sequence[LabelledOutput],
+    modes: Sequence[FailureMode],
+    by_id: Mapping[str, FailureMode],
+    weight_of: Mapping[str, float],
+    resamples: int,
+    seed: int,
+) -> CandidateFailures:
+    worst = [worst_severity(output.modes, by_id) for output in own]
+    examples: dict[str, list[int]] = {}
+    for position, output in enumerate(own):
+        examples.setdefault(output.example_id, []).append(position)
+    n = len(examples)
+
+    def rate(outcomes: Sequence[bool]) -> Proportion:
+        return rate_over_examples([outcomes[i] for i in rows] for rows in examples.values())
+
+    rates = []
+    for mode in modes:
+        found = rate([mode.id in output.modes for output in own])
+        bound = zero_failure_upper_bound(n) if found.value == 0 else None
+        rates.append(ModeRate(mode.id, mode.severity, found, bound))
+    catastrophic = rate([severity == "critical" for severity in worst])
+    return CandidateFailures(
+        candidate_id=candidate_id,
+        n=n,
+        outputs=len(own),
+        modes=tuple(rates),
+        failed=rate([severity != "none" for severity in worst]),
+        weighted=_weighted_rate(
+            [output.example_id for output in own],
+            [weight_of[severity] for severity in worst],
+            resamples,
+            seed,
+        ),
+        graceful=rate([severity in ("cosmetic", "minor") for severity in worst]),
+        serious=rate([severity == "major" for severity in worst]),
+        catastrophic=catastrophic,
+        critical_upper_bound=zero_failure_upper_bound(n) if catastrophic.value == 0 else None,
+    )
 
 
 def worst_severity(labels: frozenset[str], modes: Mapping[str, FailureMode]) -> str:
@@ -122,7 +146,9 @@ def worst_severity(labels: frozenset[str], modes: Mapping[str, FailureMode]) -> 
 def _weighted_rate(
     example_ids: Sequence[str], weights: Sequence[float], resamples: int, seed: int
 ) -> Estimate:
-    """Σ w / n with the 2.5th and 97.5th percentiles of Σ w / Σ n over draws of examples."""
+    """Σ w / n with the 2.5th and 97.5th percentiles of Σ w / Σ n over draws of examples.
+
+    With no variation between examples there is no interval (low and high are None)."""
     index: dict[str, int] = {}
     for example_id in example_ids:
         index.setdefault(example_id, len(index))
@@ -130,6 +156,10 @@ def _weighted_rate(
     per_example = np.bincount(position, weights=np.asarray(weights, dtype=np.float64))
     counts = np.bincount(position).astype(np.float64)
     value = float(per_example.sum() / counts.sum())
+    if np.ptp(per_example / counts) == 0:
+        # Every example weighs the same: each draw would give the value back, and a
+        # zero-width "interval" would claim a certainty 25 examples cannot give.
+        return Estimate(value, None, None)
     m = len(index)
     rng = np.random.default_rng(seed)
     rows = max(1, _BLOCK_CELLS // m)

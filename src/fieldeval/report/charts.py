@@ -17,6 +17,9 @@ from fieldeval.decision.evidence import Decision
 from fieldeval.decision.latency import LatencyUnderLoad
 from fieldeval.decision.recommendation import pct, usd
 from fieldeval.notation import duration
+from fieldeval.report.markdown_text import rate_cell
+from fieldeval.report.rubric import estimate_text
+from fieldeval.stats.intervals import Proportion, Rate
 
 _BLUE, _ORANGE, _RED, _GREEN, _GREY = "#4c78a8", "#f58518", "#e45756", "#54a24b", "#888888"
 _TIE_COLOURS = ("#b279a2", "#eeca3b", "#72b7b2", "#9d755d", "#ff9da6")
@@ -36,7 +39,12 @@ def quality_chart(decision: Decision) -> go.Figure:
     """Pass rate per candidate, best first, with its 95% Wilson interval and n written on it."""
     ranked = [decision.quality(cid) for cid in decision.recommendation.ranking]
     names = [escape(c.candidate_id) for c in ranked]
-    values = [c.pass_rate.value or 0.0 for c in ranked]
+    rates = [c.quality for c in ranked]
+    values = [rate.value or 0.0 for rate in rates]
+    bounded = [
+        (rate.low, rate.high) if rate.n and math.isfinite(rate.low) else (v, v)
+        for rate, v in zip(rates, values, strict=True)
+    ]
     figure = go.Figure(
         go.Bar(
             y=names,
@@ -46,8 +54,8 @@ def quality_chart(decision: Decision) -> go.Figure:
             error_x={
                 "type": "data",
                 "symmetric": False,
-                "array": [c.pass_rate.high - v for c, v in zip(ranked, values, strict=True)],
-                "arrayminus": [v - c.pass_rate.low for c, v in zip(ranked, values, strict=True)],
+                "array": [high - v for (_, high), v in zip(bounded, values, strict=True)],
+                "arrayminus": [v - low for (low, _), v in zip(bounded, values, strict=True)],
                 "color": "#333",
             },
             hoverinfo="skip",
@@ -57,13 +65,9 @@ def quality_chart(decision: Decision) -> go.Figure:
     figure.add_trace(
         go.Scatter(
             y=names,
-            x=[c.pass_rate.high for c in ranked],
+            x=[high for _, high in bounded],
             mode="text",
-            text=[
-                f"{interval_text(c.pass_rate.value, c.pass_rate.low, c.pass_rate.high)} "
-                f"({c.pass_rate.k}/{c.pass_rate.n})"
-                for c in ranked
-            ],
+            text=[rate_cell(rate) for rate in rates],
             textposition="middle right",
             hoverinfo="skip",
             showlegend=False,
@@ -74,6 +78,15 @@ def quality_chart(decision: Decision) -> go.Figure:
     )
     figure.update_yaxes(autorange="reversed", type="category")
     return _layout(figure, "Pass rate per candidate", height=120 + 45 * len(ranked))
+
+
+def _share(rate: Proportion) -> str:
+    """`3 (8%)` on a bar; with repeats only the share, which is no count of outputs."""
+    return f"{rate.k} ({pct(rate.value)})" if isinstance(rate, Rate) else pct(rate.value)
+
+
+def _count(rate: Proportion) -> str:
+    return rate.counted if isinstance(rate, Rate) else f"{pct(rate.value)} {rate.counted}"
 
 
 def failure_chart(decision: Decision) -> go.Figure | None:
@@ -95,7 +108,7 @@ def failure_chart(decision: Decision) -> go.Figure | None:
                 name=label,
                 orientation="h",
                 marker_color=colour,
-                text=[f"{r.k} ({pct(r.value)})" if r.k else "" for r in rates],
+                text=[_share(r) if r.value else "" for r in rates],
                 textposition="inside",
                 insidetextanchor="middle",
                 hoverinfo="skip",
@@ -107,8 +120,7 @@ def failure_chart(decision: Decision) -> go.Figure | None:
             x=[c.failed.value or 0.0 for c in found],
             mode="text",
             text=[
-                f"any failure {c.failed.k}/{c.n}; weighted {c.weighted.value:.2f} "
-                f"[{c.weighted.low:.2f}, {c.weighted.high:.2f}]"
+                f"any failure {_count(c.failed)}; weighted {estimate_text(c.weighted)}"
                 for c in found
             ],
             textposition="middle right",

@@ -18,7 +18,7 @@ def cost_json(report: CostReport) -> str:
             suite=report.run.suite_name,
             volume=report.volume,
             cost=report.cost,
-            pass_rates={c.candidate_id: c.pass_rate for c in report.summary.candidates},
+            pass_rates={c.candidate_id: c.quality for c in report.summary.candidates},
             pareto=report.pareto,
             trade_offs=report.trade_offs,
             rankings=report.rankings,

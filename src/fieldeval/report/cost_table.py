@@ -43,7 +43,7 @@ def _cost_table(report: CostReport) -> Table:
     for candidate in report.cost.candidates:
         table.add_column(Text(candidate.candidate_id), justify="right")
     points = {point.candidate_id: point for point in report.pareto}
-    rates = {c.candidate_id: c.pass_rate for c in report.summary.candidates}
+    rates = {c.candidate_id: c.quality for c in report.summary.candidates}
     costs = report.cost.candidates
     rows: list[tuple[str, list[str]]] = [
         ("price", [c.price.describe() if c.price else "no price" for c in costs]),

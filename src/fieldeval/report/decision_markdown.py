@@ -7,6 +7,7 @@ the comment. The edge-case section is written by `decision_edges_markdown`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from fieldeval.report.decision_edges_markdown import edges_markdown
 from fieldeval.report.markdown_text import plain, untrusted
 from fieldeval.report.markdown_text import rate_cell as _rate
 from fieldeval.report.markdown_text import table as _table
+from fieldeval.report.rubric import estimate_text
+from fieldeval.stats.intervals import ExampleRate, Proportion
 
 MAX_EXCERPTS = 8
 _PARETO_HEADERS = (
@@ -98,8 +101,8 @@ def _quality(d: Decision) -> list[str]:
         rows.append(
             [
                 plain(cid) + mark,
-                pct(c.pass_rate.value),
-                f"{pct(c.pass_rate.low)}–{pct(c.pass_rate.high)}",
+                pct(c.quality.value),
+                _interval(c.quality),
                 f"{c.pass_rate.k}/{c.pass_rate.n}",
                 str(c.error_count),
             ]
@@ -112,6 +115,13 @@ def _quality(d: Decision) -> list[str]:
             right=(1, 3, 4),
         ),
     ]
+    repeated = [d.quality(cid).quality for cid in d.candidate_ids]
+    if any(isinstance(rate, ExampleRate) for rate in repeated):
+        parts.append(
+            "The unit is the example: a pass rate is the mean over examples of each one's "
+            "share of passing outputs, its interval Wilson's on the effective number of "
+            "examples (docs/statistics.md)."
+        )
     if d.pairs:
         verdicts = {"a better": "{a} better", "b better": "{b} better"}
         parts.append(
@@ -148,6 +158,12 @@ def _quality(d: Decision) -> list[str]:
     return parts
 
 
+def _interval(rate: Proportion) -> str:
+    if rate.n == 0 or math.isnan(rate.low):
+        return "no interval"
+    return f"{pct(rate.low)}–{pct(rate.high)}"
+
+
 def _failures(d: Decision) -> list[str]:
     parts = ["## Failures and their severity"]
     if d.failures is None:
@@ -158,14 +174,14 @@ def _failures(d: Decision) -> list[str]:
             plain(c.candidate_id),
             str(c.n),
             _rate(c.failed),
-            f"{c.weighted.value:.2f} [{c.weighted.low:.2f}, {c.weighted.high:.2f}]",
+            estimate_text(c.weighted),
             _rate(c.graceful),
             _rate(c.serious),
             _rate(c.catastrophic),
         ]
         for c in d.failures.candidates
     ]
-    headers = ["Candidate", "Outputs", "Any failure", "Weighted [95%]", "Graceful", "Serious"]
+    headers = ["Candidate", "Examples", "Any failure", "Weighted [95%]", "Graceful", "Serious"]
     parts.append(_table([*headers, "Catastrophic"], rows, right=(1,)))
     candidates = d.failures.candidates
     parts.append(
@@ -300,7 +316,7 @@ def _leaderboards(d: Decision) -> list[str]:
                 f"{board.scores[cid]:g}",
                 f"{r.public_rank[cid]:g}",
                 f"{r.own_rank[cid]:g}",
-                _rate(d.quality(cid).pass_rate),
+                _rate(d.quality(cid).quality),
             ]
             for cid in r.candidates
         ]

@@ -8,8 +8,8 @@ from rich.text import Text
 
 from fieldeval.failures.rates import CandidateFailures
 from fieldeval.failures.report import FailureReport
-from fieldeval.notation import p_value, percent
-from fieldeval.report.rubric import estimate_text, rate_text
+from fieldeval.notation import p_value
+from fieldeval.report.rubric import estimate_text, none_seen_text, rate_text
 
 MAX_SLICE_ROWS = 15
 
@@ -28,9 +28,11 @@ def render_failure_report(report: FailureReport, console: Console) -> None:
 
 def _modes_table(report: FailureReport) -> Table:
     table = Table(
-        title="failure modes per candidate (outputs with the mode [95% Wilson] (k/n))",
+        title="failure modes per candidate (examples with the mode [95% interval] (k/n))",
         title_justify="left",
-        caption="with none seen, the 95% upper bound n outputs allow: 1 − 0.05^(1/n).",
+        caption="intervals are Wilson's; with repeats, of the mean of each example's share "
+        "of repeats. With none seen, ≤ is the one-sided 95% upper bound n examples allow: "
+        "1 − 0.05^(1/n), rounded up.",
         caption_justify="left",
     )
     table.add_column("mode")
@@ -41,8 +43,8 @@ def _modes_table(report: FailureReport) -> Table:
         cells = []
         for candidate in report.candidates:
             rate = candidate.modes[position]
-            if rate.rate.k == 0 and rate.upper_bound is not None:
-                cells.append(f"0/{rate.rate.n} (≤ {percent(rate.upper_bound)})")
+            if rate.upper_bound is not None:
+                cells.append(none_seen_text(rate.rate, rate.upper_bound))
             else:
                 cells.append(rate_text(rate.rate))
         table.add_row(Text(mode.id), mode.severity, *cells)
@@ -55,8 +57,9 @@ def _severity_table(report: FailureReport) -> Table:
         title="how badly each candidate fails",
         title_justify="left",
         caption=f"weighted = mean over outputs of the weight of its worst failure ({weights}), "
-        "[95% bootstrap over examples]. graceful: worst failure cosmetic or minor; serious: "
-        "major; catastrophic: critical.",
+        "[95% bootstrap over examples]. The other rows are over examples. graceful: worst "
+        "failure cosmetic or minor; serious: major; catastrophic: critical. ≤: with none "
+        "seen, the one-sided 95% upper bound, rounded up.",
         caption_justify="left",
     )
     # One column per candidate, as in the modes table: the rows stay readable when narrow.
@@ -64,7 +67,12 @@ def _severity_table(report: FailureReport) -> Table:
     for candidate in report.candidates:
         table.add_column(Text(candidate.candidate_id), justify="right", no_wrap=True)
     rows: list[tuple[str, list[str]]] = [
-        ("outputs", [str(c.n) for c in report.candidates]),
+        ("examples", [str(c.n) for c in report.candidates]),
+        *(
+            [("outputs", [str(c.outputs) for c in report.candidates])]
+            if any(c.outputs != c.n for c in report.candidates)
+            else []
+        ),
         ("any failure", [rate_text(c.failed) for c in report.candidates]),
         ("weighted", [estimate_text(c.weighted) for c in report.candidates]),
         ("graceful", [rate_text(c.graceful) for c in report.candidates]),
@@ -78,7 +86,7 @@ def _severity_table(report: FailureReport) -> Table:
 
 def _catastrophic(candidate: CandidateFailures) -> str:
     if candidate.critical_upper_bound is not None:
-        return f"0/{candidate.n} (≤ {percent(candidate.critical_upper_bound)})"
+        return none_seen_text(candidate.catastrophic, candidate.critical_upper_bound)
     return rate_text(candidate.catastrophic)
 
 

@@ -6,11 +6,12 @@ in it: an output cannot add a link, an image, a script or a table cell to the co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from fieldeval.decision.recommendation import pct
 from fieldeval.notation import visible_controls
-from fieldeval.stats.intervals import Rate
+from fieldeval.stats.intervals import Proportion
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Entities, not backslashes: a backslash escape would leave the character for GitHub's
@@ -43,10 +44,13 @@ def _escape(ch: str, entities: dict[str, str], backslashed: frozenset[str]) -> s
     return "\\" + ch if ch in backslashed else ch
 
 
-def rate_cell(rate: Rate) -> str:
+def rate_cell(rate: Proportion) -> str:
+    """`40% [22–61%] (10/25)`; with repeats `(of 25 examples)`."""
     if rate.n == 0:
         return "– (n=0)"
-    return f"{pct(rate.value)} [{pct(rate.low)}–{pct(rate.high)}] ({rate.k}/{rate.n})"
+    if math.isnan(rate.low):
+        return f"{pct(rate.value)} ({rate.counted}: no interval)"
+    return f"{pct(rate.value)} [{pct(rate.low)}–{pct(rate.high)}] ({rate.counted})"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:

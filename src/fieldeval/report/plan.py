@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+from fieldeval.notation import points_up
 from fieldeval.stats.power import Plan
 
 
@@ -21,7 +20,7 @@ def describe_plan(plan: Plan) -> list[str]:
     else:
         paired = (
             f"With {examples} and an expected pass rate of {_pct(plan.pass_rate)}, two "
-            f"candidates must differ by at least {_up(plan.paired_mde)} points to be told "
+            f"candidates must differ by at least {points_up(plan.paired_mde)} points to be told "
             f"apart ({setting}, {disagree})."
         )
     lines = [paired]
@@ -32,10 +31,17 @@ def describe_plan(plan: Plan) -> list[str]:
         )
         enough = plan.n_for_target <= plan.n
         lines.append(f"{needed}; your {plan.n} are enough." if enough else f"{needed}.")
-    lines.append(
-        "A single candidate's pass rate can be told apart from a threshold of "
-        f"{_pct(plan.pass_rate)} only when it is at least {_up(plan.threshold_mde)} points away."
-    )
+    if plan.threshold_mde is None:
+        lines.append(
+            f"With {examples}, no drop below a threshold of {_pct(plan.pass_rate)} is "
+            f"detectable in a single candidate's pass rate ({setting}, exact binomial test)."
+        )
+    else:
+        lines.append(
+            "A single candidate's pass rate can be told apart from a threshold of "
+            f"{_pct(plan.pass_rate)} only when it is at least {points_up(plan.threshold_mde)} "
+            f"points below it ({setting}, exact binomial test)."
+        )
     return lines
 
 
@@ -53,11 +59,6 @@ def _pct(fraction: float) -> str:
 
 def _points(difference: float) -> str:
     return f"{100 * difference:.0f}"
-
-
-def _up(difference: float) -> str:
-    # Rounded up: a smallest detectable difference rounded down would promise too much.
-    return str(math.ceil(100 * difference - 1e-9))
 
 
 def _examples(n: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -9,24 +10,34 @@ from rich.table import Table
 from rich.text import Text
 
 from fieldeval.judge.calibration import Calibration
-from fieldeval.notation import p_value, percent
+from fieldeval.notation import p_value, percent, percent_up
 from fieldeval.results.rubric import CriterionResult, SideBySide
 from fieldeval.stats.agreement import Agreement, Estimate
-from fieldeval.stats.intervals import Rate
+from fieldeval.stats.intervals import Proportion, Rate
 
 
-def rate_text(rate: Rate) -> str:
-    """`40% [22–61%] (10/25)`: a pass rate, its 95% interval, and its n."""
+def rate_text(rate: Proportion) -> str:
+    """`40% [22–61%] (10/25)`: a rate, its 95% interval, and its n.
+
+    With repeats, `40% [22–61%] (of 25 examples)`; with one example, no interval."""
     if rate.n == 0:
         return "– (0 graded)"
-    return f"{percent(rate.value)} [{percent(rate.low)}–{percent(rate.high)}] ({rate.k}/{rate.n})"
+    if math.isnan(rate.low):
+        return f"{percent(rate.value)} ({rate.counted}: no interval)"
+    return f"{percent(rate.value)} [{percent(rate.low)}–{percent(rate.high)}] ({rate.counted})"
+
+
+def none_seen_text(rate: Proportion, bound: float) -> str:
+    """`0/25 (≤ 12%)`: none seen, and the one-sided 95% upper bound, rounded up."""
+    seen = f"0/{rate.n}" if isinstance(rate, Rate) else f"0 of {rate.n} examples"
+    return f"{seen} (≤ {percent_up(bound)})"
 
 
 def estimate_text(estimate: Estimate | None, digits: int = 2) -> str:
     if estimate is None or estimate.value is None:
         return "–"
     if estimate.low is None or estimate.high is None:
-        return f"{estimate.value:.{digits}f}"
+        return f"{estimate.value:.{digits}f} (no interval)"
     return f"{estimate.value:.{digits}f} [{estimate.low:.{digits}f}, {estimate.high:.{digits}f}]"
 
 

@@ -184,8 +184,11 @@ def _pass_rate_caption(summary: RunSummary) -> str:
         else ("each example's pass (0 or 1)")
     )
     if any(m.clusters is not None for m in means):
-        return f"pass = mean of {unit}, [95% t interval, clustered, df = clusters − 1]."
-    return f"pass = mean of {unit}, [95% t interval, df = examples − 1]."
+        return (
+            f"pass = mean of {unit}, [95% Wilson interval on the effective number of examples, "
+            "from the clustered standard error]."
+        )
+    return f"pass = mean of {unit}, [95% Wilson interval on the effective number of examples]."
 
 
 def _errors(candidate: CandidateSummary) -> Text:

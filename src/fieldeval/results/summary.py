@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
 from fieldeval.results.repeats import stability
-from fieldeval.stats.intervals import Mean, Rate, mean_proportion, percentile, wilson
+from fieldeval.stats.intervals import (
+    ExampleRate,
+    Mean,
+    Proportion,
+    Rate,
+    mean_proportion,
+    percentile,
+    wilson,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,20 @@ class CandidateSummary:
     # With --repeat K: the mean of the per-example pass fractions (the example is the unit).
     pass_mean: Mean | None = None
     flaky: int = 0  # examples that passed in some repeats and failed in others
+
+    @property
+    def quality(self) -> Proportion:
+        """The pass rate over examples: what ranks, recommends and prices a candidate.
+
+        `pass_rate` when each example has one output; with repeats or clusters, `pass_mean`
+        (the mean of the examples' pass fractions) with its interval.
+        """
+        mean = self.pass_mean
+        if mean is None:
+            return self.pass_rate
+        if not math.isfinite(mean.low):
+            return ExampleRate(mean.value, mean.n, self.answered, math.nan, math.nan)
+        return ExampleRate(mean.value, mean.n, self.answered, mean.low, mean.high)
 
     @property
     def error_count(self) -> int:

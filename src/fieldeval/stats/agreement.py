@@ -303,7 +303,8 @@ def _disagreement(size: int, weights: Literal["linear", "quadratic"] | None) -> 
 def _estimates(
     stats: Mapping[str, Callable[[Float], Float]], n_units: int, resamples: int, seed: int
 ) -> dict[str, Estimate]:
-    """Each statistic on all units, with percentiles over draws of the units."""
+    """Each statistic on all units, with percentiles over draws of the units; no interval
+    (None) when every draw gives the same value."""
     if n_units == 0:
         return {}
     points = {name: _defined(stat(np.ones((1, n_units)))[0]) for name, stat in stats.items()}
@@ -325,7 +326,9 @@ def _estimates(
         if point is not None and draws[name]:
             sample = np.concatenate(draws[name])
             sample = sample[~np.isnan(sample)]
-            if sample.size:
+            # Every draw the same (one grader constant, say): a zero-width "interval" would
+            # claim a certainty the units cannot give, so none is shown.
+            if sample.size and np.ptp(sample) > 0:
                 low, high = (float(q) for q in np.quantile(sample, [0.025, 0.975]))
         estimates[name] = Estimate(point, low, high)
     return estimates

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeAlias
 
 Z95 = 1.959963984540054  # the standard normal's 97.5th percentile
 
@@ -21,6 +22,11 @@ class Rate:
     @property
     def value(self) -> float | None:
         return self.k / self.n if self.n else None
+
+    @property
+    def counted(self) -> str:
+        """What the rate counts, as written beside it: `10/25`."""
+        return f"{self.k}/{self.n}"
 
 
 def wilson(k: int, n: int, z: float = Z95) -> Rate:
@@ -148,6 +154,48 @@ def mean_proportion(
     low = 0.0 if p == 0 else max(0.0, center - half)
     high = 1.0 if p == 1 else min(1.0, center + half)
     return replace(base, low=low, high=high)
+
+
+@dataclass(frozen=True)
+class ExampleRate:
+    """A rate whose unit is the example, when examples have several outcomes (repeats).
+
+    value is the mean over the n examples of each one's share of outcomes; `outputs` is how
+    many outcomes lie behind them. The interval is `mean_proportion`'s. With one example
+    none exists, and low and high are nan.
+    """
+
+    value: float
+    n: int
+    outputs: int
+    low: float
+    high: float
+
+    @property
+    def counted(self) -> str:
+        """What the rate counts, as written beside it: `of 25 examples`."""
+        return f"of {self.n} example{'s' if self.n != 1 else ''}"
+
+
+# What a rate shown to a user is: k of n examples, or the mean of n examples' shares.
+Proportion: TypeAlias = Rate | ExampleRate
+
+
+def rate_over_examples(outcomes: Iterable[Sequence[bool]]) -> Proportion:
+    """The rate of True over examples, each given as its outcomes (one per repeat).
+
+    With one outcome per example this is Wilson's k of n. With more, an example's share of
+    True is its outcome, so K repeats of one example never count as K examples: the mean of
+    the shares, with `mean_proportion`'s interval capped at the outcomes seen.
+    """
+    shares = [(sum(example), len(example)) for example in outcomes if example]
+    if all(total == 1 for _, total in shares):
+        return wilson(sum(hits for hits, _ in shares), len(shares))
+    outputs = sum(total for _, total in shares)
+    mean = mean_proportion([hits / total for hits, total in shares], trials=outputs)
+    if not math.isfinite(mean.low):
+        return ExampleRate(mean.value, mean.n, outputs, math.nan, math.nan)
+    return ExampleRate(mean.value, mean.n, outputs, mean.low, mean.high)
 
 
 def zero_failure_upper_bound(n: int, *, alpha: float = 0.05) -> float:

@@ -15,7 +15,7 @@ from fieldeval.failures.report import FailureReport, LookFirst
 from fieldeval.failures.systematic import ModeVerdict
 from fieldeval.records.run import RunInfo
 from fieldeval.stats.agreement import Estimate
-from fieldeval.stats.intervals import Rate
+from fieldeval.stats.intervals import Proportion, Rate
 from fieldeval.suite.failure_modes import FailureMode
 from fieldeval.web.links import examples_url, failures_url, output_url, outputs_url, run_url
 
@@ -49,10 +49,12 @@ def run_json(run: RunInfo) -> dict[str, Any]:
     }
 
 
-def rate_json(rate: Rate, url: str | None) -> dict[str, Any]:
+def rate_json(rate: Proportion, url: str | None) -> dict[str, Any]:
+    """k of n examples; with repeats k is null and the rate is the mean of n examples' shares."""
     return {
-        "k": rate.k,
+        "k": rate.k if isinstance(rate, Rate) else None,
         "n": rate.n,
+        "outputs": rate.n if isinstance(rate, Rate) else rate.outputs,
         "rate": number(rate.value),
         "low": number(rate.low),
         "high": number(rate.high),
@@ -119,12 +121,13 @@ def failures_json(report: FailureReport) -> dict[str, Any]:
 def candidate_json(run_id: str, found: CandidateFailures) -> dict[str, Any]:
     cid = found.candidate_id
 
-    def outcome(name: str, rate: Rate) -> dict[str, Any]:
+    def outcome(name: str, rate: Proportion) -> dict[str, Any]:
         return rate_json(rate, outputs_url(run_id, candidate=cid, outcome=name))
 
     return {
         "candidate_id": cid,
         "n": found.n,
+        "outputs": found.outputs,
         "outputs_url": outputs_url(run_id, candidate=cid),
         "modes": [
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,11 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
+def percent_up(value: float | None) -> str:
+    """An upper bound as a percentage with one decimal, rounded up: 0.1129 -> `11.3%`."""
+    return "–" if value is None else f"{math.ceil(1000 * value - 1e-9) / 10:.1f}%"
+
+
 def decimal(value: float | None, places: int = 2) -> str:
     return "–" if value is None else f"{value:.{places}f}"
 
@@ -56,7 +62,7 @@ def shown(value: object) -> str:
 
 
 templates.env.filters.update(
-    percent=percent, decimal=decimal, p_value=p_value, shown=shown, usd=usd
+    percent=percent, percent_up=percent_up, decimal=decimal, p_value=p_value, shown=shown, usd=usd
 )
 
 

@@ -122,7 +122,13 @@ def test_the_demo_runs_on_the_local_model_and_then_from_cache(tmp_path: Path) ->
     )  # fmt: skip
     assert report.returncode == 0, report.stderr[-3000:]
     assert f"wrote the decision report of run {rerun_id}" in report.stdout
-    assert re.search(r"^Recommend gemma-(zero|one)-shot", report.stdout, re.MULTILINE)
+    # The suite's ready bars decide whether any candidate is recommended; either way the
+    # headline names one (the recommended or the closest).
+    assert re.search(
+        r"^(Recommend|No candidate is ready to ship\. Closest:) gemma-(zero|one)-shot",
+        report.stdout,
+        re.MULTILINE,
+    )
     html = (folder / "fieldeval-report.html").read_text(encoding="utf-8")
     assert "Decision report: complaint-summary" in html
     markdown = (folder / "decision.md").read_text(encoding="utf-8")

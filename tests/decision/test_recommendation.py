@@ -7,7 +7,11 @@ from datetime import UTC, date, datetime
 
 from fieldeval.cost.spend import CandidateCost, Interval, RunCost
 from fieldeval.decision.power import power_note
+from fieldeval.decision.readiness import DEFAULT_MAX_CATASTROPHIC, Bars
 from fieldeval.decision.recommendation import Recommendation, recommend
+from fieldeval.failures.rates import LabelledOutput, candidate_failures
+from fieldeval.failures.report import FailureReport
+from fieldeval.failures.systematic import systematic
 from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.run import RunInfo, StoredOutput
@@ -15,6 +19,7 @@ from fieldeval.results.candidates import compare_candidates
 from fieldeval.results.summary import summarize
 from fieldeval.stats.paired import agresti_min_interval
 from fieldeval.suite.candidates import Price
+from fieldeval.suite.failure_modes import DEFAULT_WEIGHTS, FailureMode
 
 RUN_DAY = date(2026, 11, 28)
 
@@ -89,6 +94,7 @@ def decide(
     *,
     min_pass_rate: float | None = None,
     table: date | None = None,
+    failures: FailureReport | None = None,
 ) -> Recommendation:
     stored = outputs(passes)
     run = RunInfo(
@@ -119,12 +125,12 @@ def decide(
         summary=summary,
         pairs=pairs,
         cost=cost,
-        failures=None,
+        failures=failures,
         latency={},
         power=power_note(summary, pairs),
         calibration=(),
         judged_criteria=(),
-        min_pass_rate=min_pass_rate,
+        bars=Bars(DEFAULT_MAX_CATASTROPHIC, True, min_pass_rate),
         run_date=RUN_DAY,
         suite_path="suite.yaml",
     )
@@ -218,3 +224,84 @@ def test_with_repeats_the_example_ranks_and_n_counts_examples() -> None:
     assert rec.ranking == ("b", "a")
     assert rec.candidate_id == "b"
     assert "67% (95% CI" in rec.sentence and "n=2)" in rec.sentence
+
+
+# --- severity over accuracy ------------------------------------------------------------
+
+MODES = (
+    FailureMode(id="vague", definition="Leaves the next step unclear.", severity="minor"),
+    FailureMode(id="leaks-pii", definition="Repeats the customer's SSN.", severity="critical"),
+)
+
+
+def labelled(wrong: Mapping[str, tuple[int, str]], n: int = 100) -> FailureReport:
+    """Per candidate, its first k of n examples fail with `mode`; the rest pass."""
+    found = [
+        LabelledOutput(cid, f"e{i}", 0, {}, frozenset({mode} if i < k else ()))
+        for cid, (k, mode) in wrong.items()
+        for i in range(n)
+    ]
+    return FailureReport(
+        run=None,  # type: ignore[arg-type]  # the recommendation reads only the rates
+        modes=MODES,
+        weights=DEFAULT_WEIGHTS,
+        outputs=tuple(found),
+        candidates=tuple(candidate_failures(found, MODES, DEFAULT_WEIGHTS, resamples=50)),
+        systematic=systematic(found, MODES, slice_names=()),
+        look_first=(),
+    )
+
+
+def test_graceful_and_wrong_15_percent_beats_catastrophic_and_wrong_8_percent() -> None:
+    """The seed's rule: a model wrong 15% of the time that fails gracefully can beat one wrong
+    8% of the time that fails catastrophically."""
+    graceful = [True] * 85 + [False] * 15
+    catastrophic = [True] * 92 + [False] * 8
+    failures = labelled({"graceful": (15, "vague"), "catastrophic": (8, "leaks-pii")})
+    rec = decide(
+        {"graceful": graceful[::-1], "catastrophic": catastrophic[::-1]},
+        {"graceful": 0.002, "catastrophic": 0.001},
+        failures=failures,
+    )
+    assert rec.candidate_id == "graceful"
+    assert rec.ranking == ("graceful",)  # only ready candidates are ranked
+    assert rec.caveats[0] == (
+        "catastrophic is not ready, whatever its pass rate (92%): it fails catastrophically on"
+        " 8% of examples (95% CI 4% to 15%, n=100), above the 1% (the default: set"
+        " ready.max_catastrophic_rate)."
+    )
+    # The same data without failure modes would have recommended the catastrophic one.
+    assert (
+        decide(
+            {"graceful": graceful[::-1], "catastrophic": catastrophic[::-1]},
+            {"graceful": 0.002, "catastrophic": 0.001},
+        ).candidate_id
+        == "catastrophic"
+    )
+
+
+def test_when_no_candidate_is_ready_the_headline_says_so_and_names_the_closest() -> None:
+    failures = labelled({"a": (30, "leaks-pii"), "b": (5, "leaks-pii")})
+    rec = decide(
+        {"a": [True] * 70 + [False] * 30, "b": [True] * 95 + [False] * 5},
+        {"a": 0.001, "b": 0.001},
+        min_pass_rate=0.97,
+        failures=failures,
+    )
+    assert rec.candidate_id is None and rec.good_enough is False
+    assert rec.sentence == (
+        "No candidate is ready to ship. Closest: b, which misses 1 bar of the suite's."
+    )
+    assert rec.caveats[0].startswith(
+        "b is not ready, whatever its pass rate (95%): it fails catastrophically on 5%"
+    )
+    assert rec.caveats[1].startswith("a is not ready: it fails catastrophically on 30%")
+    assert "; and it passes 70% (at most 78%, 95% CI, n=100), below the 97%" in rec.caveats[1]
+
+
+def test_one_critical_failure_in_25_is_not_proof_of_a_rate_above_1_percent() -> None:
+    """1/25's 95% interval starts at 0.7%: the data cannot show it misses the 1% bar."""
+    failures = labelled({"a": (1, "leaks-pii")}, n=25)
+    rec = decide({"a": [True] * 24 + [False]}, {"a": 0.001}, failures=failures)
+    assert rec.candidate_id == "a"
+    assert any(c.startswith("a failed catastrophically") for c in rec.caveats)

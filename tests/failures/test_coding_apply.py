@@ -77,7 +77,9 @@ async def test_apply_labels_what_the_person_kept_and_a_reapply_replaces_it(
         ]
     }
     report = failure_report(loaded.suite, read_run(store, run.id))
-    invented = {(o.candidate_id, o.example_id) for o in report.outputs if o.modes}
+    invented = {
+        (o.candidate_id, o.example_id) for o in report.outputs if "invents-facts" in o.modes
+    }
     assert invented == {("alpha", "e1"), ("alpha", "e2"), ("beta", "e2")}  # ana's label too
 
     del tree["failure_modes"][1]  # drop rambles: its labels go on the next apply

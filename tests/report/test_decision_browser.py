@@ -124,7 +124,7 @@ def test_the_page_asks_for_nothing_and_draws_every_chart(opened: tuple[Page, Tra
     assert "cheap (recommended)" in pareto and "cannot be separated: cheap, pricey" in pareto
     assert f"{dollars(0.27)}/1k" in pareto and f"{dollars(4.5)}/1k" in pareto
     latency = chart_text(page, "chart-latency-1")
-    assert "E2E p95 target 1 ms" in latency and "1 user" in latency
+    assert "E2E p95 target 5000 ms" in latency and "1 user" in latency
 
 
 def test_the_numbers_on_the_page_are_those_the_store_gives(

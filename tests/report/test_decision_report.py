@@ -83,13 +83,16 @@ def test_the_caveats_say_what_the_data_cannot_tell_and_what_is_not_measured(
         "cheap failed catastrophically (a critical failure mode) on 1 of 40 outputs: 2% (95% CI"
         f" 0% to {100 * catastrophic.high:.0f}%, n=40). Read them before shipping."
     ) in caveats
-    assert any(c.startswith("cheap misses the latency targets under load") for c in caveats)
+    assert not any("latency" in c for c in caveats)  # cheap met its targets: nothing to say
     assert found.power.small and found.power.sentence in caveats
     assert caveats[1] == (
-        "No bar is set: the suite's gate has no min_pass_rate, so nothing here says whether"
-        " cheap's 68% is good enough to ship."
+        "No bar is set: the suite has no ready.min_pass_rate (or gate.min_pass_rate), so nothing"
+        " here says whether cheap's 68% is good enough to ship."
     )
-    assert re.search(r"^With n=40, two candidates must differ by at least \d+ points", caveats[4])
+    assert any(
+        re.search(r"^With n=40, two candidates must differ by at least \d+ points", c)
+        for c in caveats
+    )
     assert "The judge's verdicts on polite are not calibrated against people" in caveats[-1]
     # pricey and weak have no load test: not measured, with the command that would measure it.
     missing = {item.what: item.command for item in found.not_measured}
@@ -110,18 +113,43 @@ def test_the_public_leaderboard_is_set_beside_the_ranking_here(found: Decision) 
     }
 
 
-def test_a_gate_no_candidate_can_reach_says_none_is_good_enough(made: DecisionRun) -> None:
+def test_a_candidate_that_meets_its_latency_targets_at_no_load_is_not_ready(
+    made: DecisionRun,
+) -> None:
+    """The same stored load test, judged against a target no level met (1 ms): cheap is not
+    ready, and the recommendation goes to pricey, the best of the ready candidates."""
+    targets = made.loaded.suite.load.targets.model_copy(update={"e2e_p95_ms": 1.0})
+    load = made.loaded.suite.load.model_copy(update={"targets": targets})
+    strict = made.loaded.suite.model_copy(update={"load": load})
+    store = made.open()
+    try:
+        rec = decision(store, strict, made.run_id).recommendation
+    finally:
+        store.close()
+    assert rec.candidate_id == "pricey" and rec.ranking == ("pricey", "weak")
+    assert rec.sentence.startswith(
+        "Recommend pricey: the highest pass rate of the ready candidates"
+    )
+    assert rec.caveats[0].startswith(
+        "cheap is not ready, whatever its pass rate (68%): it meets the latency targets at no"
+        " load tested (no level met the targets; they break at 1 user (E2E p95"
+    )
+
+
+def test_a_bar_no_candidate_can_reach_says_none_is_ready(made: DecisionRun) -> None:
     strict = made.loaded.suite.model_copy(update={"gate": Gate(min_pass_rate=0.95)})
     store = made.open()
     try:
         rec = decision(store, strict, made.run_id).recommendation
     finally:
         store.close()
-    assert rec.good_enough is False
-    assert rec.sentence.startswith(
-        "None of the candidates is good enough: the suite's gate asks for a pass rate of at least"
-        f" 95%, and no candidate's 95% interval reaches it (the best, pricey, is at most"
-        f" {100 * wilson(31, N).high:.0f}%). If one must ship: recommend cheap"
+    assert rec.good_enough is False and rec.candidate_id is None
+    assert rec.sentence == (
+        "No candidate is ready to ship. Closest: pricey, which misses 1 bar of the suite's."
+    )
+    assert rec.caveats[0] == (
+        "pricey is not ready: it passes 78% (at most"
+        f" {100 * wilson(31, N).high:.0f}%, 95% CI, n=40), below the 95% the suite asks for."
     )
 
 
@@ -237,11 +265,21 @@ def test_a_bare_run_says_what_is_not_measured_and_how_to_measure_it(tmp_path: Pa
     assert commands["failure modes"] == "fieldeval failures suggest suite.yaml"
     assert commands["cost of two"] == "set `price:` on two in suite.yaml"
     assert commands["latency under load of one"] == "fieldeval load suite.yaml --candidate one"
-    assert found.failures is None and found.rankings == () and found.rubric == ()
+    assert found.rankings == () and found.rubric == ()
+    # No mode is named, yet two's three failed checks are counted: unclassified, major.
+    assert found.failures is not None
+    one, two = found.failures.candidates
+    assert [m.mode_id for m in two.modes] == ["unclassified"]
+    assert (two.failed, two.serious) == (wilson(3, 6), wilson(3, 6))
+    assert one.failed == wilson(0, 6)
 
     page = decision_html(found)
     assert 'id="chart-pareto"' not in page and 'id="leaderboards"' not in page
     assert "Not on the chart, without a price: one, two." in page
     markdown = decision_markdown(found)
-    assert "**Not measured**: the suite defines no failure\\_modes" in markdown
+    assert (
+        "**Not measured**: the suite names no failure\\_modes, so every failed check or "
+        "criterion counts as unclassified, at severity major."
+    ) in markdown
+    assert "| two | 6 | 50% [19%–81%] (3/6) |" in markdown  # the failures, counted
     assert "| one | no price | – | – | – |" in markdown

@@ -66,7 +66,8 @@ def test_jsonl_holds_every_output_as_the_store_has_it(
     assert a2["input"] == "big wide world" and a2["slice:group"] == "y"
     assert a2["criterion:friendly:people"] is False
     assert a2["criterion:friendly:judge"] is None
-    assert a2["failure_modes"] == ["no-greeting"]
+    # It also failed `friendly`, which no mode names: unclassified, never no failure.
+    assert a2["failure_modes"] == ["no-greeting", "unclassified"]
     assert by_key[("polite", "a1")]["criterion:friendly:people"] is True
     assert by_key[("polite", "a1")]["failure_modes"] == []
     a3 = by_key[("sly", "a3")]
@@ -94,7 +95,7 @@ def test_csv_is_flat_and_neutralises_formulas(
     by_key = {(r["candidate"], r["example_id"]): r for r in rows}
     # A spreadsheet would run the formula; the leading quote makes it text.
     assert by_key[("sly", "a2")]["output"] == "'" + FORMULA
-    assert by_key[("sly", "a2")]["failure_modes"] == "no-greeting"
+    assert by_key[("sly", "a2")]["failure_modes"] == "no-greeting;unclassified"
     assert by_key[("sly", "a2")]["check:greets"] == "false"
     assert by_key[("polite", "a1")]["criterion:friendly:people"] == "true"
     assert by_key[("sly", "a3")]["output"] == ""

@@ -312,7 +312,7 @@ def test_several_problems_are_reported_together_in_file_order(tmp_path: Path) ->
     assert f"  {path}:10:5: candidates[0].concurrency: expected a whole number" in text
     allowed = (
         "candidates, checks, dataset, edges, failure_modes, gate, judge, leaderboards, load,"
-        " rubric, severity_weights, task, version, volume"
+        " ready, rubric, severity_weights, task, unclassified_severity, version, volume"
     )
     assert f"allowed here: {allowed}" in text
 

@@ -148,6 +148,8 @@ def test_the_run_json_has_the_librarys_numbers(browse_served: Served, browse_tru
     )
     pair = data["pairs"][0]
     assert (pair["a"], pair["b"], pair["n"]) == (ALPHA, BETA, 56)  # z57 has no alpha answer
+    named = {"a better": f"{ALPHA} better", "b better": f"{BETA} better"}
+    assert pair["verdict_text"] == named.get(pair["verdict"], pair["verdict"])
 
 
 def test_the_outputs_list_and_one_output_agree_with_the_failure_report(

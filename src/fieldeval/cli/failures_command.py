@@ -54,8 +54,11 @@ def show(suite: SuiteArgument, run_id: RunOption = None, db: DbOption = None) ->
     from fieldeval.suite.loader import load_suite
 
     loaded = load_suite(suite)
-    if not loaded.suite.failure_modes:
-        raise ConfigError(f"{suite}: the suite has no failure_modes to analyse", hint=MODES_HINT)
+    if not loaded.suite.counted_modes:
+        raise ConfigError(
+            f"{suite}: the suite has no failure_modes, checks or rubric to analyse",
+            hint=MODES_HINT,
+        )
     store = Store.open(db)
     try:
         info = resolve_run(store, loaded, run_id)

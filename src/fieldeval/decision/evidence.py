@@ -16,6 +16,7 @@ from fieldeval.cost.pareto import ParetoPoint, TradeOff, pareto, trade_offs
 from fieldeval.cost.spend import CandidateCost, RunCost, run_cost
 from fieldeval.decision.latency import LatencyUnderLoad, latency_under_load
 from fieldeval.decision.power import PowerNote, power_note
+from fieldeval.decision.readiness import Bars
 from fieldeval.decision.recommendation import Recommendation, find_pair, recommend
 from fieldeval.edges.rates import EdgeReport, edge_report
 from fieldeval.failures.rates import CandidateFailures, worst_severity
@@ -93,7 +94,7 @@ class Decision:
     data: DataSection
     summary: RunSummary
     pairs: tuple[CandidatePair, ...]
-    failures: FailureReport | None  # None: the suite defines no failure modes
+    failures: FailureReport | None  # None: no failure mode, no check and no rubric
     look_first: tuple[Excerpt, ...]  # the failure report's outputs to read first
     rubric: tuple[CriterionResult, ...]  # empty without grades
     calibration: tuple[Calibration, ...]
@@ -147,7 +148,7 @@ def decision(
     examples = data.clean_examples
     summary = summarize(run, outputs, clusters=example_clusters(run, examples))
     pairs = compare_candidates(outputs, run.candidates)
-    failures = failure_report(suite, data, seed=seed) if suite.failure_modes else None
+    failures = failure_report(suite, data, seed=seed) if suite.counted_modes else None
     rubric = run_rubric(run) if grades else ()
     results = tuple(rubric_results(grades, rubric))
     calibration = tuple(rubric_calibration(grades, rubric, seed=seed))
@@ -168,7 +169,7 @@ def decision(
         power=power,
         calibration=calibration,
         judged_criteria=judged,
-        min_pass_rate=suite.gate.min_pass_rate,
+        bars=Bars.of(suite),
         run_date=run.started_at.date(),
         suite_path=path,
     )
@@ -284,14 +285,14 @@ def _not_measured(
     latency: tuple[tuple[str, LatencyUnderLoad | None], ...],
 ) -> list[NotMeasured]:
     found = []
-    if failures is None:
-        found.append(
-            NotMeasured(
-                "failure modes",
-                "the suite defines no failure_modes, so failures have no severity",
-                f"fieldeval failures suggest {path}",
-            )
+    if not suite.failure_modes:
+        why = (
+            f"the suite names no failure_modes, so every failed check or criterion counts as "
+            f"unclassified, at severity {suite.unclassified_severity}"
+            if failures is not None
+            else "the suite defines no failure_modes, and no checks or rubric to fail"
         )
+        found.append(NotMeasured("failure modes", why, f"fieldeval failures suggest {path}"))
     if suite.rubric and not graded:
         found.append(
             NotMeasured(

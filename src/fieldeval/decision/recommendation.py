@@ -2,14 +2,16 @@
 
 Rules (docs/report.md, "How the recommendation is chosen"):
 
-1. Rank the candidates that answered by pass rate over examples (ties: the higher lower
-   bound of its 95% interval).
+0. Only a ready candidate can be recommended (`decision.readiness`: no bar missed, the
+   catastrophic rate first). When none is ready, the headline says so, what each misses,
+   and which is closest; nothing is recommended.
+1. Rank the ready candidates that answered by pass rate over examples (ties: the higher
+   lower bound of its 95% interval).
 2. The top group is the best and every candidate the paired test (McNemar, Holm-corrected)
    cannot separate from it.
 3. Recommend the cheapest candidate of the top group by mean cost per request; when any of
    them has no price, cost cannot decide and the best is recommended.
-4. With `gate.min_pass_rate` set and no candidate's 95% upper bound reaching it, say first
-   that none of the candidates is good enough.
+4. A pass-rate bar the chosen candidate's interval straddles is a caveat: it may be below.
 """
 
 from __future__ import annotations
@@ -18,20 +20,25 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
 
 from fieldeval.cost.spend import CandidateCost, RunCost
+from fieldeval.decision.caveats import (
+    cost_caveats,
+    error_caveats,
+    failure_caveats,
+    judge_caveats,
+    latency_caveats,
+    rate_words,
+)
 from fieldeval.decision.latency import LatencyUnderLoad
 from fieldeval.decision.power import PowerNote
+from fieldeval.decision.readiness import Bars, Readiness, readiness
 from fieldeval.failures.report import FailureReport
 from fieldeval.judge.calibration import Calibration
-from fieldeval.notation import dollars, percent_up
+from fieldeval.notation import dollars
 from fieldeval.results.candidates import CANNOT_SEPARATE, CandidatePair
 from fieldeval.results.summary import CandidateSummary, RunSummary
-from fieldeval.stats.intervals import Proportion, Rate
-
-# A candidate failing to answer this share of requests has a pass rate over fewer examples.
-MANY_ERRORS: Final = 0.05
+from fieldeval.stats.intervals import Proportion
 
 
 @dataclass(frozen=True)
@@ -51,13 +58,6 @@ def usd(value: float | None) -> str:
 
 def pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
-
-
-def rate_words(rate: Proportion) -> str:
-    """`82% (95% CI 70% to 90%, n=50)`; n counts examples, whatever their repeats."""
-    if rate.n and math.isnan(rate.low):
-        return f"{pct(rate.value)} (n={rate.n}, too few examples for an interval)"
-    return f"{pct(rate.value)} (95% CI {pct(rate.low)} to {pct(rate.high)}, n={rate.n})"
 
 
 def _low(rate: Proportion) -> float:
@@ -90,25 +90,41 @@ def recommend(
     power: PowerNote,
     calibration: Sequence[Calibration],
     judged_criteria: Sequence[str],
-    min_pass_rate: float | None,
+    bars: Bars,
     run_date: date,
     suite_path: str,
 ) -> Recommendation:
     """Apply the rules in this module's docstring and gather the caveats as plain sentences."""
+    min_pass_rate = bars.min_pass_rate
     order = {c.candidate_id: i for i, c in enumerate(summary.candidates)}
-    ranking = sorted(
+    answered = sorted(
         (c for c in summary.candidates if c.answered),
         key=lambda c: (-(c.quality.value or 0.0), -_low(c.quality), order[c.candidate_id]),
     )
     costs = {c.candidate_id: c for c in cost.candidates}
-    if not ranking:
+    if not answered:
         return Recommendation(
             None,
             "No candidate answered any example: there is nothing to recommend.",
             (),
             (),
             None,
-            tuple(_error_caveats(summary)),
+            tuple(error_caveats(summary)),
+        )
+    ready = readiness(answered, bars, failures, latency)
+    ranking = [c for c in answered if ready[c.candidate_id].ready]
+    if not ranking:
+        return Recommendation(
+            None,
+            _none_ready(answered, ready),
+            tuple(c.candidate_id for c in answered),
+            (),
+            False,
+            (
+                *_not_ready_caveats(answered, ready),
+                *error_caveats(summary),
+                *([power.sentence] if power.small else []),
+            ),
         )
     best = ranking[0]
     top = [best] + [
@@ -127,25 +143,24 @@ def recommend(
     good_enough = (
         None if min_pass_rate is None else any(_high(c.quality) >= min_pass_rate for c in ranking)
     )
-    sentence = _sentence(chosen, top, len(ranking), costs.get(chosen.candidate_id), all_priced)
-    if good_enough is False:
-        assert min_pass_rate is not None
-        sentence = (
-            f"None of the candidates is good enough: the suite's gate asks for a pass rate of at "
-            f"least {pct(min_pass_rate)}, and no candidate's 95% interval reaches it (the best, "
-            f"{best.candidate_id}, is at most {pct(best.quality.high)}). If one must ship: "
-            + sentence[0].lower()
-            + sentence[1:]
-        )
+    sentence = _sentence(
+        chosen,
+        top,
+        len(ranking),
+        costs.get(chosen.candidate_id),
+        all_priced,
+        some_not_ready=len(ranking) < len(answered),
+    )
     caveats = [
+        *_not_ready_caveats(answered, ready),
         *_tie_caveats(chosen, top, pairs, prices),
         *_gate_caveats(chosen, min_pass_rate, good_enough),
-        *_failure_caveats(chosen.candidate_id, failures),
-        *_latency_caveats(chosen.candidate_id, latency.get(chosen.candidate_id), suite_path),
-        *_cost_caveats(cost, run_date, suite_path),
+        *failure_caveats(chosen.candidate_id, failures),
+        *latency_caveats(chosen.candidate_id, latency.get(chosen.candidate_id), suite_path),
+        *cost_caveats(cost, run_date, suite_path),
         *([power.sentence] if power.small else []),
-        *_judge_caveats(calibration, judged_criteria),
-        *_error_caveats(summary),
+        *judge_caveats(calibration, judged_criteria),
+        *error_caveats(summary),
     ]
     return Recommendation(
         chosen.candidate_id,
@@ -157,31 +172,70 @@ def recommend(
     )
 
 
+def _none_ready(answered: Sequence[CandidateSummary], ready: Mapping[str, Readiness]) -> str:
+    """ "No candidate is ready to ship" and the closest: fewest bars missed, then the higher
+    pass rate (`answered` is in pass-rate order). What each misses follows as caveats."""
+    closest = min(answered, key=lambda c: len(ready[c.candidate_id].misses))
+    missed = len(ready[closest.candidate_id].misses)
+    return (
+        f"No candidate is ready to ship. Closest: {closest.candidate_id}, which misses "
+        f"{_count(missed, 'bar')} of the suite's."
+    )
+
+
+def _not_ready_caveats(
+    answered: Sequence[CandidateSummary], ready: Mapping[str, Readiness]
+) -> list[str]:
+    """Why a candidate, perhaps with a higher pass rate, was not considered."""
+    caveats = []
+    for c in answered:
+        found = ready[c.candidate_id]
+        if found.ready:
+            continue
+        # A pass rate that clears its bar does not save a candidate that misses another.
+        despite = (
+            "" if found.misses_pass_rate else f", whatever its pass rate ({pct(c.quality.value)})"
+        )
+        caveats.append(
+            f"{c.candidate_id} is not ready{despite}: it {'; and it '.join(found.misses)}."
+        )
+    return caveats
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _sentence(
     chosen: CandidateSummary,
     top: Sequence[CandidateSummary],
-    answered: int,
+    ranked: int,
     cost: CandidateCost | None,
     all_priced: bool,
+    *,
+    some_not_ready: bool,
 ) -> str:
     name, quality = chosen.candidate_id, rate_words(chosen.quality)
     price = _price_words(cost)
-    if answered == 1:
-        return f"Recommend {name}, the only candidate that answered: pass rate {quality}{price}."
+    highest = "the highest pass rate" + (" of the ready candidates" if some_not_ready else "")
+    if ranked == 1:
+        only = "the only ready candidate" if some_not_ready else "the only candidate that answered"
+        return f"Recommend {name}, {only}: pass rate {quality}{price}."
     if len(top) == 1:
+        other = "other ready candidate" if some_not_ready else "other candidate"
         return (
-            f"Recommend {name}: the highest pass rate, {quality}, better than every other "
-            f"candidate by a margin the paired tests support{price}."
+            f"Recommend {name}: {highest}, {quality}, better than every {other} by a margin "
+            f"the paired tests support{price}."
         )
     others = ", ".join(c.candidate_id for c in top if c is not chosen)
     if not all_priced:
         return (
-            f"Recommend {name}: the highest pass rate, {quality}, though the data cannot "
+            f"Recommend {name}: {highest}, {quality}, though the data cannot "
             f"separate it from {others} and, without all their prices, cost cannot decide{price}."
         )
     if chosen is top[0]:
         return (
-            f"Recommend {name}: the highest pass rate, {quality}, and the cheapest of the "
+            f"Recommend {name}: {highest}, {quality}, and the cheapest of the "
             f"candidates the data cannot separate from it ({others}){price}."
         )
     return (
@@ -249,124 +303,13 @@ def _gate_caveats(
     if min_pass_rate is None:
         # Without a bar, "best of these" can still be unfit to ship; say who must decide that.
         return [
-            f"No bar is set: the suite's gate has no min_pass_rate, so nothing here says whether "
+            f"No bar is set: the suite has no ready.min_pass_rate (or gate.min_pass_rate), so "
+            f"nothing here says whether "
             f"{chosen.candidate_id}'s {pct(chosen.quality.value)} is good enough to ship."
         ]
     if good_enough is False or _low(chosen.quality) >= min_pass_rate:
         return []
     return [
         f"{chosen.candidate_id}'s pass rate, {rate_words(chosen.quality)}, may be below the "
-        f"{pct(min_pass_rate)} the suite's gate asks for."
+        f"{pct(min_pass_rate)} the suite asks for."
     ]
-
-
-def _failure_caveats(candidate_id: str, failures: FailureReport | None) -> list[str]:
-    if failures is None or not any(mode.severity == "critical" for mode in failures.modes):
-        return []
-    mine = next((c for c in failures.candidates if c.candidate_id == candidate_id), None)
-    if mine is None:
-        return []
-    rate = mine.catastrophic
-    if mine.critical_upper_bound is None:
-        seen = (
-            f"{rate.k} of {rate.n} outputs"
-            if isinstance(rate, Rate)
-            else f"{pct(rate.value)} of the outputs of {rate.n} examples, on average"
-        )
-        return [
-            f"{candidate_id} failed catastrophically (a critical failure mode) on {seen}: "
-            f"{rate_words(rate)}. Read them before shipping."
-        ]
-    return [
-        f"{candidate_id} had no critical failure in {rate.n} examples, which still allows a "
-        f"rate up to {percent_up(mine.critical_upper_bound)} (one-sided 95% upper bound)."
-    ]
-
-
-def _latency_caveats(
-    candidate_id: str, latency: LatencyUnderLoad | None, suite_path: str
-) -> list[str]:
-    if latency is None:
-        return [
-            f"{candidate_id}'s latency under load is not measured: "
-            f"fieldeval load {suite_path} --candidate {candidate_id}"
-        ]
-    if latency.missed:
-        return [f"{candidate_id} misses the latency targets under load: {latency.verdict}."]
-    if not latency.has_targets:
-        return [
-            f"{candidate_id}'s load test has no latency target to meet: set load.targets in "
-            "the suite."
-        ]
-    return []
-
-
-def _cost_caveats(cost: RunCost, run_date: date, suite_path: str) -> list[str]:
-    caveats = []
-    unpriced = [c.candidate_id for c in cost.candidates if c.price is None]
-    if unpriced:
-        caveats.append(
-            f"No price for {', '.join(unpriced)}: set `price:` on "
-            f"{'it' if len(unpriced) == 1 else 'each'} in {suite_path} (US dollars per million "
-            "tokens)."
-        )
-    estimated = [c.candidate_id for c in cost.candidates if c.estimated and c.price is not None]
-    if estimated:
-        caveats.append(
-            f"The cost of {', '.join(estimated)} is an estimate: some token counts were "
-            "counted by fieldeval, not reported by the API."
-        )
-    if cost.judge_calls and cost.judge_usd is None:
-        caveats.append("The judge's cost is unknown: give its candidate a `price:`.")
-    tables: dict[date | None, list[str]] = {}
-    for c in cost.candidates:
-        if c.price is not None and c.price.source == "table":
-            tables.setdefault(c.price.as_of, []).append(c.candidate_id)
-    for as_of, names in tables.items():
-        age = "of unknown date" if as_of is None else _dated(as_of, run_date)
-        caveats.append(
-            f"Prices of {', '.join(names)} are from the bundled table {age}: check them."
-        )
-    return caveats
-
-
-def _dated(as_of: date, run_date: date) -> str:
-    days = (run_date - as_of).days
-    when = (
-        f"{days} day{'s' if days != 1 else ''} before this run" if days >= 0 else "after this run"
-    )
-    return f"dated {as_of.isoformat()}, {when}"
-
-
-def _judge_caveats(calibration: Sequence[Calibration], judged: Sequence[str]) -> list[str]:
-    by_criterion = {c.criterion_id: c for c in calibration}
-    caveats = []
-    for criterion_id in judged:
-        found = by_criterion.get(criterion_id)
-        if found is None or not found.stands_in:
-            why = "no output was graded by both" if found is None or not found.n else found.verdict
-            caveats.append(
-                f"The judge's verdicts on {criterion_id} are not calibrated against people: {why}"
-                + ("" if why.endswith(".") else ".")
-            )
-    return caveats
-
-
-def _error_caveats(summary: RunSummary) -> list[str]:
-    caveats = []
-    for c in summary.candidates:
-        if c.n and c.error_count / c.n >= MANY_ERRORS:
-            kinds = ", ".join(
-                f"{kind.replace('_', ' ')} {k}" for kind, k in sorted(c.errors.items())
-            )
-            caveats.append(
-                f"{c.candidate_id} failed to answer {c.error_count} of {c.n} requests after its "
-                f"retries ({kinds}): its pass rate is over the {c.answered} it answered."
-            )
-    if summary.missing:
-        caveats.append(
-            f"The run is missing {summary.missing} of its {summary.run.n_planned} planned "
-            f"outputs: finish it with fieldeval run {summary.run.suite_path} --resume-run "
-            f"{summary.run.id}."
-        )
-    return caveats

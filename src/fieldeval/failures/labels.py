@@ -9,6 +9,7 @@ from fieldeval.failures.rates import LabelledOutput
 from fieldeval.records.grade import FailureLabel, Grade
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
 from fieldeval.results.rubric import current, human_verdicts, judge_verdicts
+from fieldeval.suite.failure_modes import UNCLASSIFIED
 from fieldeval.suite.schema import Suite
 
 
@@ -23,20 +24,22 @@ def label_outputs(
 
     A mode tied to a check is on every output that failed the check; one tied to a criterion
     is on every output whose verdict on it is fail (people's verdict where there is one, else
-    the judge's); any other mode is on the outputs a person or the judge labelled with it.
+    the judge's); any other mode is on the outputs a person or the judge labelled with it. A
+    failed check or criterion that no mode names puts `unclassified` on the output
+    (`Suite.counted_modes`): a failure is never counted as none.
     """
     grades = current(grades, suite.rubric)
-    criteria = {criterion.id: criterion for criterion in suite.rubric}
-    failing: dict[str, set[OutputKey]] = {}
-    for mode in suite.failure_modes:
-        if mode.criterion is None:
-            continue
-        criterion = criteria[mode.criterion]
+    failing: dict[str, set[OutputKey]] = {}  # criterion id -> outputs that failed it
+    for criterion in suite.rubric:
         verdicts = {**judge_verdicts(grades, criterion)}
         verdicts.update(
             {key: v for key, v in human_verdicts(grades, criterion).items() if v is not None}
         )
-        failing[mode.id] = {key for key, verdict in verdicts.items() if verdict is False}
+        failing[criterion.id] = {key for key, verdict in verdicts.items() if verdict is False}
+    claimed_checks = {mode.check for mode in suite.failure_modes if mode.check is not None}
+    claimed_criteria = {mode.criterion for mode in suite.failure_modes if mode.criterion}
+    unclaimed_criteria = [c for c in failing if c not in claimed_criteria]
+    counts_unclassified = any(mode.id == UNCLASSIFIED for mode in suite.counted_modes)
     assigned: dict[OutputKey, set[str]] = defaultdict(set)
     for label in labels:
         assigned[OutputKey.of(label)].add(label.mode_id)
@@ -52,9 +55,13 @@ def label_outputs(
             mode.id
             for mode in suite.failure_modes
             if (mode.check is not None and mode.check in failed_checks)
-            or (mode.criterion is not None and key in failing[mode.id])
+            or (mode.criterion is not None and key in failing[mode.criterion])
             or (mode.assigned and mode.id in assigned.get(key, ()))
         }
+        if counts_unclassified and (
+            failed_checks - claimed_checks or any(key in failing[c] for c in unclaimed_criteria)
+        ):
+            modes.add(UNCLASSIFIED)
         labelled.append(
             LabelledOutput(
                 candidate_id=output.candidate_id,

@@ -51,7 +51,7 @@ def labelled_outputs(suite: Suite, data: RunData) -> list[LabelledOutput]:
 def failure_report(suite: Suite, data: RunData, *, seed: int = 0) -> FailureReport:
     """Label every answered output of the run and analyse the failure modes."""
     outputs_labelled = labelled_outputs(suite, data)
-    modes = suite.failure_modes
+    modes = suite.counted_modes
     slice_names = tuple(suite.dataset.slices)
     found = systematic(outputs_labelled, modes, slice_names=slice_names)
     return FailureReport(

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from fieldeval.decision.evidence import Decision
 from fieldeval.decision.recommendation import usd
 from fieldeval.files import write_atomically
-from fieldeval.notation import duration, p_value, points, shown_as_text
+from fieldeval.notation import duration, p_value, percent_up, points, shown_as_text
 from fieldeval.report import charts
 from fieldeval.version import __version__
 
@@ -83,7 +83,7 @@ def _environment() -> SandboxedEnvironment:
     )
     env.filters.update(
         percent=lambda v: "–" if v is None else f"{100 * v:.0f}%",
-        percent1=lambda v: "–" if v is None else f"{100 * v:.1f}%",
+        percent_up=percent_up,
         usd=usd,
         ms=duration,
         points=lambda v: "–" if v is None else points(v),

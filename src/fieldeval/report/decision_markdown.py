@@ -166,9 +166,10 @@ def _interval(rate: Proportion) -> str:
 
 def _failures(d: Decision) -> list[str]:
     parts = ["## Failures and their severity"]
+    found = [item for item in d.not_measured if item.what == "failure modes"]
+    parts += [_not_measured(item) for item in found]
     if d.failures is None:
-        found = [item for item in d.not_measured if item.what == "failure modes"]
-        return parts + [_not_measured(item) for item in found]
+        return parts
     rows = [
         [
             plain(c.candidate_id),

@@ -71,9 +71,28 @@ class FailureMode(_Strict):
         return self.check is None and self.criterion is None
 
 
+# Failures no declared mode claims are counted under this mode, never as no failure.
+UNCLASSIFIED = "unclassified"
+
+
+def unclassified_mode(severity: SeverityName) -> FailureMode:
+    """The mode of a failed check or criterion that no failure mode of the suite names."""
+    return FailureMode(
+        id=UNCLASSIFIED,
+        definition="Failed a check or rubric criterion that no failure mode names; name it in "
+        "failure_modes (with `check:` or `criterion:`) to give it its own severity.",
+        severity=severity,
+    )
+
+
 def unique_modes(modes: tuple[FailureMode, ...]) -> tuple[FailureMode, ...]:
     seen: set[str] = set()
     for mode in modes:
+        if mode.id == UNCLASSIFIED:
+            raise ValueError(
+                f"failure mode id {UNCLASSIFIED!r} is fieldeval's own, for failures no mode "
+                "names: choose another id, or set unclassified_severity"
+            )
         if mode.id in seen:
             raise ValueError(f"failure mode id {mode.id!r} is used twice")
         seen.add(mode.id)

@@ -12,7 +12,13 @@ from fieldeval.suite.candidates import CandidateBase, discriminator, provider_na
 from fieldeval.suite.checks import CheckBase, short_form, with_unique_ids
 from fieldeval.suite.economics import Leaderboard, Volume
 from fieldeval.suite.edges import Edges
-from fieldeval.suite.failure_modes import FailureMode, unique_modes, weights_with_defaults
+from fieldeval.suite.failure_modes import (
+    FailureMode,
+    SeverityName,
+    unclassified_mode,
+    unique_modes,
+    weights_with_defaults,
+)
 from fieldeval.suite.plugins import check_plugins, provider_plugins
 from fieldeval.suite.prompt import ID, Prompt, PromptField, Strict, prompt_from_yaml
 from fieldeval.suite.rubric import Criterion, Judge, unique_criteria
@@ -94,6 +100,17 @@ class Gate(Strict):
     )
 
 
+class Ready(Strict):
+    """When a candidate is ready to ship; each bar is judged with its 95% interval."""
+
+    min_pass_rate: float | None = Field(
+        None, ge=0, le=1, description="lowest pass rate; else gate.min_pass_rate"
+    )
+    max_catastrophic_rate: float | None = Field(
+        None, ge=0, le=1, description="highest catastrophic rate; default 0.01"
+    )
+
+
 class LoadTargets(Strict):
     """Latency targets a load level must meet; each one also bounds a "good" request."""
 
@@ -153,7 +170,11 @@ class Suite(Strict):
     severity_weights: dict[str, float] = Field(
         default_factory=dict, description="weights per severity; defaults 0/1/3/10/50"
     )
+    unclassified_severity: SeverityName = Field(
+        "major", description="the severity of a failed check or criterion no failure mode names"
+    )
     gate: Gate = Gate()
+    ready: Ready = Ready()
     load: Load = Load()
     volume: Volume | None = None
     leaderboards: tuple[Leaderboard, ...] = ()
@@ -208,6 +229,15 @@ class Suite(Strict):
                     f" rubric does not have (criteria: {', '.join(sorted(criteria)) or 'none'})"
                 )
         return self
+
+    @property
+    def counted_modes(self) -> tuple[FailureMode, ...]:
+        """The modes a run's failures are counted under: the suite's own, then `unclassified`
+        for a failed check or criterion none of them names (when there are checks or a rubric
+        to fail), so that a failure never counts as none."""
+        if not (self.checks or self.rubric):
+            return self.failure_modes
+        return (*self.failure_modes, unclassified_mode(self.unclassified_severity))
 
     @property
     def weights(self) -> dict[str, float]:

@@ -50,7 +50,7 @@ class OutputFilter(BaseModel):
 
     def checked(self, suite: Suite, run: RunInfo) -> OutputFilter:
         """This filter, if it names only modes and candidates the suite and run have."""
-        if self.mode is not None and self.mode not in {mode.id for mode in suite.failure_modes}:
+        if self.mode is not None and self.mode not in {mode.id for mode in suite.counted_modes}:
             raise UserError(f"the suite has no failure mode {self.mode!r}")
         if self.candidate is not None and self.candidate not in run.candidates:
             raise UserError(f"run {run.id} has no candidate {self.candidate!r}")
@@ -173,7 +173,7 @@ def outputs_data(
             "run": run_json(run),
             **described,
         }
-    by_id = {mode.id: mode for mode in context.suite.failure_modes}
+    by_id = {mode.id: mode for mode in context.suite.counted_modes}
     matching = [
         (output, worst)
         for output in found.report.outputs
@@ -229,7 +229,7 @@ def output(
         grades=grades,
         rubric=context.suite.rubric,
         labelled=labelled[0] if labelled else None,
-        modes=context.suite.failure_modes,
+        modes=context.suite.counted_modes,
         labels=labels,
     )
 

@@ -253,6 +253,10 @@ def _pair(pair: CandidatePair) -> dict[str, Any]:
         "p": number(paired.p_value),
         "adjusted_p": number(pair.adjusted_p),
         "verdict": pair.verdict,
+        # What the page says: the better candidate by name, never "a" or "b".
+        "verdict_text": {"a better": f"{pair.a} better", "b better": f"{pair.b} better"}.get(
+            pair.verdict, pair.verdict
+        ),
     }
 
 

@@ -409,3 +409,60 @@ def test_the_home_page_lists_the_runs(served: Served, report: FailureReport) -> 
     assert served.url == served.base + "/"
     status, html = call("GET", served.base + "/")
     assert status == 200 and "Runs of results" in html and f"/runs/{report.run.id}" in html
+
+
+# -- no silent zeros -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def unnamed_run(tmp_path_factory: pytest.TempPathFactory) -> Graded:
+    """The same candidates and checks, but a suite that names no failure mode."""
+    folder = tmp_path_factory.mktemp("unnamed")
+    with (folder / "data.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "ref", "topic"])
+        writer.writerows(_rows())
+    (folder / "results_bot.py").write_text(BOT, encoding="utf-8")
+    bare = SUITE[: SUITE.index("rubric:")]
+    (folder / "suite.yaml").write_text(bare, encoding="utf-8")
+    store = Store.open(f"sqlite:///{folder / 'results.db'}")
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            info = pool.submit(run_suite, load_suite(folder / "suite.yaml"), store).result()
+    finally:
+        store.close()
+    return Graded(folder / "suite.yaml", folder / "results.db", info.id)
+
+
+def test_failures_no_mode_names_are_counted_and_the_severities_add_up(
+    unnamed_run: Graded, page: Page
+) -> None:
+    """The audit's page said "Failed (any mode) 0 of 50" for a candidate that failed them all."""
+    store = Store.open(unnamed_run.db_url)
+    try:
+        data = read_run(store, unnamed_run.run_id)
+    finally:
+        store.close()
+    failed_checks = {
+        cid: sum(1 for o in data.outputs if o.candidate_id == cid and o.ok and not o.passed)
+        for cid in (ALPHA, BETA)
+    }
+    assert all(failed_checks.values())  # both fail some checks, and no mode names them
+    with serving(unnamed_run, command_name="serve") as served:
+        page.goto(f"{served.base}/runs/{unnamed_run.run_id}/failures")
+        for cid, failed in failed_checks.items():
+            section = page.locator(f'section[data-candidate="{cid}"]')
+            expect(section.locator('tr[data-mode="unclassified"] a.count')).to_have_text(
+                re.compile(rf"^{failed} of \d+$")
+            )
+            expect(section.locator('[data-stat="failed"] a.count')).to_have_text(
+                re.compile(rf"^{failed} of ")
+            )
+            # Every unclassified failure is major by default: the severities add up.
+            expect(section.locator('[data-stat="serious"] a.count')).to_have_text(
+                re.compile(rf"^{failed} of ")
+            )
+            for name in ("graceful", "catastrophic"):
+                expect(section.locator(f'[data-stat="{name}"] a.count')).to_have_text(
+                    re.compile(r"^0 of ")
+                )

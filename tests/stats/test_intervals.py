@@ -16,6 +16,7 @@ from fieldeval.stats.intervals import (
     clustered_mean,
     t_interval,
     wilson,
+    wilson_bounds,
     zero_failure_upper_bound,
 )
 
@@ -164,3 +165,10 @@ def test_zero_failure_bound_rejects_bad_input() -> None:
         zero_failure_upper_bound(-1)
     with pytest.raises(ValueError):
         zero_failure_upper_bound(10, alpha=0)
+
+
+@pytest.mark.parametrize(("k", "n"), [(7.5, 12.3), (0.0, 4.2), (4.2, 4.2), (0.3, 100.0)])
+def test_wilson_bounds_on_a_fractional_count_match_statsmodels(k: float, n: float) -> None:
+    """One formula serves whole counts, means of shares (an effective n) and win rates."""
+    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
+    assert wilson_bounds(k, n) == pytest.approx((low, high), abs=1e-12)

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from fieldeval.stats.agreement import Estimate
 from fieldeval.stats.intervals import Rate, wilson
+from fieldeval.stats.paired import mcnemar_exact
 
 Float = npt.NDArray[np.float64]
 
@@ -101,7 +102,7 @@ def calibrate(
     tnr = wilson(true_fail, true_fail + false_pass)
     rng = np.random.default_rng(seed)
     cells = np.array([true_pass, false_fail, false_pass, true_fail], dtype=np.float64)
-    p = _mcnemar_exact(false_pass, false_fail)
+    p = mcnemar_exact(false_pass, false_fail)
     bias: Literal["lenient", "harsh", "none"] = "none"
     if p < _ALPHA and false_pass != false_fail:
         bias = "lenient" if false_pass > false_fail else "harsh"
@@ -137,15 +138,6 @@ def calibrate(
 def _rogan_gladen_raw(observed: float, tpr: float, tnr: float) -> float | None:
     youden = tpr + tnr - 1
     return None if youden <= _MIN_YOUDEN + _ROUNDING else (observed + tnr - 1) / youden
-
-
-def _mcnemar_exact(b: int, c: int) -> float:
-    """min(1, 2·P(X ≤ min(b, c))) with X ~ Binomial(b + c, ½); 1 when b + c = 0."""
-    if b + c == 0:
-        return 1.0
-    from scipy.stats import binom
-
-    return min(1.0, 2 * float(binom.cdf(min(b, c), b + c, 0.5)))
 
 
 def _kappas(cells: Float) -> Float:

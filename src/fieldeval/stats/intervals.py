@@ -40,13 +40,24 @@ def wilson(k: int, n: int, z: float = Z95) -> Rate:
         return Rate(0, 0, 0.0, 1.0)
     if not 0 <= k <= n:
         raise ValueError(f"k must be between 0 and n, got k={k}, n={n}")
+    return Rate(k, n, *wilson_bounds(k, n, z))
+
+
+def wilson_bounds(k: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson's score bounds for k of n, where k and n may be fractional (an effective n).
+
+    The one place the formula is written: `wilson`, `mean_proportion` and the win rate
+    use it. No library takes a fractional k; tests check it against statsmodels.
+    """
+    if n <= 0:
+        raise ValueError(f"n must be positive, got {n}")
     z2 = z * z
     center = (k + z2 / 2) / (n + z2)
     half = z * math.sqrt(k * (n - k) / n + z2 / 4) / (n + z2)
     # At k = 0 or k = n the bound is exactly 0 or 1; the float sum can miss it by 2⁻⁵³.
     low = 0.0 if k == 0 else max(0.0, center - half)
     high = 1.0 if k == n else min(1.0, center + half)
-    return Rate(k, n, low, high)
+    return low, high
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -148,11 +159,8 @@ def mean_proportion(
     effective = float(n) if binomial == 0 or base.se == 0 else binomial / base.se**2
     if trials is not None:
         effective = min(effective, float(trials))
-    z2 = z * z
-    center = (p * effective + z2 / 2) / (effective + z2)
-    half = z * math.sqrt(binomial * effective + z2 / 4) / (effective + z2)
-    low = 0.0 if p == 0 else max(0.0, center - half)
-    high = 1.0 if p == 1 else min(1.0, center + half)
+    # p·n_eff of n_eff, exactly n_eff when every unit passed.
+    low, high = wilson_bounds(effective if p == 1 else p * effective, effective, z)
     return replace(base, low=low, high=high)
 
 

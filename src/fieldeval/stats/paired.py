@@ -65,7 +65,7 @@ def mcnemar(a: Sequence[bool], b: Sequence[bool], *, confidence: float = 0.95) -
         low=low,
         high=high,
         p_value=mcnemar_midp(only_a, only_b),
-        p_exact=_mcnemar_exact(only_a, only_b),
+        p_exact=mcnemar_exact(only_a, only_b),
     )
 
 
@@ -171,29 +171,26 @@ def holm(p_values: Sequence[float]) -> list[float]:
 def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     """Benjamini–Hochberg adjusted p-values (false discovery rate), in the input's order.
 
-    Sorted ascending, adj_(i) = min_{j ≥ i} min(1, m·p_(j)/j).
+    scipy's `false_discovery_control(method="bh")`: sorted ascending,
+    adj_(i) = min_{j ≥ i} min(1, m·p_(j)/j).
     """
     _check_p_values(p_values)
-    m = len(p_values)
-    adjusted = [0.0] * m
-    running = 1.0
-    order = sorted(range(m), key=p_values.__getitem__)
-    for rank in range(m, 0, -1):
-        index = order[rank - 1]
-        # p·(m/rank), not m·p/rank: the factor is exactly 1 at rank m, so no adjusted
-        # value rounds below its raw p.
-        running = min(running, p_values[index] * (m / rank))
-        adjusted[index] = running
-    return adjusted
+    if not p_values:
+        return []
+    from scipy.stats import false_discovery_control
+
+    return [float(q) for q in false_discovery_control(list(p_values), method="bh")]
 
 
-def _mcnemar_exact(b: int, c: int) -> float:
-    """min(1, 2·P(X ≤ min(b, c))) with X ~ Binomial(b + c, ½)."""
+def mcnemar_exact(b: int, c: int) -> float:
+    """McNemar's exact (conditional) test on b against c discordant pairs: scipy's two-sided
+    exact binomial test of b of b + c at ½, which is min(1, 2·P(X ≤ min(b, c)))."""
+    _check_counts(b, c)
     if b + c == 0:
         return 1.0
-    from scipy.stats import binom
+    from scipy.stats import binomtest
 
-    return min(1.0, 2 * float(binom.cdf(min(b, c), b + c, 0.5)))
+    return float(binomtest(b, b + c, 0.5).pvalue)
 
 
 def _check_counts(b: int, c: int) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from fieldeval.stats.intervals import Z95, Rate, mean_proportion, wilson
+from fieldeval.stats.intervals import Rate, mean_proportion, wilson, wilson_bounds
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,10 @@ def preferences(choices: Sequence[Choice]) -> list[PairPreference]:
         wins = sum(mean > 0.5 for mean in means)
         losses = sum(mean < 0.5 for mean in means)
         n = len(means)
+        low: float | None
+        high: float | None
         if judged == n:
-            low, high = _wilson_bounds(sum(means), n)
+            low, high = wilson_bounds(sum(means), n)
         else:
             interval = mean_proportion(means, trials=judged)
             low, high = (interval.low, interval.high) if n > 1 else (None, None)
@@ -106,18 +107,6 @@ def position_bias(choices: Sequence[Choice]) -> PositionBias:
     decisive = sum(1 for choice in choices if choice.winner != "tie")
     left = sum(1 for choice in choices if choice.winner == "left")
     return PositionBias(left_chosen=wilson(left, decisive), p=_binomial_p(left, decisive))
-
-
-def _wilson_bounds(k: float, n: int, z: float = Z95) -> tuple[float | None, float | None]:
-    """stats.wilson's interval for a possibly fractional k of n; (None, None) when n = 0."""
-    if n == 0:
-        return None, None
-    z2 = z * z
-    center = (k + z2 / 2) / (n + z2)
-    half = z * math.sqrt(k * (n - k) / n + z2 / 4) / (n + z2)
-    low = 0.0 if k == 0 else max(0.0, center - half)
-    high = 1.0 if k == n else min(1.0, center + half)
-    return low, high
 
 
 def _binomial_p(k: int, n: int) -> float | None:

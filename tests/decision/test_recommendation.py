@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
+from tests.projects.outputs import stored_output
+
 from fieldeval.cost.spend import CandidateCost, Interval, RunCost
 from fieldeval.decision.power import power_note
 from fieldeval.decision.readiness import DEFAULT_MAX_CATASTROPHIC, Bars
@@ -42,24 +44,10 @@ def outputs(passes: Mapping[str, Outcomes]) -> list[StoredOutput]:
 def _output(
     position: int, candidate: str, example: str, repeat: int, passed: Outcome
 ) -> StoredOutput:
-    return StoredOutput(
-        id=position,
-        candidate_id=candidate,
-        example_id=example,
-        repeat=repeat,
-        text=None if passed is None else "answer",
-        finish_reason="stop",
-        input_tokens=10,
-        output_tokens=5,
-        usage_estimated=False,
-        latency_ms=5.0,
-        ttft_ms=None,
-        error_kind="timeout" if passed is None else None,
-        error_message=None,
-        attempts=1,
-        from_cache=False,
-        checks=() if passed is None else (CheckResult("ok", passed, "checked"),),
-    )
+    if passed is None:
+        return stored_output(position, candidate, example, repeat=repeat, error_kind="timeout")
+    checks = (CheckResult("ok", passed, "checked"),)
+    return stored_output(position, candidate, example, repeat=repeat, checks=checks)
 
 
 def priced(

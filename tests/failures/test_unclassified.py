@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.projects.outputs import stored_output
 
 from fieldeval.failures.labels import label_outputs
 from fieldeval.failures.rates import candidate_failures
@@ -32,23 +33,8 @@ def suite(tmp_path: Path, extra: str = "") -> Suite:
 
 def outputs(results: list[dict[str, bool]]) -> list[StoredOutput]:
     return [
-        StoredOutput(
-            id=i,
-            candidate_id="a",
-            example_id=f"e{i}",
-            repeat=0,
-            text="answer",
-            finish_reason="stop",
-            input_tokens=1,
-            output_tokens=1,
-            usage_estimated=False,
-            latency_ms=1.0,
-            ttft_ms=None,
-            error_kind=None,
-            error_message=None,
-            attempts=1,
-            from_cache=False,
-            checks=tuple(CheckResult(c, passed, "") for c, passed in checks.items()),
+        stored_output(
+            i, "a", f"e{i}", checks=[CheckResult(c, passed, "") for c, passed in checks.items()]
         )
         for i, checks in enumerate(results)
     ]

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -21,12 +22,13 @@ from tests.web.helpers import PAYLOAD, Graded, Served, call, fieldeval_env, serv
 
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.grade import FailureLabel, Grade
+from fieldeval.records.run import RunInfo
 from fieldeval.results.run_data import read_run
 from fieldeval.runner import run_suite
 from fieldeval.stats.intervals import Rate
 from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
-from fieldeval.suite.loader import load_suite
+from fieldeval.suite.loader import LoadedSuite, load_suite
 
 ALPHA, BETA = "cand-alpha", "cand-beta"
 HARD = "e/99 <i>&"  # every candidate fails it; an id that needs quoting and escaping
@@ -90,22 +92,31 @@ def _rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-@pytest.fixture(scope="module")
-def results_run(tmp_path_factory: pytest.TempPathFactory) -> Graded:
-    """A finished run, a person's and the judge's grades on one output, and one label."""
-    folder = tmp_path_factory.mktemp("results")
+def _write_project(folder: Path, suite: str) -> LoadedSuite:
+    """The data, the bot and `suite` in `folder`, loaded."""
     with (folder / "data.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "text", "ref", "topic"])
         writer.writerows(_rows())
     (folder / "results_bot.py").write_text(BOT, encoding="utf-8")
-    (folder / "suite.yaml").write_text(SUITE, encoding="utf-8")
-    loaded = load_suite(folder / "suite.yaml")
+    (folder / "suite.yaml").write_text(suite, encoding="utf-8")
+    return load_suite(folder / "suite.yaml")
+
+
+def _run(loaded: LoadedSuite, store: Store) -> RunInfo:
+    # Its own thread: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run_suite, loaded, store).result()
+
+
+@pytest.fixture(scope="module")
+def results_run(tmp_path_factory: pytest.TempPathFactory) -> Graded:
+    """A finished run, a person's and the judge's grades on one output, and one label."""
+    folder = tmp_path_factory.mktemp("results")
+    loaded = _write_project(folder, SUITE)
     store = Store.open(f"sqlite:///{folder / 'results.db'}")
     try:
-        # Its own thread: Playwright's sync API keeps an event loop running in this one.
-        with ThreadPoolExecutor(1) as pool:
-            info = pool.submit(run_suite, loaded, store).result()
+        info = _run(loaded, store)
         criterion = loaded.suite.rubric[0]
         version = criterion.version
         grades = GradeStore(store)
@@ -418,17 +429,10 @@ def test_the_home_page_lists_the_runs(served: Served, report: FailureReport) -> 
 def unnamed_run(tmp_path_factory: pytest.TempPathFactory) -> Graded:
     """The same candidates and checks, but a suite that names no failure mode."""
     folder = tmp_path_factory.mktemp("unnamed")
-    with (folder / "data.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "text", "ref", "topic"])
-        writer.writerows(_rows())
-    (folder / "results_bot.py").write_text(BOT, encoding="utf-8")
-    bare = SUITE[: SUITE.index("rubric:")]
-    (folder / "suite.yaml").write_text(bare, encoding="utf-8")
+    loaded = _write_project(folder, SUITE[: SUITE.index("rubric:")])
     store = Store.open(f"sqlite:///{folder / 'results.db'}")
     try:
-        with ThreadPoolExecutor(1) as pool:
-            info = pool.submit(run_suite, load_suite(folder / "suite.yaml"), store).result()
+        info = _run(loaded, store)
     finally:
         store.close()
     return Graded(folder / "suite.yaml", folder / "results.db", info.id)

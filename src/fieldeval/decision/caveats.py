@@ -5,7 +5,6 @@ Each returns plain sentences, empty when there is nothing to say.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Final
@@ -24,7 +23,7 @@ MANY_ERRORS: Final = 0.05
 
 def rate_words(rate: Proportion) -> str:
     """`82% (95% CI 70% to 90%, n=50)`; n counts examples, whatever their repeats."""
-    if rate.n and math.isnan(rate.low):
+    if rate.n and not rate.has_interval:
         return f"{percent(rate.value)} (n={rate.n}, too few examples for an interval)"
     return f"{percent(rate.value)} (95% CI {percent(rate.low)} to {percent(rate.high)}, n={rate.n})"
 

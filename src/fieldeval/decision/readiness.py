@@ -16,7 +16,6 @@ Formulas and the order among ready candidates: docs/report.md.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -25,7 +24,7 @@ from fieldeval.decision.latency import LatencyUnderLoad
 from fieldeval.failures.report import FailureReport
 from fieldeval.notation import percent
 from fieldeval.results.summary import CandidateSummary
-from fieldeval.stats.intervals import Proportion
+from fieldeval.stats.intervals import high_or_one, low_or_zero
 from fieldeval.suite.schema import Suite
 
 DEFAULT_MAX_CATASTROPHIC: Final = 0.01
@@ -77,7 +76,7 @@ def readiness(
         cid = candidate.candidate_id
         misses = []
         critical = catastrophic.get(cid)
-        if critical is not None and _low(critical) > bars.max_catastrophic_rate:
+        if critical is not None and low_or_zero(critical) > bars.max_catastrophic_rate:
             allowed = percent(bars.max_catastrophic_rate) + (
                 " (the default: set ready.max_catastrophic_rate)"
                 if bars.catastrophic_is_default
@@ -89,7 +88,9 @@ def readiness(
                 f"above the {allowed}"
             )
         quality = candidate.quality
-        passes_too_few = bars.min_pass_rate is not None and _high(quality) < bars.min_pass_rate
+        passes_too_few = (
+            bars.min_pass_rate is not None and high_or_one(quality) < bars.min_pass_rate
+        )
         if passes_too_few:
             misses.append(
                 f"passes {percent(quality.value)} (at most {percent(quality.high)}, 95% CI, "
@@ -102,11 +103,3 @@ def readiness(
             misses.append(f"meets the latency targets at no load tested ({load.verdict})")
         found[cid] = Readiness(cid, tuple(misses), misses_pass_rate=passes_too_few)
     return found
-
-
-def _low(rate: Proportion) -> float:
-    return 0.0 if math.isnan(rate.low) else rate.low
-
-
-def _high(rate: Proportion) -> float:
-    return 1.0 if math.isnan(rate.high) else rate.high

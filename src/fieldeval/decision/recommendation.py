@@ -16,7 +16,6 @@ Rules (docs/report.md, "How the recommendation is chosen"):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,7 +37,7 @@ from fieldeval.judge.calibration import Calibration
 from fieldeval.notation import dollars
 from fieldeval.results.candidates import CANNOT_SEPARATE, CandidatePair
 from fieldeval.results.summary import CandidateSummary, RunSummary
-from fieldeval.stats.intervals import Proportion
+from fieldeval.stats.intervals import high_or_one, low_or_zero
 
 
 @dataclass(frozen=True)
@@ -58,15 +57,6 @@ def usd(value: float | None) -> str:
 
 def pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
-
-
-def _low(rate: Proportion) -> float:
-    """The interval's lower bound; 0 where none exists (nothing rules a low rate out)."""
-    return 0.0 if math.isnan(rate.low) else rate.low
-
-
-def _high(rate: Proportion) -> float:
-    return 1.0 if math.isnan(rate.high) else rate.high
 
 
 def per_thousand(cost: CandidateCost | None) -> float | None:
@@ -99,7 +89,7 @@ def recommend(
     order = {c.candidate_id: i for i, c in enumerate(summary.candidates)}
     answered = sorted(
         (c for c in summary.candidates if c.answered),
-        key=lambda c: (-(c.quality.value or 0.0), -_low(c.quality), order[c.candidate_id]),
+        key=lambda c: (-(c.quality.value or 0.0), -low_or_zero(c.quality), order[c.candidate_id]),
     )
     costs = {c.candidate_id: c for c in cost.candidates}
     if not answered:
@@ -141,7 +131,9 @@ def recommend(
         else best
     )
     good_enough = (
-        None if min_pass_rate is None else any(_high(c.quality) >= min_pass_rate for c in ranking)
+        None
+        if min_pass_rate is None
+        else any(high_or_one(c.quality) >= min_pass_rate for c in ranking)
     )
     sentence = _sentence(
         chosen,
@@ -307,7 +299,7 @@ def _gate_caveats(
             f"nothing here says whether "
             f"{chosen.candidate_id}'s {pct(chosen.quality.value)} is good enough to ship."
         ]
-    if good_enough is False or _low(chosen.quality) >= min_pass_rate:
+    if good_enough is False or low_or_zero(chosen.quality) >= min_pass_rate:
         return []
     return [
         f"{chosen.candidate_id}'s pass rate, {rate_words(chosen.quality)}, may be below the "

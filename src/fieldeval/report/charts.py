@@ -42,7 +42,7 @@ def quality_chart(decision: Decision) -> go.Figure:
     rates = [c.quality for c in ranked]
     values = [rate.value or 0.0 for rate in rates]
     bounded = [
-        (rate.low, rate.high) if rate.n and math.isfinite(rate.low) else (v, v)
+        (rate.low, rate.high) if rate.has_interval else (v, v)
         for rate, v in zip(rates, values, strict=True)
     ]
     figure = go.Figure(

@@ -7,7 +7,6 @@ the comment. The edge-case section is written by `decision_edges_markdown`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -159,7 +158,7 @@ def _quality(d: Decision) -> list[str]:
 
 
 def _interval(rate: Proportion) -> str:
-    if rate.n == 0 or math.isnan(rate.low):
+    if not rate.has_interval:
         return "no interval"
     return f"{pct(rate.low)}–{pct(rate.high)}"
 

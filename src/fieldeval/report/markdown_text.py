@@ -6,7 +6,6 @@ in it: an output cannot add a link, an image, a script or a table cell to the co
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from fieldeval.decision.recommendation import pct
@@ -48,7 +47,7 @@ def rate_cell(rate: Proportion) -> str:
     """`40% [22–61%] (10/25)`; with repeats `(of 25 examples)`."""
     if rate.n == 0:
         return "– (n=0)"
-    if math.isnan(rate.low):
+    if not rate.has_interval:
         return f"{pct(rate.value)} ({rate.counted}: no interval)"
     return f"{pct(rate.value)} [{pct(rate.low)}–{pct(rate.high)}] ({rate.counted})"
 

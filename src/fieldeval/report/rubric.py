@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -11,6 +10,7 @@ from rich.text import Text
 
 from fieldeval.judge.calibration import Calibration
 from fieldeval.notation import p_value, percent, percent_up
+from fieldeval.report.markdown_text import rate_cell
 from fieldeval.results.rubric import CriterionResult, SideBySide
 from fieldeval.stats.agreement import Agreement, Estimate
 from fieldeval.stats.intervals import Proportion, Rate
@@ -20,11 +20,7 @@ def rate_text(rate: Proportion) -> str:
     """`40% [22–61%] (10/25)`: a rate, its 95% interval, and its n.
 
     With repeats, `40% [22–61%] (of 25 examples)`; with one example, no interval."""
-    if rate.n == 0:
-        return "– (0 graded)"
-    if math.isnan(rate.low):
-        return f"{percent(rate.value)} ({rate.counted}: no interval)"
-    return f"{percent(rate.value)} [{percent(rate.low)}–{percent(rate.high)}] ({rate.counted})"
+    return "– (0 graded)" if rate.n == 0 else rate_cell(rate)
 
 
 def none_seen_text(rate: Proportion, bound: float) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -53,12 +52,9 @@ class CandidateSummary:
         `pass_rate` when each example has one output; with repeats or clusters, `pass_mean`
         (the mean of the examples' pass fractions) with its interval.
         """
-        mean = self.pass_mean
-        if mean is None:
+        if self.pass_mean is None:
             return self.pass_rate
-        if not math.isfinite(mean.low):
-            return ExampleRate(mean.value, mean.n, self.answered, math.nan, math.nan)
-        return ExampleRate(mean.value, mean.n, self.answered, mean.low, mean.high)
+        return ExampleRate.of_mean(self.pass_mean, self.answered)
 
     @property
     def error_count(self) -> int:

@@ -28,6 +28,11 @@ class Rate:
         """What the rate counts, as written beside it: `10/25`."""
         return f"{self.k}/{self.n}"
 
+    @property
+    def has_interval(self) -> bool:
+        """Whether an interval is worth showing: with n = 0 it is all of [0, 1]."""
+        return self.n > 0
+
 
 def wilson(k: int, n: int, z: float = Z95) -> Rate:
     """The Wilson score interval for k of n: center ± half-width, both in [0, 1].
@@ -184,9 +189,31 @@ class ExampleRate:
         """What the rate counts, as written beside it: `of 25 examples`."""
         return f"of {self.n} example{'s' if self.n != 1 else ''}"
 
+    @property
+    def has_interval(self) -> bool:
+        """False with a single example, where no interval exists (the bounds are nan)."""
+        return not math.isnan(self.low)
+
+    @classmethod
+    def of_mean(cls, mean: Mean, outputs: int) -> ExampleRate:
+        """A `mean_proportion` result as a rate; its infinite bounds (one unit) become nan."""
+        if not math.isfinite(mean.low):
+            return cls(mean.value, mean.n, outputs, math.nan, math.nan)
+        return cls(mean.value, mean.n, outputs, mean.low, mean.high)
+
 
 # What a rate shown to a user is: k of n examples, or the mean of n examples' shares.
 Proportion: TypeAlias = Rate | ExampleRate
+
+
+def low_or_zero(rate: Proportion) -> float:
+    """The interval's lower bound; 0 where none exists (nothing rules a low rate out)."""
+    return rate.low if rate.has_interval else 0.0
+
+
+def high_or_one(rate: Proportion) -> float:
+    """The interval's upper bound; 1 where none exists."""
+    return rate.high if rate.has_interval else 1.0
 
 
 def rate_over_examples(outcomes: Iterable[Sequence[bool]]) -> Proportion:
@@ -201,9 +228,7 @@ def rate_over_examples(outcomes: Iterable[Sequence[bool]]) -> Proportion:
         return wilson(sum(hits for hits, _ in shares), len(shares))
     outputs = sum(total for _, total in shares)
     mean = mean_proportion([hits / total for hits, total in shares], trials=outputs)
-    if not math.isfinite(mean.low):
-        return ExampleRate(mean.value, mean.n, outputs, math.nan, math.nan)
-    return ExampleRate(mean.value, mean.n, outputs, mean.low, mean.high)
+    return ExampleRate.of_mean(mean, outputs)
 
 
 def zero_failure_upper_bound(n: int, *, alpha: float = 0.05) -> float:

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 
 from tests.projects.outputs import stored_output
 
-from fieldeval.cost.spend import CandidateCost, Interval, RunCost
+from fieldeval.cost.intervals import Interval
+from fieldeval.cost.spend import CandidateCost, RunCost
 from fieldeval.decision.power import power_note
 from fieldeval.decision.readiness import DEFAULT_MAX_CATASTROPHIC, Bars
 from fieldeval.decision.recommendation import Recommendation, recommend

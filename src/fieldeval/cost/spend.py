@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from fieldeval.cost.intervals import Interval, unit_cost_intervals
 from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.providers.pricing import call_cost, usage_of
 from fieldeval.records.grade import Grade, JudgeCall
@@ -22,18 +22,6 @@ from fieldeval.results.summary import example_clusters
 from fieldeval.stats.intervals import percentile
 from fieldeval.suite.economics import Volume
 from fieldeval.suite.schema import Suite
-
-# Bootstrap draws are made in blocks of at most this many draws × units, so memory stays
-# bounded however many examples or resamples there are.
-_BLOCK_CELLS = 2_000_000
-
-
-@dataclass(frozen=True)
-class Interval:
-    value: float
-    low: float  # 95% interval
-    high: float
-    n: int = 0  # units resampled: examples, or clusters when the suite names a cluster field
 
 
 @dataclass(frozen=True)
@@ -301,53 +289,9 @@ def _intervals(
         spent_count_passes[1] += 1
         spent_count_passes[2] += row.passed
     table = np.asarray(list(grouped.values()), dtype=np.float64)
-    spent, count, passes = table[:, 0], table[:, 1], table[:, 2]
-    mean = float(spent.sum() / count.sum())
-    success = float(spent.sum() / passes.sum()) if passes.sum() else math.inf
-    n = len(table)
-    if n < 2:
-        # One example (or cluster) says nothing about how costs vary.
-        return Interval(mean, 0.0, math.inf, n), Interval(success, 0.0, math.inf, n)
-    per_request, per_success = _bootstrap(spent, count, passes, resamples, seed)
-    return (
-        Interval(mean, *_percentile_interval(per_request), n),
-        Interval(success, *_percentile_interval(per_success), n),
+    return unit_cost_intervals(
+        table[:, 0], table[:, 1], table[:, 2], seed=seed, resamples=resamples
     )
-
-
-def _bootstrap(
-    spent: npt.NDArray[np.float64],
-    count: npt.NDArray[np.float64],
-    passes: npt.NDArray[np.float64],
-    resamples: int,
-    seed: int,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Per draw of the units with replacement: spent/requests and spent/passes (inf at 0)."""
-    rng = np.random.default_rng(seed)
-    units = len(spent)
-    rows = max(1, _BLOCK_CELLS // units)
-    means: list[npt.NDArray[np.float64]] = []
-    successes: list[npt.NDArray[np.float64]] = []
-    for start in range(0, resamples, rows):
-        picks = rng.integers(0, units, size=(min(rows, resamples - start), units))
-        total, won = spent[picks].sum(axis=1), passes[picks].sum(axis=1)
-        means.append(total / count[picks].sum(axis=1))
-        # A draw with no pass has no cost per success: it counts as infinitely dear.
-        successes.append(np.divide(total, won, out=np.full_like(total, np.inf), where=won > 0))
-    return np.concatenate(means), np.concatenate(successes)
-
-
-def _percentile_interval(draws: npt.NDArray[np.float64]) -> tuple[float, float]:
-    """The 2.5th and 97.5th percentiles; inf when the draws there are infinite."""
-    ordered = np.sort(draws)
-    bounds = []
-    for q in (0.025, 0.975):
-        rank = q * (len(ordered) - 1)
-        below, above = ordered[math.floor(rank)], ordered[math.ceil(rank)]
-        # Interpolating towards inf gives inf (or nan between two infs): either way, inf.
-        value = below + (above - below) * (rank - math.floor(rank)) if above < math.inf else above
-        bounds.append(float(value))
-    return bounds[0], bounds[1]
 
 
 def _sum_known(values: Sequence[float | None]) -> float | None:

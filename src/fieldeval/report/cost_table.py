@@ -9,7 +9,8 @@ from rich.text import Text
 from fieldeval.cost.leaderboard import RankComparison
 from fieldeval.cost.pareto import ParetoPoint
 from fieldeval.cost.report import CostReport
-from fieldeval.cost.spend import CandidateCost, Interval, MonthlyProjection
+from fieldeval.cost.intervals import Interval
+from fieldeval.cost.spend import CandidateCost, MonthlyProjection
 from fieldeval.notation import dollars, points_interval
 from fieldeval.report.rubric import rate_text
 

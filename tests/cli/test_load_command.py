@@ -56,7 +56,8 @@ def write_suite(folder: Path, server_url: str, **load: Any) -> Path:
 def test_load_prints_the_tables_and_the_verdict_and_load_show_repeats_them(
     tmp_path: Path, server: ServerHandle
 ) -> None:
-    write_suite(tmp_path, server.url, targets={"ttft_p95_ms": 1000})
+    # Loose enough for a dozen requests to show them met (a p95 would need 72).
+    write_suite(tmp_path, server.url, targets={"ttft_p50_ms": 1000, "max_error_rate": 0.25})
 
     result = fieldeval(tmp_path, "load", "suite.yaml", "--users", "1,2", "--db", "f.db")
 
@@ -67,8 +68,9 @@ def test_load_prints_the_tables_and_the_verdict_and_load_show_repeats_them(
     assert "fake under load: latency in ms over each steady window" in out
     assert "throughput per second over each steady window" in out
     assert re.search(
-        r"highest load meeting the targets: 2 users \(TTFT p95 \d+ ms ≤ 1 s, "
-        r"error rate 0% ≤ 1%\); every level met them, so the limit lies above 2 users",
+        r"highest load shown to meet the targets: 2 users \(TTFT p50 \d+ ms ≤ 1 s \(at most "
+        r"\d+ ms, 95% CI\), error rate 0% ≤ 25% \(at most \d+%, 95% CI\)\); no level missed "
+        r"them, so the limit lies above 2 users",
         out,
     )
     stored = STORED.search(out)
@@ -82,6 +84,25 @@ def test_load_prints_the_tables_and_the_verdict_and_load_show_repeats_them(
     assert shown.stdout == report
 
 
+def test_a_level_too_short_to_show_its_targets_says_what_it_could_not_tell(
+    tmp_path: Path, server: ServerHandle
+) -> None:
+    # The audit's case: "error rate 0% ≤ 1%" on a handful of requests, which allow far more.
+    write_suite(tmp_path, server.url, users=[1], targets={"ttft_p95_ms": 1000})
+
+    result = fieldeval(tmp_path, "load", "suite.yaml", "--db", "f.db")
+
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^1 user: \d+ requests, .*\? too few requests to tell", result.stdout, re.M)
+    assert re.search(
+        r"no level was shown to meet the targets: at 1 user too few requests to tell \(TTFT p95 "
+        r"\d+ ms on \d+, too few to bound it under 1 s, error rate 0% could be \d+% \(95% CI, "
+        r"n=\d+\) > 1%\); no level was shown to miss them",
+        result.stdout,
+    )
+    assert "error rate 0% ≤ 1%" not in result.stdout
+
+
 def test_a_broken_target_is_named_and_the_sweep_stops_there(
     tmp_path: Path, server: ServerHandle
 ) -> None:
@@ -91,10 +112,11 @@ def test_a_broken_target_is_named_and_the_sweep_stops_there(
 
     assert result.returncode == 0, result.stderr
     assert re.search(
-        r"no level met the targets; they break at 1 user \(TTFT p95 \d+ ms > 5 ms\)",
+        r"no level met the targets; they break at 1 user \(TTFT p95 \d+ ms > 5 ms \(at least "
+        r"\d+ ms, 95% CI\)\)",
         result.stdout,
     )
-    assert "stopped at the first level that missed a target (1 of 3 levels run)" in result.stdout
+    assert "stopped at the first level shown to miss a target (1 of 3 levels run)" in result.stdout
     assert "level 2/3" not in result.stdout
 
 

@@ -98,9 +98,11 @@ leaderboards:
 load:
   users: [1, 2]
   warmup_s: 0.1
-  duration_s: 0.5
+  duration_s: 2
   cooldown_s: 0
-  targets: {e2e_p95_ms: 5000}
+  # Shown met on what a busy machine sends in 2 s (hundreds of 3 ms answers): a p95 bound
+  # needs 72 requests, 0 errors under 25% need 12 (under the default 1%, 381).
+  targets: {e2e_p95_ms: 5000, max_error_rate: 0.25}
 """
 
 

@@ -49,7 +49,13 @@ def coverage(n: int, repeats: int, rate: float, dearer: float, seed: int) -> tup
 
 @pytest.mark.parametrize(
     ("n", "repeats", "rate", "dearer"),
-    [(25, 1, 0.6, 1.0), (25, 3, 0.3, 2.0), (50, 1, 0.9, 2.0), (50, 3, 0.6, 0.5), (100, 1, 0.1, 1.0)],
+    [
+        (25, 1, 0.6, 1.0),
+        (25, 3, 0.3, 2.0),
+        (50, 1, 0.9, 2.0),
+        (50, 3, 0.6, 0.5),
+        (100, 1, 0.1, 1.0),
+    ],
 )
 def test_cost_per_success_covers_95_percent_and_is_finite(
     n: int, repeats: int, rate: float, dearer: float

@@ -66,6 +66,12 @@ def latency_caveats(
             f"{candidate_id}'s load test has no latency target to meet: set load.targets in "
             "the suite."
         ]
+    if not latency.shown_anywhere:
+        return [
+            f"{candidate_id}'s load test is too short to show it meets the latency targets "
+            f"at any load: {latency.verdict}. A longer load.duration_s gives each level more "
+            "requests."
+        ]
     return []
 
 

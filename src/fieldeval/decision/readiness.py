@@ -9,7 +9,8 @@ the wrong side), the rule the CI gate uses, so noise alone never rules a candida
   outputs fail critically);
 - pass rate: misses when its upper bound is below `ready.min_pass_rate` (else
   `gate.min_pass_rate`; no bar when neither is set);
-- latency under load: misses when its stored load test met the targets at no level.
+- latency under load: misses when its stored load test was shown to miss the targets at
+  every level (a level too short to tell either way does not count against it).
 
 Formulas and the order among ready candidates: docs/report.md.
 """
@@ -98,8 +99,11 @@ def readiness(
                 "for"
             )
         load = latency.get(cid)
-        met_somewhere = load is not None and any(level.meets_targets for level in load.levels)
-        if load is not None and load.has_targets and not met_somewhere:
-            misses.append(f"meets the latency targets at no load tested ({load.verdict})")
+        if (
+            load is not None
+            and load.has_targets
+            and all(level.misses_targets for level in load.levels)
+        ):
+            misses.append(f"misses the latency targets at every load tested ({load.verdict})")
         found[cid] = Readiness(cid, tuple(misses), misses_pass_rate=passes_too_few)
     return found

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from fieldeval.load.targets import TargetCheck, check_targets
 from fieldeval.records.load import LevelRun, RequestRecord
 from fieldeval.stats.intervals import Rate, percentile, wilson
 from fieldeval.suite.schema import LoadTargets
@@ -53,9 +54,18 @@ class LevelMetrics:
     goodput: float  # good requests / s
     client_lag_p99_ms: float | None
     client_bound: bool  # the client, not the server, limited this level
-    target_results: dict[str, bool]  # target name -> met
-    meets_targets: bool
+    target_results: dict[str, TargetCheck]  # target name -> judged with its interval
     tokens_estimated: bool = False  # some token counts behind throughput or TPOT are estimates
+
+    @property
+    def meets_targets(self) -> bool:
+        """Every target shown to be met: its whole 95% interval within it."""
+        return all(check.state == "met" for check in self.target_results.values())
+
+    @property
+    def misses_targets(self) -> bool:
+        """Some target shown to be missed: its whole 95% interval past it."""
+        return any(check.state == "missed" for check in self.target_results.values())
 
 
 def distribution(values_ms: Sequence[float]) -> Distribution:
@@ -146,33 +156,6 @@ def _present(values: list[float | None]) -> list[float]:
     return [value for value in values if value is not None]
 
 
-def _target_results(
-    targets: LoadTargets,
-    ttft: Distribution,
-    e2e: Distribution,
-    tpot: Distribution,
-    errors: int,
-    requests: int,
-) -> dict[str, bool]:
-    """Each set target -> met; a target on a metric with no values is not met."""
-    percentile_targets = {
-        "ttft_p50_ms": (targets.ttft_p50_ms, ttft.p50),
-        "ttft_p95_ms": (targets.ttft_p95_ms, ttft.p95),
-        "ttft_p99_ms": (targets.ttft_p99_ms, ttft.p99),
-        "e2e_p50_ms": (targets.e2e_p50_ms, e2e.p50),
-        "e2e_p95_ms": (targets.e2e_p95_ms, e2e.p95),
-        "e2e_p99_ms": (targets.e2e_p99_ms, e2e.p99),
-        "tpot_p95_ms": (targets.tpot_p95_ms, tpot.p95),
-    }
-    results = {
-        name: value is not None and value <= limit
-        for name, (limit, value) in percentile_targets.items()
-        if limit is not None
-    }
-    results["error_rate"] = requests > 0 and errors / requests <= targets.max_error_rate
-    return results
-
-
 def level_metrics(run: LevelRun, targets: LoadTargets) -> LevelMetrics:
     """Every metric of one level, from its raw records (formulas in docs/load.md)."""
     start, end = run.steady_start_s, run.steady_end_s
@@ -191,11 +174,14 @@ def level_metrics(run: LevelRun, targets: LoadTargets) -> LevelMetrics:
     ]
     bounds = _Bounds.of(targets)
 
-    ttft = distribution(_present([ttft_ms(record) for record in answered]))
-    e2e = distribution(_present([e2e_ms(record) for record in answered]))
-    tpot = distribution(_present([tpot_ms(record) for record in answered]))
+    values = {
+        "ttft": _present([ttft_ms(record) for record in answered]),
+        "e2e": _present([e2e_ms(record) for record in answered]),
+        "tpot": _present([tpot_ms(record) for record in answered]),
+    }
+    ttft, e2e, tpot = (distribution(values[metric]) for metric in ("ttft", "e2e", "tpot"))
     errors = len(steady) - len(answered)
-    results = _target_results(targets, ttft, e2e, tpot, errors, len(steady))
+    checks = check_targets(targets, values, errors, len(steady))
     output_tokens = sum(record.output_tokens or 0 for record in completed)
     input_tokens = sum(record.input_tokens or 0 for record in completed)
     lag_p99 = percentile(run.client_lag_ms, 99)
@@ -224,8 +210,7 @@ def level_metrics(run: LevelRun, targets: LoadTargets) -> LevelMetrics:
         client_lag_p99_ms=lag_p99,
         client_bound=(lag_p99 is not None and lag_p99 > CLIENT_LAG_P99_LIMIT_MS)
         or run.client_cpu_fraction > CLIENT_CPU_LIMIT,
-        target_results=results,
-        meets_targets=bool(steady) and all(results.values()),
+        target_results=checks,
         tokens_estimated=any(record.tokens_estimated for record in [*completed, *answered]),
     )
 
@@ -233,31 +218,39 @@ def level_metrics(run: LevelRun, targets: LoadTargets) -> LevelMetrics:
 @dataclass(frozen=True)
 class SweepResult:
     levels: tuple[LevelMetrics, ...]  # in the order run: the sweep, then any refining levels
-    best: LevelMetrics | None  # the highest load that met every target
-    knee: LevelMetrics | None  # the lowest load found to break a target
-    refined: int = 0  # how many of `levels`, at the end, bisected between best and knee
+    best: LevelMetrics | None  # the highest load below the knee shown to meet every target
+    knee: LevelMetrics | None  # the lowest load shown to miss a target
+    refined: int = 0  # how many of `levels`, at the end, bisected between floor and knee
+    floor: LevelMetrics | None = None  # the highest load below the knee not shown to miss
 
 
 def sweep_result(
     levels: Sequence[LevelMetrics], refined: Sequence[LevelMetrics] = ()
 ) -> SweepResult:
-    """Best = the last level of the unbroken run of passing levels; knee = the first failure.
+    """Knee = the first level shown to miss a target; best = the last shown to meet them all
+    before it; floor = the last not shown to miss before it (where refinement starts).
 
-    Levels come in increasing load; a pass after a failure is not trusted (noise, or a
-    server that recovered by shedding load), so the search stops at the first failure.
-    `refined` are bisection levels, each between the best and the knee found before it, so
-    each one that passes is the new best and each one that fails the new knee.
+    Levels come in increasing load; a pass after a miss is not trusted (noise, or a server
+    that recovered by shedding load), so the search stops at the first miss. A level with
+    too few requests to show either does not stop it. `refined` are bisection levels, each
+    between the floor and the knee found before it: one that misses is the new knee, any
+    other the new floor, and the new best too when it meets every target.
     """
     best: LevelMetrics | None = None
+    floor: LevelMetrics | None = None
     knee: LevelMetrics | None = None
     for metrics in levels:
-        if not metrics.meets_targets:
+        if metrics.misses_targets:
             knee = metrics
             break
-        best = metrics
-    for metrics in refined:
+        floor = metrics
         if metrics.meets_targets:
             best = metrics
-        else:
+    for metrics in refined:
+        if metrics.misses_targets:
             knee = metrics
-    return SweepResult((*levels, *refined), best, knee, len(refined))
+            continue
+        floor = metrics
+        if metrics.meets_targets:
+            best = metrics
+    return SweepResult((*levels, *refined), best, knee, len(refined), floor)

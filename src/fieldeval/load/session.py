@@ -147,8 +147,9 @@ async def run_load_async(
 
     Each level is stored as soon as it ends, so a stopped test keeps what it measured. The
     metrics are computed from the levels as stored, so `fieldeval load-show` repeats them.
-    With `options.refine`, levels bisect between the best level and the knee afterwards,
-    indexed after every planned level so that they never take a planned level's index.
+    With `options.refine`, levels bisect between the floor (the highest level not shown to
+    miss) and the knee afterwards, indexed after every planned level so that they never
+    take a planned level's index.
     """
     options = options or SweepOptions()
     candidate = pick_candidate(loaded, candidate_id)
@@ -191,17 +192,17 @@ async def run_load_async(
             with ray_for(options):
                 drive = level_driver(provider, widened, loaded.base_dir, spec, options)
                 for level in levels:
-                    if not (await measure(drive, level)).meets_targets and not options.all_levels:
+                    if (await measure(drive, level)).misses_targets and not options.all_levels:
                         break
-                best, knee = bracket(runs, metrics)
+                floor, knee = bracket(runs, metrics)
                 for index in range(len(levels), len(levels) + options.refine):
-                    between = midpoint(best, knee, index) if best and knee else None
+                    between = midpoint(floor, knee, index) if floor and knee else None
                     if between is None:
                         break
-                    if (await measure(drive, between)).meets_targets:
-                        best = between
-                    else:
+                    if (await measure(drive, between)).misses_targets:
                         knee = between
+                    else:
+                        floor = between
             status = "finished"
         finally:
             loads.set_status(info.id, status)

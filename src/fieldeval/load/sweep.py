@@ -1,8 +1,9 @@
 """How a sweep's levels are sent (here or over Ray actors) and how refinement reads them.
 
-Refinement bisects between the sweep's best level and its knee: each new level halfway
-between them either passes (the new best) or fails (the new knee), so K levels narrow the
-bracket to 2^-K of its width. Refining levels are indexed after every planned level, so
+Refinement bisects between the sweep's floor (the highest level not shown to miss a target)
+and its knee (the first shown to miss one): each new level halfway between them either
+misses (the new knee) or not (the new floor), so K levels narrow the bracket to 2^-K of its
+width. Refining levels are indexed after every planned level, so
 that a stored run tells them apart from the sweep by index alone.
 """
 
@@ -71,11 +72,11 @@ def level_driver(
 def bracket(
     runs: Sequence[LevelRun], metrics: Sequence[LevelMetrics]
 ) -> tuple[Level | None, Level | None]:
-    """The sweep's best level and knee, as `sweep_result` picks them."""
+    """The sweep's floor and knee, as `sweep_result` picks them: refinement bisects between."""
     sweep = sweep_result(metrics)
-    best = next((r.level for r, m in zip(runs, metrics, strict=True) if m is sweep.best), None)
+    floor = next((r.level for r, m in zip(runs, metrics, strict=True) if m is sweep.floor), None)
     knee = next((r.level for r, m in zip(runs, metrics, strict=True) if m is sweep.knee), None)
-    return best, knee
+    return floor, knee
 
 
 def split_sweep(

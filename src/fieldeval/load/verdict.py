@@ -5,76 +5,76 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fieldeval.load.metrics import Distribution, LevelMetrics, SweepResult
+from fieldeval.load.metrics import LevelMetrics, SweepResult
 from fieldeval.load.session import LoadResult
-from fieldeval.notation import duration, percent
-from fieldeval.suite.schema import LoadTargets
+from fieldeval.load.targets import PERCENTILE_TARGETS, TargetCheck, TargetState
+from fieldeval.notation import duration, percent, percent_up
 
 
 @dataclass(frozen=True)
 class TargetFigure:
-    """One target of one level: what was measured against what was asked."""
+    """One target of one level: what was measured, within what bounds, against what."""
 
     name: str  # e.g. "TTFT p95"
-    measured: str
-    limit: str
-    met: bool
+    check: TargetCheck
+    show: Callable[[float | None], str]  # how its values read: a duration or a percentage
+    show_high: Callable[[float | None], str]
+
+    @property
+    def state(self) -> TargetState:
+        return self.check.state
 
     def __str__(self) -> str:
-        return f"{self.name} {self.measured} {'≤' if self.met else '>'} {self.limit}"
+        check, show = self.check, self.show
+        measured, limit = f"{self.name} {show(check.value)}", show(check.limit)
+        if check.value is None:
+            return f"{self.name}: nothing measured (target {limit})"
+        if self.state == "met":
+            return f"{measured} ≤ {limit} (at most {self.show_high(check.high)}, 95% CI)"
+        if self.state == "missed":
+            return f"{measured} > {limit} (at least {show(check.low)}, 95% CI)"
+        if check.high is None:
+            return f"{measured} on {check.n}, too few to bound it under {limit}"
+        return f"{measured} could be {self.show_high(check.high)} (95% CI, n={check.n}) > {limit}"
 
 
-def target_figures(metrics: LevelMetrics, targets: LoadTargets) -> list[TargetFigure]:
-    """Every target the level was judged on, in the order `targets` lists them."""
+def target_figures(metrics: LevelMetrics) -> list[TargetFigure]:
+    """Every target the level was judged on, in the order `LoadTargets` lists them."""
     figures = []
-    for name, met in metrics.target_results.items():
+    for name, check in metrics.target_results.items():
         if name == "error_rate":
-            measured = metrics.errors / metrics.requests if metrics.requests else None
-            figures.append(
-                TargetFigure("error rate", percent(measured), percent(targets.max_error_rate), met)
-            )
+            figures.append(TargetFigure("error rate", check, percent, percent_up))
             continue
-        metric, quantile = _PERCENTILE_TARGETS[name]
-        distribution: Distribution = getattr(metrics, metric)
-        figures.append(
-            TargetFigure(
-                f"{metric.upper()} {quantile}",
-                duration(getattr(distribution, quantile)),
-                duration(getattr(targets, name)),
-                met,
-            )
-        )
+        metric, q = PERCENTILE_TARGETS[name]
+        figures.append(TargetFigure(f"{metric.upper()} p{q}", check, duration, duration))
     return figures
 
 
-# Each percentile target of `LoadTargets` -> the distribution and percentile it bounds.
-_PERCENTILE_TARGETS = {
-    f"{metric}_{quantile}_ms": (metric, quantile)
-    for metric in ("ttft", "e2e", "tpot")
-    for quantile in ("p50", "p95", "p99")
-}
+def verdict(sweep: SweepResult) -> str:
+    """The highest load shown to meet the targets, what could not be told, where they break."""
 
+    def judged(metrics: LevelMetrics, *states: TargetState) -> str:
+        return ", ".join(str(f) for f in target_figures(metrics) if not states or f.state in states)
 
-def verdict(sweep: SweepResult, targets: LoadTargets) -> str:
-    """The highest load meeting the targets, and the load where they break."""
-
-    def judged(metrics: LevelMetrics, keep: Callable[[TargetFigure], bool]) -> str:
-        return ", ".join(str(f) for f in target_figures(metrics, targets) if keep(f))
-
-    best, knee = sweep.best, sweep.knee
+    best, floor, knee = sweep.best, sweep.floor, sweep.knee
     parts = []
     if best is not None:
+        parts.append(f"highest load shown to meet the targets: {best.label} ({judged(best)})")
+    if floor is not None and floor is not best:
+        lead = "above it" if best is not None else "no level was shown to meet the targets:"
         parts.append(
-            f"highest load meeting the targets: {best.label} ({judged(best, lambda f: True)})"
+            f"{lead} at {floor.label} too few requests to tell ({judged(floor, 'not shown')})"
         )
     if knee is not None:
-        broken = judged(knee, lambda f: not f.met) or "no steady requests"
+        broken = judged(knee, "missed")
         where = (
-            "targets break at" if best is not None else "no level met the targets; they break at"
+            "targets break at" if floor is not None else "no level met the targets; they break at"
         )
         parts.append(f"{where} {knee.label} ({broken})")
+    elif best is not None and floor is best:
+        parts.append(f"no level missed them, so the limit lies above {best.label}")
     else:
-        parts.append(f"every level met them, so the limit lies above {sweep.levels[-1].label}")
+        parts.append("no level was shown to miss them")
     return "; ".join(parts)
 
 

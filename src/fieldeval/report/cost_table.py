@@ -6,10 +6,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from fieldeval.cost.intervals import Interval
 from fieldeval.cost.leaderboard import RankComparison
 from fieldeval.cost.pareto import ParetoPoint
 from fieldeval.cost.report import CostReport
-from fieldeval.cost.intervals import Interval
 from fieldeval.cost.spend import CandidateCost, MonthlyProjection
 from fieldeval.notation import dollars, points_interval
 from fieldeval.report.rubric import rate_text

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from fieldeval.decision.evidence import Decision, NotMeasured
-from fieldeval.decision.latency import LatencyUnderLoad
+from fieldeval.decision.latency import LatencyLevel, LatencyUnderLoad
 from fieldeval.decision.recommendation import pct, usd
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, points
@@ -226,6 +226,14 @@ def _latency(d: Decision) -> list[str]:
     return parts
 
 
+def _targets_cell(level: LatencyLevel) -> str:
+    if level.misses_targets:
+        return "missed: " + plain(", ".join(level.missed))
+    if level.meets_targets:
+        return "met"
+    return "not shown: " + plain(", ".join(level.not_shown))
+
+
 def _load_table(lat: LatencyUnderLoad) -> list[str]:
     rows = [
         [
@@ -236,7 +244,7 @@ def _load_table(lat: LatencyUnderLoad) -> list[str]:
             duration(level.ttft_p95_ms),
             duration(level.e2e_p50_ms),
             duration(level.e2e_p95_ms),
-            "met" if level.meets_targets else "missed: " + plain(", ".join(level.missed)),
+            _targets_cell(level),
         ]
         for level in lat.levels
     ]

@@ -38,7 +38,7 @@ def load_html(result: LoadResult) -> str:
     """The page: a heading, the verdict, and the charts with plotly.js inline."""
     info = result.info
     heading = f"Load test of {info.candidate_id} on {info.suite_name}"
-    sentence = verdict(result.sweep, result.spec.targets) if result.sweep.levels else ""
+    sentence = verdict(result.sweep) if result.sweep.levels else ""
     charts = _figure(result).to_html(include_plotlyjs=True, full_html=False)
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -18,7 +18,13 @@ FEW_REQUESTS = 20
 
 def level_line(metrics: LevelMetrics) -> Text:
     """The line printed as each level ends."""
-    mark = ("✓ targets met", "green") if metrics.meets_targets else ("✗ targets missed", "red")
+    mark = (
+        ("✗ targets missed", "red")
+        if metrics.misses_targets
+        else ("✓ targets met", "green")
+        if metrics.meets_targets
+        else ("? too few requests to tell", "yellow")
+    )
     line = Text.assemble(
         (metrics.label, "bold"),
         f": {metrics.requests} requests, {metrics.errors} errors, "
@@ -54,7 +60,7 @@ def render_load(result: LoadResult, console: Console) -> None:
             "window): their p95 and p99 are close to the maximum; a longer --duration gives more",
             soft_wrap=True,
         )
-    console.print(verdict(sweep, result.spec.targets), soft_wrap=True)
+    console.print(verdict(sweep), soft_wrap=True)
     if sweep.refined:
         console.print(
             f"refined by {sweep.refined} level{'s' if sweep.refined > 1 else ''} bisecting "
@@ -63,7 +69,7 @@ def render_load(result: LoadResult, console: Console) -> None:
         )
     if result.stopped_early:
         console.print(
-            f"stopped at the first level that missed a target ({len(sweep.levels)} of "
+            f"stopped at the first level shown to miss a target ({len(sweep.levels)} of "
             f"{len(result.planned)} levels run); --all-levels runs them all",
             style="dim",
         )
@@ -76,7 +82,9 @@ def _latency_table(result: LoadResult) -> Table:
         title=f"{result.info.candidate_id} under load: latency in ms over each steady window",
         title_justify="left",
         caption="TTFT = to the first token; ITL = every gap between chunks, pooled; "
-        "TPOT = decode time per output token after the first; E2E = to the end of the answer.",
+        "TPOT = decode time per output token after the first; E2E = to the end of the answer. "
+        "targets: ✓ shown met (the 95% interval within each), ✗ shown missed, ? too few "
+        "requests to tell.",
         caption_justify="left",
     )
     table.add_column("level")
@@ -96,9 +104,15 @@ def _latency_table(result: LoadResult) -> Table:
             number(metrics.itl_pooled.p95),
             number(metrics.tpot.p95),
             *_percentiles(metrics.e2e),
-            Text("✓", style="green") if metrics.meets_targets else Text("✗", style="bold red"),
+            _mark(metrics),
         )
     return table
+
+
+def _mark(metrics: LevelMetrics) -> Text:
+    if metrics.misses_targets:
+        return Text("✗", style="bold red")
+    return Text("✓", style="green") if metrics.meets_targets else Text("?", style="yellow")
 
 
 def _throughput_table(result: LoadResult) -> Table:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from fieldeval.stats.intervals import wilson_bounds
+from fieldeval.stats.intervals import effective_wilson_bounds
 from fieldeval.stats.ratio import ratio_bounds
 
 # Bootstrap draws are made in blocks of at most this many draws × units, so memory stays
@@ -86,11 +86,8 @@ def _rate_bounds(
     SE² = Σ (passesᵢ − r·countᵢ)² / (n(n − 1)·c̄²), the ratio estimator's over units, so a
     unit's repeats count once; with no variation seen, n_eff = n.
     """
-    n, total = len(count), float(count.sum())
-    se2 = _ratio_variance(rate, count, passes)
-    binomial = rate * (1 - rate)
-    effective = float(n) if binomial == 0 or se2 == 0 else min(binomial / se2, total)
-    return wilson_bounds(rate * effective, effective)
+    se = math.sqrt(_ratio_variance(rate, count, passes))
+    return effective_wilson_bounds(rate, se, len(count), trials=float(count.sum()))
 
 
 def _ratio_variance(

@@ -159,14 +159,24 @@ def mean_proportion(
     base = t_interval(fractions) if clusters is None else clustered_mean(fractions, clusters)
     if not math.isfinite(base.se):
         return base
-    p, n = base.value, base.n
+    low, high = effective_wilson_bounds(base.value, base.se, base.n, trials=trials, z=z)
+    return replace(base, low=low, high=high)
+
+
+def effective_wilson_bounds(
+    p: float, se: float, n: int, *, trials: float | None = None, z: float = Z95
+) -> tuple[float, float]:
+    """Wilson's bounds for a mean share p̂ with standard error `se` over n units.
+
+    On n_eff = p̂(1 − p̂)/se² (n when no variation was seen), at most `trials`: the design
+    effect of repeats or clusters taken into a rate that stays within [0, 1].
+    """
     binomial = p * (1 - p)
-    effective = float(n) if binomial == 0 or base.se == 0 else binomial / base.se**2
+    effective = float(n) if binomial == 0 or se == 0 else binomial / se**2
     if trials is not None:
         effective = min(effective, float(trials))
     # p·n_eff of n_eff, exactly n_eff when every unit passed.
-    low, high = wilson_bounds(effective if p == 1 else p * effective, effective, z)
-    return replace(base, low=low, high=high)
+    return wilson_bounds(effective if p == 1 else p * effective, effective, z)
 
 
 @dataclass(frozen=True)

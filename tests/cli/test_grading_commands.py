@@ -77,8 +77,15 @@ def test_run_judges_then_people_grade_and_the_judge_is_found_lenient(
     out = " ".join(calibrate.stdout.split())
     assert "too lenient" in out, out
     assert re.search(r"offers-refund │ \d+ │ 100%", out), out  # TPR: it never fails a good one
-    assert "on the 10 outputs people did not decide" in out
-    assert "Rogan–Gladen" in out
+    # The judge passed every one of alpha's outputs; people passed only the promised refunds,
+    # half of them: corrected, alpha's rate is about half, and the judge's 100% is ruled out.
+    alpha = r"offers-refund │ alpha │ 100% │ (\d+)/24 · 0/0 │ (\d+)% \[(\d+)%–(\d+)%\]"
+    row = re.search(alpha, out)
+    assert row is not None, out
+    graded, value, low, high = map(int, row.groups())
+    assert 15 <= graded <= 24 and low < 50 < high < 90 and 35 <= value <= 65
+    # Beta's split by the judge matches people's: the correction keeps it near the judge.
+    assert re.search(r"offers-refund │ beta │ 50% │ \d+/12 · \d+/12 │ 50% \[", out), out
 
 
 def test_grading_commands_say_what_is_missing(project: JudgeProject) -> None:

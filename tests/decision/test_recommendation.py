@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from tests.projects.outputs import stored_output
 
 from fieldeval.cost.intervals import Interval
 from fieldeval.cost.spend import CandidateCost, RunCost
+from fieldeval.decision.caveats import judge_caveats
 from fieldeval.decision.power import power_note
 from fieldeval.decision.readiness import DEFAULT_MAX_CATASTROPHIC, Bars
 from fieldeval.decision.recommendation import Recommendation, recommend
 from fieldeval.failures.rates import LabelledOutput, candidate_failures
 from fieldeval.failures.report import FailureReport
 from fieldeval.failures.systematic import systematic
+from fieldeval.judge.calibration import calibrate
+from fieldeval.judge.corrected import JudgedOutput, corrected_rate
 from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.run import RunInfo, StoredOutput
@@ -294,3 +298,21 @@ def test_one_critical_failure_in_25_is_not_proof_of_a_rate_above_1_percent() -> 
     rec = decide({"a": [True] * 24 + [False]}, {"a": 0.001}, failures=failures)
     assert rec.candidate_id == "a"
     assert any(c.startswith("a failed catastrophically") for c in rec.caveats)
+
+
+def test_an_uncalibrated_judge_is_named_with_the_rate_people_s_grades_imply() -> None:
+    # The judge passed all 40 of a's outputs; people graded 20 and passed 8 of them.
+    outputs = [JudgedOutput(f"e{i}", True, (i < 8) if i < 20 else None) for i in range(40)]
+    corrected = corrected_rate(outputs, candidate_id="a", criterion_id="polite")
+    calibration = calibrate([(i < 8, True) for i in range(20)], criterion_id="polite")
+    calibration = replace(calibration, corrected=(corrected,))
+    (caveat,) = judge_caveats([calibration], ["polite"])
+    assert caveat.startswith("The judge's verdicts on polite are not calibrated against people:")
+    assert "too lenient" in caveat
+    rate = corrected.rate
+    assert rate.value == 0.4 and rate.low is not None and rate.high is not None
+    assert caveat.endswith(
+        f" Corrected by people's grades: a 40% (95% CI {rate.low:.0%} to {rate.high:.0%}) "
+        "where the judge says 100%."
+    )
+    assert rate.high < 0.7  # the judge's 100% is far outside it

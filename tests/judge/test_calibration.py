@@ -9,7 +9,7 @@ import pytest
 from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
 
-from fieldeval.judge.calibration import calibrate, rogan_gladen
+from fieldeval.judge.calibration import calibrate
 from fieldeval.stats.agreement import cohen_kappa
 from fieldeval.stats.intervals import wilson
 
@@ -47,7 +47,7 @@ def test_counts_and_rates_on_a_hand_built_set() -> None:
     assert kappa is not None and low is not None and high is not None
     assert low < kappa < high
     assert result.mcnemar_p == pytest.approx(0.5810546875)  # 2·P(X ≤ 5), X ~ Bin(13, ½)
-    assert result.corrected is None
+    assert result.corrected == ()
     # The same seed gives the same interval.
     assert calibrate(pairs, criterion_id="names-the-product", resamples=500) == result
 
@@ -66,13 +66,10 @@ def test_undefined_kappa_and_empty_input() -> None:
     assert everything.balanced_accuracy is None
     assert not everything.stands_in
 
-    empty = calibrate([], criterion_id="c", judge_only=[True, False])
+    empty = calibrate([], criterion_id="c")
     assert empty.n == 0 and empty.mcnemar_p == 1.0 and empty.bias == "none"
     assert empty.kappa.value is None and not empty.stands_in
     assert empty.verdict.startswith("Not yet: only 0 outputs that people passed and 0")
-    assert empty.corrected is not None and empty.corrected.estimate.value is None
-    assert empty.corrected.observed == 0.5
-    assert empty.corrected.note is not None and "No labelled output" in empty.corrected.note
 
 
 # --- Verdicts -------------------------------------------------------------------------
@@ -165,106 +162,6 @@ def test_rates_just_under_target_are_not_shown_as_the_target() -> None:
     assert "TPR 79.5%, target 80%" in result.verdict
 
 
-# --- Rogan–Gladen ---------------------------------------------------------------------
-
-
-def test_rogan_gladen_by_hand() -> None:
-    # θ = (p + TNR − 1)/(TPR + TNR − 1)
-    assert rogan_gladen(0.6, 0.9, 0.8) == pytest.approx(0.4 / 0.7)
-    assert rogan_gladen(0.7, 0.9, 0.8) == pytest.approx(0.5 / 0.7)
-    assert rogan_gladen(0.48, 0.9, 0.7) == pytest.approx(0.3)
-    assert rogan_gladen(0.5, 1.0, 1.0) == 0.5  # a perfect judge needs no correction
-
-
-def test_rogan_gladen_clips_and_refuses_an_uninformative_judge() -> None:
-    assert rogan_gladen(0.1, 0.9, 0.8) == 0.0  # raw −0.1/0.7
-    assert rogan_gladen(0.95, 0.9, 0.8) == 1.0  # raw 0.75/0.7
-    assert rogan_gladen(0.5, 0.5, 0.55) is None  # J = 0.05
-    assert rogan_gladen(0.5, 0.4, 0.5) is None  # J < 0: worse than a coin
-    assert rogan_gladen(0.5, 0.5, 0.56) == pytest.approx(0.06 / 0.06)
-    with pytest.raises(ValueError, match="tpr"):
-        rogan_gladen(0.5, 1.2, 0.8)
-
-
-# --- Corrected pass rate --------------------------------------------------------------
-
-
-def test_corrected_rate_and_its_interval() -> None:
-    judge_only = [True] * 60 + [False] * 40
-    result = calibrate(_pairs(45, 5, 8, 32), criterion_id="c", judge_only=judge_only)
-    corrected = result.corrected
-    assert corrected is not None
-    assert corrected.n == 100 and corrected.observed == 0.6
-    expected = rogan_gladen(0.6, 45 / 50, 32 / 40)
-    assert corrected.estimate.value == pytest.approx(expected)
-    value, low, high = corrected.estimate.value, corrected.estimate.low, corrected.estimate.high
-    assert value is not None and low is not None and high is not None
-    assert low < value < high
-    assert corrected.note is None
-
-
-def test_corrected_rate_notes() -> None:
-    # Few labelled fails: the correction stands, with a warning.
-    few = calibrate(_pairs(30, 3, 1, 5), criterion_id="c", judge_only=[True, False, True])
-    assert few.corrected is not None and few.corrected.estimate.value is not None
-    assert few.corrected.note is not None
-    assert "Only 6 labelled outputs people failed (fewer than 10)" in few.corrected.note
-
-    # The judge passes fewer than its own false-pass rate predicts: clipped at 0.
-    clipped = calibrate(_pairs(40, 10, 10, 40), criterion_id="c", judge_only=[False] * 20)
-    assert clipped.corrected is not None
-    assert clipped.corrected.estimate.value == 0.0
-    assert clipped.corrected.note is not None and "clipped to 0" in clipped.corrected.note
-
-    # A coin-flipping judge: J = 0.5 + 0.5 − 1 = 0.
-    coin = calibrate(_pairs(20, 20, 20, 20), criterion_id="c", judge_only=[True, False])
-    assert coin.corrected is not None
-    assert coin.corrected.estimate == type(coin.corrected.estimate)(None, None, None)
-    assert coin.corrected.note is not None and "barely beats chance" in coin.corrected.note
-
-
-def _simulate(
-    rng: np.random.Generator, labelled: int, unlabelled: int
-) -> tuple[list[tuple[bool, bool]], list[bool]]:
-    """True pass rate 0.3; a judge with TPR 0.9 and TNR 0.7; labelled half pass, half fail."""
-    human = np.array([True] * (labelled // 2) + [False] * (labelled // 2))
-    judge = np.where(human, rng.random(labelled) < 0.9, rng.random(labelled) < 0.3)
-    truth = rng.random(unlabelled) < 0.3
-    judge_only = np.where(truth, rng.random(unlabelled) < 0.9, rng.random(unlabelled) < 0.3)
-    pairs = [(bool(h), bool(j)) for h, j in zip(human, judge, strict=True)]
-    return pairs, [bool(j) for j in judge_only]
-
-
-def test_simulation_corrected_rate_recovers_the_true_rate() -> None:
-    pairs, judge_only = _simulate(np.random.default_rng(42), labelled=600, unlabelled=3000)
-    corrected = calibrate(pairs, criterion_id="c", judge_only=judge_only).corrected
-    assert corrected is not None and corrected.observed is not None
-    # The judge's raw rate is 0.3·0.9 + 0.7·0.3 = 0.48, far from the truth.
-    assert corrected.observed == pytest.approx(0.48, abs=0.03)
-    value, low, high = corrected.estimate.value, corrected.estimate.low, corrected.estimate.high
-    assert value is not None and low is not None and high is not None
-    assert value == pytest.approx(0.3, abs=0.08)
-    assert low < 0.3 < high
-
-
-def test_simulation_corrected_interval_covers_about_95_percent() -> None:
-    rng = np.random.default_rng(7)
-    estimates, covered = [], 0
-    for _ in range(200):
-        pairs, judge_only = _simulate(rng, labelled=200, unlabelled=1000)
-        corrected = calibrate(
-            pairs, criterion_id="c", judge_only=judge_only, resamples=1000
-        ).corrected
-        assert corrected is not None
-        estimate = corrected.estimate
-        assert estimate.value is not None and estimate.low is not None
-        assert estimate.high is not None
-        estimates.append(estimate.value)
-        covered += estimate.low <= 0.3 <= estimate.high
-    assert np.mean(estimates) == pytest.approx(0.3, abs=0.015)
-    assert 0.88 <= covered / 200 <= 0.99
-
-
 def test_argument_checks() -> None:
     with pytest.raises(ValueError, match="target"):
         calibrate([], criterion_id="c", target=0)
@@ -278,3 +175,18 @@ def test_a_bias_the_data_already_shows_is_reported_before_asking_for_more_grades
     result = calibrate([(False, True)] * 12, criterion_id="c")
     assert result.bias == "lenient" and not result.stands_in
     assert result.verdict.startswith("The judge cannot stand in: it is too lenient")
+
+
+def test_kappa_has_no_interval_when_every_pair_lies_in_one_cell() -> None:
+    # People failed all twelve, the judge passed them all.
+    result = calibrate([(False, True)] * 12, criterion_id="c")
+    assert result.kappa.value == 0.0
+    assert (result.kappa.low, result.kappa.high) == (None, None)
+    # The README's case: people passed none, so every draw's κ is 0 however the judge splits.
+    readme = calibrate([(False, True)] * 18 + [(False, False)] * 2, criterion_id="c")
+    assert readme.kappa.value == 0.0 and readme.kappa.low is None
+    # With something to vary, the interval is there.
+    varied = calibrate(
+        [(True, True)] * 10 + [(False, True)] * 5 + [(False, False)] * 5, criterion_id="c"
+    )
+    assert varied.kappa.low is not None and varied.kappa.high is not None

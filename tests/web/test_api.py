@@ -12,6 +12,7 @@ from typing import Any
 from tests.web.helpers import (
     CANDIDATES,
     SUITE,
+    TEXTS,
     Graded,
     Served,
     call,
@@ -20,8 +21,11 @@ from tests.web.helpers import (
     serving,
 )
 
+from fieldeval.human.session import GradingSession
+from fieldeval.records.grade import Grade
 from fieldeval.store import Store
 from fieldeval.store.grade_store import GradeStore
+from fieldeval.suite.loader import load_suite
 
 TOKEN = "a-long-enough-test-token-123"
 
@@ -276,3 +280,57 @@ def test_an_unknown_pair_candidate_is_refused(graded: Graded) -> None:
     result = run_grade(graded, "--pair", "cand-zebra,nobody")
     assert result.returncode == 2
     assert "'nobody' is not a candidate of run" in result.stderr
+
+
+def test_informative_order_grades_the_judges_rare_verdicts_first(graded: Graded) -> None:
+    # The judge passed zebra on five examples and okapi on one: the outputs it judged
+    # against the grain of each candidate are the ones a random order would reach last.
+    loaded = load_suite(graded.suite)
+    faithful = next(c for c in loaded.suite.rubric if c.id == "faithful")
+    store = Store.open(graded.db_url)
+    try:
+        GradingSession(store, graded.run_id, loaded.suite.rubric)  # saves the criteria
+        grades = GradeStore(store)
+        for candidate, passed in (
+            ("cand-zebra", {"e1", "e2", "e3", "e4", "e5"}),
+            ("cand-okapi", {"e1"}),
+        ):
+            for example in TEXTS:
+                grades.save_grade(
+                    Grade(
+                        graded.run_id,
+                        candidate,
+                        example,
+                        0,
+                        "faithful",
+                        faithful.version,
+                        "judge:double",
+                        "judge",
+                        int(example in passed),
+                    )
+                )
+    finally:
+        store.close()
+    wrote = graded.who_wrote()
+    with serving(graded, "--informative") as served:
+        status, listed = call("GET", f"{served.base}/api/grading/items?grader=ana")
+        assert status == 200, listed
+        order = []
+        for entry in listed["items"]:
+            status, item = call("GET", f"{served.base}/api/grading/items/{entry['key']}?grader=ana")
+            order.append(wrote[item["output"]])
+        assert len(order) == 12
+        # Every (candidate, judge's verdict) is reached within the first four.
+        assert {("cand-zebra", "e6"), ("cand-okapi", "e1")} <= set(order[:4])
+        candidates = {candidate for candidate, _ in order[:4]}
+        assert candidates == set(CANDIDATES)
+
+        # Once people graded zebra's e6, it goes to the back: its stratum has its grade.
+        key = next(
+            e["key"]
+            for e, who in zip(listed["items"], order, strict=True)
+            if who == ("cand-zebra", "e6")
+        )
+        assert grade(served, "ben", key, "faithful", 1, None)[0] == 200
+        status, relisted = call("GET", f"{served.base}/api/grading/items?grader=ana")
+        assert [e["key"] for e in relisted["items"]][-1] == key

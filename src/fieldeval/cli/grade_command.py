@@ -20,6 +20,7 @@ def grade(
     grader: str | None,
     pair: str | None,
     disagreements: bool,
+    informative: bool,
     host: str,
     port: int,
     token: str | None,
@@ -51,6 +52,7 @@ def grade(
             task=loaded.suite.task.description,
             pair=split_pair(pair, info) if pair is not None else None,
             grader=grader,
+            informative=informative,
         )
         count = session.progress(grader or "").total
         if count == 0:

@@ -24,6 +24,14 @@ def grade(
     disagreements: Annotated[
         bool, typer.Option("--disagreements", help="Open the screen that settles disagreements.")
     ] = False,
+    informative: Annotated[
+        bool,
+        typer.Option(
+            "--informative",
+            help="Show first the outputs whose grade narrows the judge-corrected pass rates "
+            "most (else each grader's own random order).",
+        ),
+    ] = False,
     host: HostOption = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8765,
     token: TokenOption = None,
@@ -42,6 +50,7 @@ def grade(
         grader=grader,
         pair=pair,
         disagreements=disagreements,
+        informative=informative,
         host=host,
         port=port,
         token=token,

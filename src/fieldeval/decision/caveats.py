@@ -13,6 +13,7 @@ from fieldeval.cost.spend import RunCost
 from fieldeval.decision.latency import LatencyUnderLoad
 from fieldeval.failures.report import FailureReport
 from fieldeval.judge.calibration import Calibration
+from fieldeval.judge.corrected import CorrectedRate
 from fieldeval.notation import percent, percent_up
 from fieldeval.results.summary import RunSummary
 from fieldeval.stats.intervals import Proportion, Rate
@@ -122,8 +123,20 @@ def judge_caveats(calibration: Sequence[Calibration], judged: Sequence[str]) -> 
             caveats.append(
                 f"The judge's verdicts on {criterion_id} are not calibrated against people: {why}"
                 + ("" if why.endswith(".") else ".")
+                + (_corrected_words(found.corrected) if found is not None else "")
             )
     return caveats
+
+
+def _corrected_words(rates: Sequence[CorrectedRate]) -> str:
+    """` Corrected by people's grades: a 50% (95% CI 31% to 69%) where the judge says 100%.`"""
+    shown = [
+        f"{rate.candidate_id} {percent(r.value)} (95% CI {percent(r.low)} to "
+        f"{percent(r.high)}) where the judge says {percent(rate.judge_rate)}"
+        for rate in rates
+        if (r := rate.rate).value is not None
+    ]
+    return f" Corrected by people's grades: {'; '.join(shown)}." if shown else ""
 
 
 def error_caveats(summary: RunSummary) -> list[str]:

@@ -10,21 +10,12 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from fieldeval.judge.corrected import CorrectedRate
 from fieldeval.stats.agreement import Estimate
 from fieldeval.stats.intervals import Rate, wilson
 from fieldeval.stats.paired import mcnemar_exact
 
 Float = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class CorrectedRate:
-    """The pass rate on outputs only the judge graded, corrected for its measured errors."""
-
-    n: int  # outputs the judge graded and no person did
-    observed: float | None  # the judge's raw pass rate on them
-    estimate: Estimate  # Rogan-Gladen, with a bootstrap interval
-    note: str | None  # why the estimate is missing or shaky, in plain words
 
 
 @dataclass(frozen=True)
@@ -43,35 +34,19 @@ class Calibration:
     bias: Literal["lenient", "harsh", "none"]
     stands_in: bool
     verdict: str  # one plain sentence, with the reason
-    corrected: CorrectedRate | None
+    # Per candidate, the pass rate people would give, from the judge's verdicts and theirs.
+    corrected: tuple[CorrectedRate, ...] = ()
 
 
-# Below this Youden's J = TPR + TNR − 1 a judge barely beats a coin: dividing by J would
-# blow the judge's measurement errors up into a meaningless corrected rate.
-_MIN_YOUDEN = 0.05
-_ROUNDING = 1e-12  # so a J of 0.05 that comes out as 0.0500000000000001 still counts as 0.05
+_ROUNDING = 1e-12  # so a bound of 0.8 that comes out as 0.7999999999999999 still counts
 
 _ALPHA = 0.05  # McNemar's level for calling a judge lenient or harsh
-
-
-def rogan_gladen(observed: float, tpr: float, tnr: float) -> float | None:
-    """The true pass rate behind a judge's observed pass rate, given its TPR and TNR.
-
-    Rogan–Gladen: θ = (p + TNR − 1)/(TPR + TNR − 1), clipped to [0, 1]. None when
-    J = TPR + TNR − 1 ≤ 0.05: the judge is too close to guessing to correct.
-    """
-    for name, value in (("observed", observed), ("tpr", tpr), ("tnr", tnr)):
-        if not 0 <= value <= 1:
-            raise ValueError(f"{name} must be within [0, 1], got {value}")
-    raw = _rogan_gladen_raw(observed, tpr, tnr)
-    return None if raw is None else min(1.0, max(0.0, raw))
 
 
 def calibrate(
     pairs: Sequence[tuple[bool, bool]],
     *,
     criterion_id: str,
-    judge_only: Sequence[bool] = (),
     target: float = 0.8,
     min_each: int = 10,
     resamples: int = 2000,
@@ -85,9 +60,7 @@ def calibrate(
     X ~ Binomial(b + c, ½); lenient when p < 0.05 and b > c, harsh when c > b. The judge
     stands in when people passed and failed at least `min_each` outputs each, the lower
     Wilson bounds of TPR and TNR reach `target` (a point estimate at the target on 10
-    labels is far from showing it) and it shows no bias. Kappa's interval resamples the pairs; the
-    corrected rate of `judge_only` verdicts resamples human passes, human fails and the
-    judge-only verdicts separately.
+    labels is far from showing it) and it shows no bias. Kappa's interval resamples the pairs.
     """
     if not 0 < target <= 1:
         raise ValueError(f"target must be within (0, 1], got {target}")
@@ -129,15 +102,7 @@ def calibrate(
         verdict=_verdict(
             tpr, tnr, false_pass, false_fail, p, bias, target, max(min_each, 1), stands_in
         ),
-        corrected=(
-            _corrected(tpr, tnr, judge_only, min_each, resamples, rng) if judge_only else None
-        ),
     )
-
-
-def _rogan_gladen_raw(observed: float, tpr: float, tnr: float) -> float | None:
-    youden = tpr + tnr - 1
-    return None if youden <= _MIN_YOUDEN + _ROUNDING else (observed + tnr - 1) / youden
 
 
 def _kappas(cells: Float) -> Float:
@@ -158,68 +123,14 @@ def _kappa_estimate(cells: Float, resamples: int, rng: np.random.Generator) -> E
         return Estimate(None, None, None)
     # Drawing the n pairs with replacement is drawing their 2×2 cells from a multinomial.
     draws = rng.multinomial(n, cells / n, size=resamples).astype(np.float64)
-    low, high = _percentiles(_kappas(draws))
+    kappas = _kappas(draws)
+    defined = kappas[~np.isnan(kappas)]
+    if defined.size == 0 or np.ptp(defined) == 0:
+        # Every pair in one cell: each draw repeats the table, and a zero-width interval
+        # would claim a certainty twelve pairs cannot give.
+        return Estimate(point, None, None)
+    low, high = _percentiles(kappas)
     return Estimate(point, low, high)
-
-
-def _corrected(
-    tpr: Rate,
-    tnr: Rate,
-    judge_only: Sequence[bool],
-    min_each: int,
-    resamples: int,
-    rng: np.random.Generator,
-) -> CorrectedRate:
-    n = len(judge_only)
-    passed = sum(1 for verdict in judge_only if verdict)
-    observed = passed / n
-    notes = []
-    if tpr.value is None or tnr.value is None:
-        missing = "passed" if tpr.value is None else "failed"
-        if tpr.value is None and tnr.value is None:
-            missing = "passed or failed"
-        notes.append(
-            f"No labelled output that people {missing}, so the judge's errors are unknown."
-        )
-        return CorrectedRate(n, observed, Estimate(None, None, None), " ".join(notes))
-    raw = _rogan_gladen_raw(observed, tpr.value, tnr.value)
-    if raw is None:
-        youden = tpr.value + tnr.value - 1
-        notes.append(
-            f"The judge barely beats chance on the labelled outputs (TPR + TNR − 1 = "
-            f"{youden:.2f}, at most {_MIN_YOUDEN}), so its verdicts cannot be corrected."
-        )
-        return CorrectedRate(n, observed, Estimate(None, None, None), " ".join(notes))
-    short = [
-        f"{_count(rate.n, 'labelled output')} people {verb}"
-        for rate, verb in ((tpr, "passed"), (tnr, "failed"))
-        if rate.n < min_each
-    ]
-    if short:
-        notes.append(
-            f"Only {' and '.join(short)} (fewer than {min_each}), so the judge's error rates, "
-            "and the correction, are rough."
-        )
-    value = min(1.0, max(0.0, raw))
-    if value != raw:
-        notes.append(
-            f"The raw correction ({raw:.2f}) fell outside [0, 1] and was clipped to {value:.0f}: "
-            "the judge's measured error rates may not hold on these outputs."
-        )
-    # Stratified: human passes, human fails and judge-only verdicts are drawn separately;
-    # drawing binary outcomes with replacement is drawing their count from a binomial.
-    tpr_draws = rng.binomial(tpr.n, tpr.value, size=resamples) / tpr.n
-    tnr_draws = rng.binomial(tnr.n, tnr.value, size=resamples) / tnr.n
-    observed_draws = rng.binomial(n, observed, size=resamples) / n
-    youdens = tpr_draws + tnr_draws - 1
-    estimates = np.divide(
-        observed_draws + tnr_draws - 1,
-        youdens,
-        out=np.full(resamples, np.nan),
-        where=youdens > _MIN_YOUDEN + _ROUNDING,
-    )
-    low, high = _percentiles(np.clip(estimates, 0.0, 1.0))
-    return CorrectedRate(n, observed, Estimate(value, low, high), " ".join(notes) or None)
 
 
 def _percentiles(sample: Float) -> tuple[float | None, float | None]:

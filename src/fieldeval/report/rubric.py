@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fieldeval.judge.calibration import Calibration
+from fieldeval.judge.corrected import CorrectedRate
 from fieldeval.notation import p_value, percent, percent_up
 from fieldeval.report.markdown_text import rate_cell
 from fieldeval.results.rubric import CriterionResult, SideBySide
@@ -142,25 +143,47 @@ def render_calibration(calibrations: Sequence[Calibration], console: Console) ->
     console.print(table)
     for calibration in calibrations:
         console.print(Text.assemble((f"{calibration.criterion_id}: ", "bold"), calibration.verdict))
-        corrected = calibration.corrected
-        if corrected is None:
-            continue
-        line = (
-            f"  on the {corrected.n} outputs people did not decide: the judge's pass rate "
-            f"{percent(corrected.observed)}, corrected for its measured errors "
-            f"{_percent_estimate(corrected.estimate)} (Rogan–Gladen)"
+    corrected = [rate for calibration in calibrations for rate in calibration.corrected]
+    if corrected:
+        render_corrected(corrected, console)
+
+
+def render_corrected(rates: Sequence[CorrectedRate], console: Console) -> None:
+    """Per criterion and candidate: the judge's pass rate, and the one people's grades imply."""
+    table = Table(
+        title="pass rate corrected by people's grades (judge-corrected, [95%])",
+        title_justify="left",
+        caption="the judge's verdicts split the outputs in two; people's grades in each part "
+        "say how often the judge is right there (stratified estimate, Jeffreys + MOVER; "
+        "docs/grading.md). people graded: of the outputs the judge passed / failed.",
+        caption_justify="left",
+    )
+    table.add_column("criterion")
+    table.add_column("candidate")
+    table.add_column("judge", justify="right", no_wrap=True)
+    table.add_column("people graded", justify="right", no_wrap=True)
+    table.add_column("corrected", justify="right", no_wrap=True)
+    for rate in rates:
+        stratified = rate.rate
+        graded = (
+            f"{stratified.passed.graded}/{stratified.passed.units} · "
+            f"{stratified.failed.graded}/{stratified.failed.units}"
         )
-        if corrected.note:
-            line += f"; {corrected.note}"
-        console.print(Text(line))
+        table.add_row(
+            Text(rate.criterion_id),
+            Text(rate.candidate_id),
+            percent(rate.judge_rate),
+            graded,
+            _corrected_text(rate),
+        )
+    console.print(table)
 
 
-def _percent_estimate(estimate: Estimate) -> str:
-    if estimate.value is None:
-        return "–"
-    if estimate.low is None or estimate.high is None:
-        return percent(estimate.value)
-    return f"{percent(estimate.value)} [{percent(estimate.low)}–{percent(estimate.high)}]"
+def _corrected_text(rate: CorrectedRate) -> str:
+    stratified = rate.rate
+    if stratified.value is None or stratified.low is None or stratified.high is None:
+        return f"– (grade {rate.missing})"
+    return f"{percent(stratified.value)} [{percent(stratified.low)}–{percent(stratified.high)}]"
 
 
 def render_side_by_side(results: Sequence[SideBySide], console: Console) -> None:

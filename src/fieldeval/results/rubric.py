@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from pydantic import TypeAdapter
 
 from fieldeval.judge.calibration import Calibration, calibrate
+from fieldeval.judge.corrected import CorrectedRate, JudgedOutput, corrected_rate
 from fieldeval.records.grade import Grade, PairGrade
 from fieldeval.records.run import OutputKey, RunInfo
 from fieldeval.stats.agreement import Agreement, agreement
@@ -178,7 +179,8 @@ def rubric_agreement(
 def rubric_calibration(
     grades: Sequence[Grade], rubric: Sequence[Criterion], *, seed: int = 0
 ) -> list[Calibration]:
-    """The judge against people per criterion the judge grades, with the corrected pass rate."""
+    """The judge against people per criterion the judge grades, with each candidate's
+    judge-corrected pass rate."""
     grades = current(grades, rubric)
     found: list[Calibration] = []
     for criterion in rubric:
@@ -191,13 +193,26 @@ def rubric_calibration(
             for output, human in people.items()
             if human is not None and (verdict := judge.get(output)) is not None
         ]
-        judge_only = [
-            verdict
-            for output, verdict in judge.items()
-            if verdict is not None and people.get(output) is None
-        ]
-        found.append(calibrate(pairs, criterion_id=criterion.id, judge_only=judge_only, seed=seed))
+        calibration = calibrate(pairs, criterion_id=criterion.id, seed=seed)
+        found.append(replace(calibration, corrected=corrected_rates(people, judge, criterion.id)))
     return found
+
+
+def corrected_rates(
+    people: dict[OutputKey, bool | None],
+    judge: dict[OutputKey, bool | None],
+    criterion_id: str,
+) -> tuple[CorrectedRate, ...]:
+    """Per candidate the judge graded: its pass rate corrected by people's grades."""
+    by_candidate: dict[str, list[JudgedOutput]] = defaultdict(list)
+    for output, verdict in sorted(judge.items()):
+        if verdict is not None:
+            judged = JudgedOutput(output.example_id, verdict, people.get(output))
+            by_candidate[output.candidate_id].append(judged)
+    return tuple(
+        corrected_rate(outputs, candidate_id=candidate, criterion_id=criterion_id)
+        for candidate, outputs in sorted(by_candidate.items())
+    )
 
 
 @dataclass(frozen=True)

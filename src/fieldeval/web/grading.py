@@ -15,8 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import PlainTextResponse, Response
 
 from fieldeval.errors import UserError
-from fieldeval.human.session import MAX_NOTE, GradingSession, PairItem, check_grader_name
+from fieldeval.human.session import (
+    MAX_NOTE,
+    GradingSession,
+    Item,
+    PairItem,
+    check_grader_name,
+)
 from fieldeval.records.run import RunInfo
+from fieldeval.results.grading_order import informative_order
 from fieldeval.web.grading_json import choice_json, criterion_json, grade_json, shown
 from fieldeval.web.templating import render
 
@@ -36,12 +43,21 @@ class GradingContext:
     task: str
     pair: tuple[str, str] | None = None
     grader: str | None = None  # given on the command line; else each page asks
+    informative: bool = False  # the most informative outputs first (`--informative`)
     # SQLite takes one writer at a time; a lock keeps two quick answers from colliding.
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def run(self) -> RunInfo:
         return self.session.run
+
+    def items(self, grader: str) -> list[Item]:
+        """The grader's items: their own random order, or the most informative first."""
+        items = self.session.items(grader)
+        if not self.informative:
+            return items
+        grades = self.session.grades.grades(self.run.id)
+        return informative_order(items, grades, self.session.rubric)
 
     def pair_items(self, grader: str) -> list[PairItem]:
         if self.pair is None:
@@ -150,7 +166,7 @@ def items(context: Context, grader: GraderQuery) -> dict[str, Any]:
     session = context.session
     answers = session.answers(grader)
     listed = []
-    for item in session.items(grader):
+    for item in context.items(grader):
         given = answers.get(item.key, {})
         answered = sum(1 for c in item.criteria if c.id in given)
         listed.append(

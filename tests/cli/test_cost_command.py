@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -72,6 +73,10 @@ def test_the_table_shows_spend_the_projection_and_the_trade_off(
     assert "cheap and dear cannot be separated with n=12 (dear +25 points" in out
     assert "a month at 300,000 requests" in out
     assert "Arena beside this task" in out and "Arena puts cheap ahead" in out
+    # Every request of both costs the same (900 in, 300 out): no zero-width interval is shown.
+    row = next(line for line in out.splitlines() if line.startswith("│ per request"))
+    assert row.count("(the same on all 12: no interval)") == 2, row
+    assert not re.search(r"\[(\$[\d.]+), \1\]", out), out
 
 
 def test_json_carries_the_same_numbers(

@@ -26,6 +26,12 @@ class Interval:
     high: float
     n: int = 0  # units resampled: examples, or clusters when the suite names a cluster field
 
+    @property
+    def varies(self) -> bool:
+        """False when every resample gave the same value (every request cost the same): a
+        zero-width interval would claim a certainty n examples cannot give, so none is shown."""
+        return self.high > self.low
+
 
 def unit_cost_intervals(
     spent: npt.NDArray[np.float64],

@@ -87,10 +87,14 @@ def _interval(interval: Interval | None, estimated: bool = False) -> str:
     if interval is None:
         return "–"
     mark = "~" if estimated else ""
+    if not interval.varies:
+        return mark + _bounds(interval)
     return f"{mark}{_bounds(interval)} (n={interval.n})"
 
 
 def _bounds(interval: Interval) -> str:
+    if not interval.varies:
+        return f"{dollars(interval.value, figures=3)} (the same on all {interval.n}: no interval)"
     # Three figures, not the sentences' two: a narrow interval would read [$290, $290].
     value, low, high = (
         dollars(v, figures=3) for v in (interval.value, interval.low, interval.high)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from fieldeval.cost.intervals import Interval
 from fieldeval.decision.evidence import Decision, NotMeasured
 from fieldeval.decision.latency import LatencyLevel, LatencyUnderLoad
 from fieldeval.decision.recommendation import pct, usd
@@ -267,11 +268,10 @@ def _cost(d: Decision) -> list[str]:
         thousand = "–"
         if c.per_request is not None:
             r = c.per_request
-            thousand = f"{_usd(r.value * 1000)} [{_usd(r.low * 1000)} to {_usd(r.high * 1000)}]"
+            thousand = _usd_interval(r, scale=1000)
         monthly = "–"
         if c.monthly is not None:
-            t = c.monthly.total
-            monthly = f"{_usd(t.value)} [{_usd(t.low)} to {_usd(t.high)}]"
+            monthly = _usd_interval(c.monthly.total)
         estimate = " (estimate)" if c.estimated else ""
         rows.append(
             [
@@ -385,6 +385,14 @@ def _signed(value: float | None) -> str:
 def _usd(value: float | None) -> str:
     # Two dollar signs in a row of text open GitHub's inline math.
     return plain(usd(value))
+
+
+def _usd_interval(interval: Interval, scale: float = 1.0) -> str:
+    """`$0.27 [$0.25 to $0.29]`, or `$0.27 (the same on all 40: no interval)`."""
+    value = _usd(interval.value * scale)
+    if not interval.varies:
+        return f"{value} (the same on all {interval.n}: no interval)"
+    return f"{value} [{_usd(interval.low * scale)} to {_usd(interval.high * scale)}]"
 
 
 def _bullets(lines: Iterable[str]) -> str:

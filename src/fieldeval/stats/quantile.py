@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,11 +23,10 @@ class Quantile:
 def quantile(values: Sequence[float], q: float, *, confidence: float = 0.95) -> Quantile:
     """The percentile (numpy's linear rule, as everywhere) and an order-statistic interval.
 
-    With B the number of values below the true percentile, B ~ Binomial(n, q/100), so
-    [x₍r₎, x₍s₎] covers it with probability P(r ≤ B ≤ s − 1) for r = the (1−c)/2 quantile
-    of B and s − 1 = its (1+c)/2 quantile: at least `confidence`, whatever the distribution.
-    A rank outside 1..n leaves that side unbounded (None): p95 needs n ≥ 72 for an upper
-    bound.
+    scipy's `quantile_test(...).confidence_interval`: with B the number of values below the
+    true percentile, B ~ Binomial(n, q/100), and [x₍r₎, x₍s₎] covers it with probability at
+    least `confidence`, whatever the distribution. A rank outside 1..n leaves that side
+    unbounded (None): p95 needs n ≥ 72 for an upper bound.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be within (0, 1), got {confidence}")
@@ -35,16 +35,13 @@ def quantile(values: Sequence[float], q: float, *, confidence: float = 0.95) -> 
     if n == 0:
         return Quantile(q, 0, None, None, None)
     # Imported here: scipy is slow to load and only this computation needs it.
-    from scipy.stats import binom
+    from scipy.stats import quantile_test
 
-    share = q / 100
-    low_rank = int(binom.ppf((1 - confidence) / 2, n, share))
-    high_rank = int(binom.ppf((1 + confidence) / 2, n, share)) + 1
-    ordered = sorted(values)
-    return Quantile(
-        q,
-        n,
-        point,
-        ordered[low_rank - 1] if low_rank >= 1 else None,
-        ordered[high_rank - 1] if high_rank <= n else None,
-    )
+    # The hypothesised value (0) plays no part in the interval.
+    interval = quantile_test(values, q=0, p=q / 100).confidence_interval(confidence)
+    return Quantile(q, n, point, _bound(interval.low), _bound(interval.high))
+
+
+def _bound(value: float) -> float | None:
+    """scipy marks a side it cannot bound with nan or ±inf; here that is None."""
+    return float(value) if math.isfinite(value) else None

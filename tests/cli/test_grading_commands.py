@@ -86,6 +86,11 @@ def test_run_judges_then_people_grade_and_the_judge_is_found_lenient(
     assert 15 <= graded <= 24 and low < 50 < high < 90 and 35 <= value <= 65
     # Beta's split by the judge matches people's: the correction keeps it near the judge.
     assert re.search(r"offers-refund │ beta │ 50% │ \d+/12 · \d+/12 │ 50% \[", out), out
+    # And the two, corrected, compared: the judge's 100% against 50% was its own error.
+    diff = re.search(r"offers-refund: alpha − beta ([+−]\d+) \[([+−]\d+), ([+−]\d+)\] points", out)
+    assert diff is not None, out
+    low, high = (int(v.replace("−", "-")) for v in diff.groups()[1:])
+    assert low < 0 < high
 
 
 def test_grading_commands_say_what_is_missing(project: JudgeProject) -> None:

@@ -10,9 +10,11 @@ from scipy.stats import beta
 from fieldeval.stats.intervals import Z95, clustered_mean, t_interval, wilson
 from fieldeval.stats.stratified import (
     PILOT,
+    StratifiedDifference,
     Stratum,
     cluster_design_effect,
     grading_gain,
+    stratified_difference,
     stratified_rate,
 )
 
@@ -110,3 +112,20 @@ def test_cluster_design_effect() -> None:
     assert cluster_design_effect(values, clusters) > 2.5
     # No variation: nothing to inflate.
     assert cluster_design_effect([1.0] * 4, ["a", "a", "b", "b"]) == 1.0
+
+
+def test_difference_combines_the_two_intervals() -> None:
+    a = stratified_rate(Stratum(120, 30, 27), Stratum(80, 20, 4))
+    b = stratified_rate(Stratum(60, 20, 12), Stratum(140, 30, 3))
+    difference = stratified_difference(a, b)
+    assert a.value is not None and b.value is not None
+    assert a.low is not None and a.high is not None and b.low is not None and b.high is not None
+    assert difference.value == pytest.approx(a.value - b.value)
+    assert difference.low == pytest.approx(
+        a.value - b.value - math.hypot(a.value - a.low, b.high - b.value)
+    )
+    assert difference.high == pytest.approx(
+        a.value - b.value + math.hypot(a.high - a.value, b.value - b.low)
+    )
+    missing = stratified_rate(Stratum(10, 0, 0), Stratum(10, 5, 1))
+    assert stratified_difference(a, missing) == StratifiedDifference(None, None, None)

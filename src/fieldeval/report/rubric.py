@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -10,11 +11,12 @@ from rich.text import Text
 
 from fieldeval.judge.calibration import Calibration
 from fieldeval.judge.corrected import CorrectedRate
-from fieldeval.notation import p_value, percent, percent_up
+from fieldeval.notation import p_value, percent, percent_up, points_interval
 from fieldeval.report.markdown_text import rate_cell
 from fieldeval.results.rubric import CriterionResult, SideBySide
 from fieldeval.stats.agreement import Agreement, Estimate
 from fieldeval.stats.intervals import Proportion, Rate
+from fieldeval.stats.stratified import stratified_difference
 
 
 def rate_text(rate: Proportion) -> str:
@@ -177,6 +179,19 @@ def render_corrected(rates: Sequence[CorrectedRate], console: Console) -> None:
             _corrected_text(rate),
         )
     console.print(table)
+    for first, second in itertools.combinations(rates, 2):
+        if first.criterion_id != second.criterion_id:
+            continue
+        difference = stratified_difference(first.rate, second.rate)
+        if difference.value is None or difference.low is None or difference.high is None:
+            continue
+        console.print(
+            Text(
+                f"{first.criterion_id}: {first.candidate_id} − {second.candidate_id} "
+                f"{points_interval(difference.value, difference.low, difference.high)} points "
+                "(judge-corrected, 95%; the two taken as independent, which errs wide)"
+            )
+        )
 
 
 def _corrected_text(rate: CorrectedRate) -> str:

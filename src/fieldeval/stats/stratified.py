@@ -148,3 +148,29 @@ def cluster_design_effect(values: Sequence[float], clusters: Sequence[object]) -
     if not math.isfinite(clustered.se) or independent.se == 0:
         return 1.0
     return max(1.0, (clustered.se / independent.se) ** 2)
+
+
+@dataclass(frozen=True)
+class StratifiedDifference:
+    """θ̂_a − θ̂_b of two stratified rates, with its 95% interval; None while either is."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+
+
+def stratified_difference(a: StratifiedRate, b: StratifiedRate) -> StratifiedDifference:
+    """The difference of two candidates' corrected rates, their intervals combined by MOVER.
+
+    low = d − √((θ̂_a − l_a)² + (u_b − θ̂_b)²), high = d + √((u_a − θ̂_a)² + (θ̂_b − l_b)²)
+    (Newcombe 1998's method 10, on these intervals). People's grades fall on different
+    outputs of each candidate, so the two estimates are taken as independent; on the same
+    examples they are positively correlated if anything, and the interval then errs wide.
+    """
+    if a.value is None or b.value is None:
+        return StratifiedDifference(None, None, None)
+    assert a.low is not None and a.high is not None and b.low is not None and b.high is not None
+    value = a.value - b.value
+    below = math.hypot(a.value - a.low, b.high - b.value)
+    above = math.hypot(a.high - a.value, b.value - b.low)
+    return StratifiedDifference(value, max(-1.0, value - below), min(1.0, value + above))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import Markup
 
-from fieldeval.notation import shown_as_text, visible_controls
+from fieldeval.notation import number, shown_as_text, signed, visible_controls
 from fieldeval.report.decision_html import _environment
 from fieldeval.report.markdown_text import untrusted
 from fieldeval.web.templating import templates
@@ -44,3 +44,11 @@ def test_the_markdown_report_shows_them_too() -> None:
     assert not any(ch in shown for ch in CONTROLS)
     # Markdown's own escape of "+" renders as "+": the reader sees ⟨U+202E⟩.
     assert "⟨U\\+202E⟩refund denied⟨U\\+202C⟩" in shown
+
+
+def test_an_amount_keeps_its_significant_figures() -> None:
+    # The demo's comparison showed "$0.0000 → $0.0000" for calls of $0.000016.
+    assert number(0.000016, "$") == "$0.000016"
+    assert signed(-0.0000162, "$") == "−$0.000016"
+    assert number(12.345, "$") == "$12"
+    assert number(0.0, "$") == "$0"

@@ -50,7 +50,8 @@ def number(value: float | None, unit: str = "") -> str:
     if unit == "ms" and abs(value) >= 10_000:
         return _minus(f"{value / 1000:.1f} s")
     if unit == "$":
-        return _minus(f"${value:.4f}")
+        # Significant figures: a call that costs $0.000016 is not "$0.0000".
+        return dollars(value, figures=2)
     # Counts and times to one decimal below 10, with no ".0" on whole numbers.
     text = f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}".removesuffix(".0")
     return _minus(f"{text} {unit}".rstrip())

@@ -188,6 +188,14 @@ def test_an_unchanged_bot_passes_the_gate_by_default(tmp_path: Path, greet: Path
     assert suite.get("failures") == "0"
     assert len(list(suite.iter("testcase"))) == 6  # 2 candidates × 3 cases
 
+    # Every example's output is as long as before: a change with no spread has no interval.
+    compared = fieldeval(tmp_path, "compare", before, after)
+    assert compared.returncode == 0, compared.stderr
+    tokens = [line for line in compared.stdout.splitlines() if line.startswith("│ tokens out")]
+    assert tokens and all("+0 on every example (no interval)" in line for line in tokens), (
+        compared.stdout
+    )
+
 
 def test_show_pairs_the_candidates(tmp_path: Path, greet: Path) -> None:
     first = run(tmp_path, "good")

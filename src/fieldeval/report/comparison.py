@@ -200,12 +200,17 @@ def _numbers_table(numbers: list[NumberDelta]) -> Table:
     for delta in numbers:
         label, unit = NUMBERS.get(delta.metric, (delta.metric, ""))
         paired = delta.paired
-        mean = (
-            "–"
-            if paired is None
-            else f"{signed(paired.difference, unit)} "
-            f"[{signed(paired.low, unit)}, {signed(paired.high, unit)}]"
-        )
+        if paired is None:
+            mean = "–"
+        elif paired.low == paired.high:
+            # Every example changed by the same amount (often none): each resample repeats it,
+            # and a zero-width interval would claim a certainty the examples cannot give.
+            mean = f"{signed(paired.difference, unit)} on every example (no interval)"
+        else:
+            mean = (
+                f"{signed(paired.difference, unit)} "
+                f"[{signed(paired.low, unit)}, {signed(paired.high, unit)}]"
+            )
         table.add_row(
             label,
             f"{number(delta.before_median, unit)} → {number(delta.after_median, unit)}",

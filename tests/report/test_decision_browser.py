@@ -157,3 +157,25 @@ def test_hostile_outputs_are_shown_as_text_and_never_run(opened: tuple[Page, Tra
     assert page.locator("a[href^='javascript:']").count() == 0
     assert "<script>window.__pwned=1</script>|x" in page.locator("table.slices").inner_text()
     assert page.locator("#leaderboards h3").inner_text() == "Arena <b>board</b> | v2"
+
+
+def test_the_pass_rate_by_slice_is_on_the_page_as_text(opened: tuple[Page, Traffic]) -> None:
+    page, _ = opened
+    table = page.locator("table.slice-rates[data-slice='group']")
+    assert table.locator("thead th").all_inner_texts()[:5] == [
+        "group",
+        "Examples",
+        "pricey",
+        "cheap",
+        "weak",
+    ]
+    rows = table.locator("tbody tr")
+    assert rows.count() == 2
+    plain, hostile = (rows.nth(i).locator("td").all_inner_texts() for i in range(2))
+    assert plain[:2] == ["plain", "30"]
+    # The slice value from the data is text on the page, never markup.
+    assert hostile[:2] == ["<script>window.__pwned=1</script>|x", "10"]
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    # Each candidate's passes over the two values add up to its overall count.
+    counts = [int(cell.split("(")[1].split("/")[0]) for cell in (*plain[2:5], *hostile[2:5])]
+    assert [counts[i] + counts[i + 3] for i in range(3)] == [31, 27, 4]

@@ -156,16 +156,28 @@ def test_a_bar_no_candidate_can_reach_says_none_is_ready(made: DecisionRun) -> N
 def test_the_markdown_carries_every_section_and_no_markup_from_the_data(found: Decision) -> None:
     text = decision_markdown(found)
     headings = re.findall(r"^#+ (.*)$", text, flags=re.MULTILINE)
-    assert headings[:7] == [
+    assert headings[:8] == [
         "Decision report: decide",
         "The task",
         "The data",
         "Quality",
+        "By group",
         "Rubric",
         "Failures and their severity",
         "Read these first",
     ]
     assert "| cheap (recommended) | 68% | 52%–80% | 27/40 | 0 |" in text
+    # By slice: a row per value, each candidate's passes adding up to its overall 27/40 etc.
+    by_group = text[text.index("### By group") : text.index("### Rubric")]
+    pairs = "cheap − pricey | cheap − weak | pricey − weak"
+    header = f"| group | Examples | pricey | cheap | weak | {pairs} |"
+    assert header in by_group
+    plain_row = next(row for row in by_group.splitlines() if row.startswith("| plain | 30 |"))
+    hostile_row = next(row for row in by_group.splitlines() if "pwned" in row)
+    assert f"| {untrusted(HOSTILE_SLICE)} | 10 |" in hostile_row
+    counts = [re.findall(r"\((\d+)/(\d+)\)", row) for row in (plain_row, hostile_row)]
+    totals = [sum(int(row[i][0]) for row in counts) for i in range(3)]
+    assert totals == [31, 27, 4] and all(int(n) in (30, 10) for row in counts for _, n in row)
     thousand = THOUSAND["cheap"].replace("$", "\\$")
     # Every request of the bot costs the same: a zero-width interval would claim a certainty
     # 40 examples cannot give, so none is shown, and the line says why.
@@ -227,6 +239,15 @@ def test_the_command_writes_both_files_and_prints_the_recommendation(
     wrong = fieldeval("report", suite, "--run", "no-such-run", "--db", db)
     assert wrong.returncode == 2
     assert wrong.stderr.startswith("error: run 'no-such-run' matches no run")
+
+    # The terminal shows the pass rate per slice value too, the hostile value as text.
+    shown = fieldeval("show", made.run_id, "--db", db)
+    assert shown.returncode == 0, shown.stderr
+    table = shown.stdout[shown.stdout.index("pass rate by group") :]
+    plain_row = next(line for line in table.splitlines() if line.startswith("│ plain"))
+    assert re.search(r"│\s+30 │", plain_row), plain_row
+    assert "cheap − pricey" in table and "Holm-adjusted across every value and pair" in table
+    assert "<script>window.__pw" in table  # folded at 24 characters, never markup
 
 
 BARE_SUITE = """\

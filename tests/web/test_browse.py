@@ -129,6 +129,17 @@ def test_the_run_page_shows_quality_failures_cost_and_latency(
     expect(page.locator(f'#cost tr[data-candidate="{BETA}"] .no-price')).to_contain_text("no price")
     assert data["cost"]["candidates"][0]["total_usd"] == alpha_cost.total_usd
 
+    # Pass rate per slice value, each value linking to its examples.
+    topic = next(f for f in data["slices"] if f["field"] == "topic")
+    table = page.locator('table.slice-rates[data-slice="topic"]')
+    for value in topic["values"]:
+        row = table.locator(f'tr[data-value="{value["value"]}"]')
+        for cid, rate in value["rates"].items():
+            expect(row.locator(f'td[data-candidate="{cid}"]')).to_contain_text(
+                f"{rate['k']} of {rate['n']}"
+            )
+        expect(row.locator("a").first).to_have_attribute("href", value["url"])
+
     page.locator("#compare-previous").click()
     expect(page).to_have_url(re.compile(rf"/compare\?before={truth.first.id}&after={run_id}$"))
 

@@ -14,6 +14,7 @@ from tests.web.browse_suite import ALPHA, BETA, HOSTILE_INPUT, HOSTILE_OUTPUT, B
 from tests.web.browse_truth import Truth
 from tests.web.helpers import PAYLOAD, Graded, Served, call, serving
 
+from fieldeval.edges.rates import is_variant
 from fieldeval.stats.intervals import Rate
 
 FILTERS: list[dict[str, str]] = [
@@ -256,3 +257,22 @@ def test_the_cli_and_the_web_app_send_the_same_json_for_a_runs_cost(
     assert [c["candidate_id"] for c in from_web["cost"]["candidates"]] == [ALPHA, BETA]
     assert from_web["cost"]["candidates"][0]["price"]["description"]
     assert from_web["cost"]["candidates"][0]["per_request"]["n"] > 0
+
+
+def test_the_run_json_has_each_slice_values_rate(
+    browse_served: Served, browse_truth: Truth
+) -> None:
+    truth = browse_truth
+    status, data = call("GET", f"{browse_served.base}/api/runs/{truth.run.id}")
+    assert status == 200, data
+    topic = next(f for f in data["slices"] if f["field"] == "topic")
+    clean = [e for e in truth.examples if not is_variant(e) and "topic" in e.slices]
+    for value in topic["values"]:
+        ids = {e.id for e in clean if e.slices["topic"] == value["value"]}
+        assert value["examples"] == len(ids)
+        assert value["url"].endswith(f"slice=topic%3D{value['value']}")
+        for candidate, rate in value["rates"].items():
+            answered = [o for o in truth.outputs if o.candidate_id == candidate]
+            answered = [o for o in answered if o.example_id in ids and o.ok]
+            assert (rate["k"], rate["n"]) == (sum(o.passed for o in answered), len(answered))
+        assert [(p["a"], p["b"]) for p in value["pairs"]] == [(ALPHA, BETA)]

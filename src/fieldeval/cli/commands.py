@@ -207,6 +207,7 @@ def render_run(store: Store, info: RunInfo) -> None:
     from fieldeval.report.terminal import render_candidate_pairs, render_flaky, render_summary
     from fieldeval.results.candidates import compare_candidates
     from fieldeval.results.repeats import stability
+    from fieldeval.results.slices import slice_results
     from fieldeval.results.summary import example_clusters, summarize
 
     examples = store.examples(info.dataset_hash)
@@ -216,6 +217,11 @@ def render_run(store: Store, info: RunInfo) -> None:
     render_summary(summarize(info, outputs, clusters=clusters), console)
     if len(info.candidates) > 1:
         render_candidate_pairs(compare_candidates(outputs, info.candidates), console)
+    slices = slice_results(outputs, examples, info.candidates)
+    if slices:
+        from fieldeval.report.slices import render_slices
+
+        render_slices(slices, info.candidates, console)
     if info.repeats > 1:
         render_flaky(stability(outputs), info.repeats, console)
     from fieldeval.results.rubric import run_rubric

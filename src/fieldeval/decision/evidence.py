@@ -32,6 +32,7 @@ from fieldeval.results.rubric import (
     run_rubric,
 )
 from fieldeval.results.run_data import read_run
+from fieldeval.results.slices import SliceField, slice_results
 from fieldeval.results.summary import CandidateSummary, RunSummary, example_clusters, summarize
 from fieldeval.store import Store
 from fieldeval.suite.economics import Volume
@@ -94,6 +95,7 @@ class Decision:
     data: DataSection
     summary: RunSummary
     pairs: tuple[CandidatePair, ...]
+    slices: tuple[SliceField, ...]  # pass rates per slice value; empty without slices
     failures: FailureReport | None  # None: no failure mode, no check and no rubric
     look_first: tuple[Excerpt, ...]  # the failure report's outputs to read first
     rubric: tuple[CriterionResult, ...]  # empty without grades
@@ -182,6 +184,7 @@ def decision(
         data=_data(run.id, suite, summary, examples),
         summary=summary,
         pairs=pairs,
+        slices=slice_results(outputs, examples, run.candidates),
         failures=failures,
         look_first=_excerpts(failures, outputs, examples),
         rubric=results,

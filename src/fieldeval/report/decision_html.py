@@ -20,6 +20,8 @@ from fieldeval.decision.recommendation import usd
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, percent_up, points, shown_as_text
 from fieldeval.report import charts
+from fieldeval.report.markdown_text import rate_cell
+from fieldeval.report.slices import CAPTION as SLICE_CAPTION
 from fieldeval.version import __version__
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -45,6 +47,7 @@ def decision_html(decision: Decision, *, generated: datetime | None = None) -> s
             generated=when,
             version=__version__,
             max_excerpts=MAX_EXCERPTS,
+            slice_caption=SLICE_CAPTION,
         )
     )
 
@@ -91,6 +94,7 @@ def _environment() -> SandboxedEnvironment:
         decimal=_decimal,
         score=lambda v: f"{v:g}",
         unsigned_points=lambda v: f"{100 * abs(v):.0f}",
+        rate_text=rate_cell,
     )
     return env
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from fieldeval.cost.intervals import Interval
 from fieldeval.decision.evidence import Decision, NotMeasured
 from fieldeval.decision.latency import LatencyLevel, LatencyUnderLoad
-from fieldeval.decision.recommendation import pct, usd
+from fieldeval.decision.recommendation import pct
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, points
 from fieldeval.report.decision_edges_markdown import edges_markdown
 from fieldeval.report.markdown_text import plain, untrusted
 from fieldeval.report.markdown_text import rate_cell as _rate
 from fieldeval.report.markdown_text import table as _table
+from fieldeval.report.markdown_text import usd_interval as _usd_interval
+from fieldeval.report.markdown_text import usd_text as _usd
 from fieldeval.report.rubric import estimate_text
+from fieldeval.report.slices import slices_markdown
 from fieldeval.stats.intervals import ExampleRate, Proportion
 
 MAX_EXCERPTS = 8
@@ -141,6 +143,8 @@ def _quality(d: Decision) -> list[str]:
                 right=(1, 2, 4),
             )
         )
+    if d.slices:
+        parts.append(slices_markdown(d.slices, d.candidate_ids))
     unmeasured = [_not_measured(item) for item in d.not_measured if item.what == "rubric"]
     if unmeasured:
         parts += ["### Rubric", *unmeasured]
@@ -380,19 +384,6 @@ def _code(text: str) -> str:
 
 def _signed(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}".replace("-", "−")
-
-
-def _usd(value: float | None) -> str:
-    # Two dollar signs in a row of text open GitHub's inline math.
-    return plain(usd(value))
-
-
-def _usd_interval(interval: Interval, scale: float = 1.0) -> str:
-    """`$0.27 [$0.25 to $0.29]`, or `$0.27 (the same on all 40: no interval)`."""
-    value = _usd(interval.value * scale)
-    if not interval.varies:
-        return f"{value} (the same on all {interval.n}: no interval)"
-    return f"{value} [{_usd(interval.low * scale)} to {_usd(interval.high * scale)}]"
 
 
 def _bullets(lines: Iterable[str]) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fieldeval.decision.recommendation import pct
+from fieldeval.cost.intervals import Interval
+from fieldeval.decision.recommendation import pct, usd
 from fieldeval.notation import visible_controls
 from fieldeval.stats.intervals import Proportion
 
@@ -56,3 +57,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
     rule = ["---:" if i in right else "---" for i in range(len(headers))]
     lines = [headers, rule, *rows]
     return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
+def usd_text(value: float | None) -> str:
+    # Two dollar signs in a row of text open GitHub's inline math.
+    return plain(usd(value))
+
+
+def usd_interval(interval: Interval, scale: float = 1.0) -> str:
+    """`$0.27 [$0.25 to $0.29]`, or `$0.27 (the same on all 40: no interval)`."""
+    value = usd_text(interval.value * scale)
+    if not interval.varies:
+        return f"{value} (the same on all {interval.n}: no interval)"
+    return f"{value} [{usd_text(interval.low * scale)} to {usd_text(interval.high * scale)}]"

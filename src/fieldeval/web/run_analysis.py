@@ -19,6 +19,7 @@ from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
 from fieldeval.results.rubric import CriterionResult, rubric_results
 from fieldeval.results.run_data import read_run
+from fieldeval.results.slices import SliceField, slice_results
 from fieldeval.results.summary import RunSummary, example_clusters, summarize
 from fieldeval.stats.quantile import Quantile, quantile
 from fieldeval.store.store import Store
@@ -43,6 +44,7 @@ class RunNumbers:
     timing: dict[str, Timing]
     pairs: tuple[CandidatePair, ...]
     rubric: tuple[CriterionResult, ...]
+    slices: tuple[SliceField, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
         timing={cid: _timing(outputs, cid) for cid in run.candidates},
         pairs=compare_candidates(outputs, run.candidates),
         rubric=tuple(rubric_results(data.grades, suite.rubric)),
+        slices=slice_results(outputs, data.clean_examples, run.candidates),
     )
     report = failure_report(suite, data)
     cost = run_cost(suite, data)

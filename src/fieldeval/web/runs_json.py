@@ -26,6 +26,7 @@ from fieldeval.web.links import compare_url, examples_url, run_url
 from fieldeval.web.pending import pending_json
 from fieldeval.web.results_json import candidate_json, number, rate_json, run_json
 from fieldeval.web.run_analysis import RunNumbers, Timing
+from fieldeval.web.slices_json import slice_json
 from fieldeval.web.templating import percent
 
 
@@ -152,6 +153,7 @@ def run_page_json(
         "links": _links(run, previous),
         "quality": quality,
         "pairs": [_pair(pair) for pair in numbers.pairs],
+        "slices": [slice_json(run.id, field) for field in numbers.slices],
         "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],
         "failures": failures,
         "weights": dict(report.weights),

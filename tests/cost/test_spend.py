@@ -189,6 +189,46 @@ def test_a_cached_answer_costs_a_request_but_not_this_run(tmp_path: Path, store:
     assert cached.per_request.value == pytest.approx(first.per_request.value)
 
 
+def test_a_cached_rerun_projects_the_month_it_did_before(tmp_path: Path, store: Store) -> None:
+    # The audit's case: a re-run answered from the cache showed "retries -1.00" and
+    # "monthly $0": a cached answer made no call, so it says nothing about retries.
+    project = CostProject(tmp_path, store)
+    loaded = project.write(
+        ["c1", "c2", "c3"],
+        {"bot": {"output_per_mtok": 10.0}},
+        volume={"requests_per_month": 100_000},
+    )
+    table = {
+        "bot": {
+            "c1": answer("ok", usage(0, 100), fail_first=1),
+            "c2": answer("ok", usage(0, 300)),
+            "c3": answer("ok", usage(0, 200)),
+        }
+    }
+    first = _by_id(run_cost(loaded.suite, read_run(store, project.run(loaded, table).id)), "bot")
+    assert first.retry_rate == pytest.approx(1 / 3)
+    again = _by_id(
+        run_cost(loaded.suite, read_run(store, project.run(loaded, table, use_cache=True).id)),
+        "bot",
+    )
+    assert again.cached == 3 and again.retry_rate == 0.0  # never negative
+    assert again.monthly is not None and again.per_request is not None
+    assert again.monthly.total.value == pytest.approx(100_000 * again.per_request.value)
+    assert again.monthly.total.value > 0
+    # Three from the cache and one new example: the retries are those of the one call made.
+    loaded = project.write(
+        ["c1", "c2", "c3", "c4"],
+        {"bot": {"output_per_mtok": 10.0}},
+        volume={"requests_per_month": 100_000},
+    )
+    table["bot"]["c4"] = answer("ok", usage(0, 250), fail_first=2)
+    mixed = _by_id(
+        run_cost(loaded.suite, read_run(store, project.run(loaded, table, use_cache=True).id)),
+        "bot",
+    )
+    assert mixed.cached == 3 and mixed.retry_rate == pytest.approx(2.0)
+
+
 def test_an_unpriced_judge_leaves_its_share_unknown(tmp_path: Path, store: Store) -> None:
     project = CostProject(tmp_path, store)
     loaded = project.write(

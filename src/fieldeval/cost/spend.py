@@ -59,7 +59,7 @@ class CandidateCost:
     per_request_p50: float | None
     per_request_p95: float | None
     per_success: Interval | None  # spend on priced outputs / their passes; None when none passed
-    retry_rate: float  # Σ(attempts − 1) / outputs
+    retry_rate: float  # Σ(attempts − 1) / outputs that made a call (not from the cache)
     estimated: bool  # some usage was counted by the client: the cost is an estimate
     judge_usd: float | None  # judge spend on this candidate's outputs
     monthly: MonthlyProjection | None  # None without `volume:` or without a price
@@ -190,7 +190,7 @@ def _candidate(
     costs = [cost for _, cost in priced]
     passes_priced = sum(row.passed for row, _ in priced)
     per_request, per_success = _intervals(priced, units, seed=seed, resamples=resamples)
-    retry_rate = sum(row.attempts - 1 for row in rows) / len(rows) if rows else 0.0
+    retry_rate = _retry_rate(rows)
     total: float | None = None
     if snapshot is not None and (priced or not answered):
         # An output answered from the cache was paid for by the run that first asked.
@@ -222,6 +222,13 @@ def _candidate(
         judged_outputs=judge.outputs,
         judge_per_output=judge_per_output,
     )
+
+
+def _retry_rate(rows: Sequence[StoredOutput]) -> float:
+    """Extra attempts per request made, Σ(attempts − 1) / calls: an answer from the cache
+    made no call (its attempts are 0) and says nothing about retries; 0 when none was made."""
+    called = [row for row in rows if not row.from_cache]
+    return sum(max(row.attempts - 1, 0) for row in called) / len(called) if called else 0.0
 
 
 def _monthly(

@@ -183,6 +183,28 @@ def test_anything_else_is_malformed_and_says_why(text: str, why: str) -> None:
     assert why in caught.value.reason
 
 
+def test_a_placeholder_or_copied_reason_is_no_reason() -> None:
+    # The audit's bundled judge: 56 of 65 reasons were the format's own placeholder.
+    prompt = prompt_for("x")
+    for reason, why in (
+        ("<one or two sentences: why>", "placeholder"),
+        ("  <why>  ", "placeholder"),
+        (PASS_FAIL.question, "repeats the instructions"),
+    ):
+        text = json.dumps({"nonce": prompt.nonce, "reason": reason, "verdict": "pass"})
+        with pytest.raises(MalformedAnswer) as caught:
+            parse_answer(text, prompt)
+        assert why in caught.value.reason
+    # Quoting the output (in the data, not the instructions) is a reason.
+    quoted = json.dumps(
+        {"nonce": prompt.nonce, "reason": "It says x and no more.", "verdict": "pass"}
+    )
+    assert parse_answer(quoted, prompt)["verdict"] == "pass"
+    # Constrained servers cannot start a reason with "<".
+    reason = prompt.answer_schema()["properties"]["reason"]
+    assert reason["pattern"] == "^[^<].*$" and reason["minLength"] >= 1
+
+
 @pytest.mark.parametrize("score", [4, 0, "3", True, 2.0])
 def test_a_score_must_be_one_of_the_levels_exactly(score: Any) -> None:
     prompt = prompt_for("x", TONE)

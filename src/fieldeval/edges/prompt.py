@@ -33,7 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fieldeval.canonical import content_hash
 from fieldeval.judge.prompt import (
     NONCE_CHARS,
+    REASON_SCHEMA,
     MalformedAnswer,
+    check_reason,
     describe_invalid,
     load_answer,
     neutralise,
@@ -185,7 +187,7 @@ class EdgePrompt:
             "type": "object",
             "properties": {
                 "nonce": {"type": "string", "enum": [self.nonce]},
-                "reason": {"type": "string"},
+                "reason": REASON_SCHEMA,
                 "class": {"type": "string", "enum": list(EDGE_CLASSES)},
             },
             "required": ["nonce", "reason", "class"],
@@ -199,6 +201,7 @@ class EdgePrompt:
             answer = EdgeAnswer.model_validate(data)
         except ValidationError as error:
             raise MalformedAnswer(describe_invalid(error)) from None
+        check_reason(answer.reason, self.messages[0].content)
         return answer.model_dump(by_alias=True)
 
     def param_defaults(self) -> dict[str, Any]:

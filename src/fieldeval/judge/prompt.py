@@ -136,7 +136,7 @@ class JudgePrompt:
             "type": "object",
             "properties": {
                 "nonce": {"type": "string", "enum": [self.nonce]},
-                "reason": {"type": "string"},
+                "reason": REASON_SCHEMA,
                 self.kind: choice,
             },
             "required": ["nonce", "reason", self.kind],
@@ -247,10 +247,36 @@ def parse_answer(text: str, prompt: JudgePrompt) -> dict[str, Any]:
     except ValidationError as error:
         raise MalformedAnswer(describe_invalid(error)) from None
     parsed = answer.model_dump()
+    check_reason(parsed["reason"], prompt.messages[0].content)
     if prompt.kind == "score" and parsed["score"] != "n/a" and parsed["score"] not in prompt.levels:
         levels = ", ".join(str(value) for value in prompt.levels)
         raise MalformedAnswer(f'"score" {parsed["score"]} is not one of the levels {levels}')
     return parsed
+
+
+# A reason this long found word for word in the instructions was copied from them.
+_COPIED_CHARS = 25
+# Servers that constrain output to the schema cannot then write the format's `<...>`
+# placeholder as the reason, which a small model otherwise does on most answers.
+REASON_SCHEMA: dict[str, Any] = {"type": "string", "minLength": 8, "pattern": "^[^<].*$"}
+
+
+def check_reason(reason: str, instructions: str) -> None:
+    """`MalformedAnswer` when the reason is the format's placeholder or copied instructions.
+
+    A small judge answers `"reason": "<one or two sentences: why>"` (the placeholder it was
+    shown) or repeats the criterion's question: either way it gave no reason, and a verdict
+    without one is as good as a guess.
+    """
+    text = " ".join(reason.split())
+    if text.startswith("<") and text.endswith(">"):
+        raise MalformedAnswer(
+            f'its "reason" is the placeholder {text!r}: write the reason itself, in your words'
+        )
+    if len(text) >= _COPIED_CHARS and text.lower() in " ".join(instructions.split()).lower():
+        raise MalformedAnswer(
+            'its "reason" repeats the instructions: say why this output passes or fails'
+        )
 
 
 def load_answer(text: str, nonce: str) -> dict[str, Any]:

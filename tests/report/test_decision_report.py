@@ -307,3 +307,31 @@ def test_a_bare_run_says_what_is_not_measured_and_how_to_measure_it(tmp_path: Pa
     ) in markdown
     assert "| two | 6 | 50% [19%–81%] (3/6) |" in markdown  # the failures, counted
     assert "| one | no price | – | – | – |" in markdown
+
+
+def test_a_run_with_repeats_gets_its_report_with_rates_over_examples(tmp_path: Path) -> None:
+    # The HTML report read `k` of every rate, which a rate over repeated examples lacks:
+    # any run with --repeat and failure modes crashed it.
+    made = make_run(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "FIELDEVAL_DB"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+
+    def fieldeval(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fieldeval", *args, "--db", str(made.db)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    suite = str(made.loaded.path)
+    ran = fieldeval("run", suite, "--repeat", "2", "-q")
+    assert ran.returncode == 0, ran.stderr
+    done = fieldeval("report", suite, "--markdown", "pr.md")
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "fieldeval-report.html").read_text(encoding="utf-8")
+    assert "(of 40 examples)" in html
+    assert "of 40 examples" in (tmp_path / "pr.md").read_text(encoding="utf-8")

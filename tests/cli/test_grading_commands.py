@@ -52,6 +52,8 @@ def test_run_judges_then_people_grade_and_the_judge_is_found_lenient(
     )
     assert rubric_row is not None, result.stdout
     assert rubric_row.group(1) == "100% [86%–100%] (24/24)"
+    # Nobody has graded yet: the judge's rates are its own, and the output says so.
+    assert "⚠ offers-refund: the judge's rates are uncalibrated" in result.stdout
 
     run = store.latest_run("replies")
     assert run is not None

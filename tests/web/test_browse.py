@@ -129,6 +129,9 @@ def test_the_run_page_shows_quality_failures_cost_and_latency(
     expect(page.locator(f'#cost tr[data-candidate="{BETA}"] .no-price')).to_contain_text("no price")
     assert data["cost"]["candidates"][0]["total_usd"] == alpha_cost.total_usd
 
+    # The judge's rates there are flagged: people have not shown it can stand in.
+    assert data["judge_warnings"]
+    expect(page.locator("#rubric .judge-warning").first).to_contain_text("uncalibrated")
     # Pass rate per slice value, each value linking to its examples.
     topic = next(f for f in data["slices"] if f["field"] == "topic")
     table = page.locator('table.slice-rates[data-slice="topic"]')

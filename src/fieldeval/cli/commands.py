@@ -229,9 +229,17 @@ def render_run(store: Store, info: RunInfo) -> None:
     rubric = run_rubric(info)
     if rubric:
         from fieldeval.report.rubric import render_rubric, render_side_by_side
-        from fieldeval.results.rubric import rubric_results, side_by_side
+        from fieldeval.results.rubric import (
+            judge_warnings,
+            rubric_calibration,
+            rubric_results,
+            side_by_side,
+        )
         from fieldeval.store.grade_store import GradeStore
 
         grades = GradeStore(store)
-        render_rubric(rubric_results(grades.grades(info.id), rubric), console)
+        given = grades.grades(info.id)
+        results = rubric_results(given, rubric)
+        warnings = judge_warnings(results, rubric_calibration(given, rubric))
+        render_rubric(results, console, warnings)
         render_side_by_side(side_by_side(grades.pair_grades(info.id), rubric), console)

@@ -188,7 +188,10 @@ def render_rubric_results(
         pairs = rubric.side_by_side(grades.pair_grades(info.id), loaded.suite.rubric)
         render_side_by_side(pairs, console)
     else:
-        render_rubric(rubric.rubric_results(grades.grades(info.id), loaded.suite.rubric), console)
+        given = grades.grades(info.id)
+        results = rubric.rubric_results(given, loaded.suite.rubric)
+        calibrations = rubric.rubric_calibration(given, loaded.suite.rubric)
+        render_rubric(results, console, rubric.judge_warnings(results, calibrations))
 
 
 def agreement(suite_path: Path, *, run_id: str | None, db: str | None) -> None:

@@ -40,8 +40,11 @@ def estimate_text(estimate: Estimate | None, digits: int = 2) -> str:
     return f"{estimate.value:.{digits}f} [{estimate.low:.{digits}f}, {estimate.high:.{digits}f}]"
 
 
-def render_rubric(results: Sequence[CriterionResult], console: Console) -> None:
-    """Per criterion and candidate: the pass rate people gave, and the judge's."""
+def render_rubric(
+    results: Sequence[CriterionResult], console: Console, warnings: Sequence[str] = ()
+) -> None:
+    """Per criterion and candidate: the pass rate people gave, and the judge's; then what
+    makes the judge's rates unsafe to read as they stand."""
     if not results:
         return
     table = Table(
@@ -64,6 +67,8 @@ def render_rubric(results: Sequence[CriterionResult], console: Console) -> None:
         ]
         table.add_row(Text(criterion_id), Text(candidate_id), *cells)
     console.print(table)
+    for warning in warnings:
+        console.print(Text(f"⚠ {warning}"), style="yellow")
 
 
 def _reliability(agreement: Agreement) -> str:

@@ -240,3 +240,36 @@ def side_by_side(pairs: Sequence[PairGrade], rubric: Sequence[Criterion]) -> lis
         SideBySide(criterion_id, source, preferences(choices), position_bias(choices))
         for (criterion_id, source), choices in sorted(grouped.items())
     ]
+
+
+# Below this many verdicts a judge that gave one answer to all of them may simply be right.
+_CONSTANT_AFTER = 10
+
+
+def judge_warnings(
+    results: Sequence[CriterionResult], calibrations: Sequence[Calibration]
+) -> list[str]:
+    """Per judged criterion, what makes the judge's rates unsafe to read as they stand.
+
+    A judge whose verdicts never vary (every one of 10 or more outputs, all candidates, the
+    same) says nothing about any of them; one not shown to stand in for people (`calibrate`)
+    gives rates that are its own, not people's.
+    """
+    standing = {c.criterion_id: c for c in calibrations}
+    warnings = []
+    for criterion_id in dict.fromkeys(r.criterion_id for r in results if r.source == "judge"):
+        rates = [r.rate for r in results if r.criterion_id == criterion_id and r.source == "judge"]
+        graded, passed = sum(r.n for r in rates), sum(r.k for r in rates)
+        if graded >= _CONSTANT_AFTER and passed in (0, graded):
+            verdict = "passed" if passed else "failed"
+            warnings.append(
+                f"{criterion_id}: the judge {verdict} all {graded} outputs it graded; a judge "
+                "that never varies tells the candidates apart no better than a constant."
+            )
+        calibration = standing.get(criterion_id)
+        if calibration is None or not calibration.stands_in:
+            warnings.append(
+                f"{criterion_id}: the judge's rates are uncalibrated (not shown to stand in for "
+                "people): grade some outputs and run fieldeval calibrate."
+            )
+    return warnings

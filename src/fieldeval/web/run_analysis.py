@@ -17,7 +17,12 @@ from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
-from fieldeval.results.rubric import CriterionResult, rubric_results
+from fieldeval.results.rubric import (
+    CriterionResult,
+    judge_warnings,
+    rubric_calibration,
+    rubric_results,
+)
 from fieldeval.results.run_data import read_run
 from fieldeval.results.slices import SliceField, slice_results
 from fieldeval.results.summary import RunSummary, example_clusters, summarize
@@ -45,6 +50,7 @@ class RunNumbers:
     pairs: tuple[CandidatePair, ...]
     rubric: tuple[CriterionResult, ...]
     slices: tuple[SliceField, ...] = ()
+    judge_warnings: tuple[str, ...] = ()  # a judge that never varies, or is uncalibrated
 
 
 @dataclass(frozen=True)
@@ -62,12 +68,15 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
     # Edge-case variants are the edges report's; the run's numbers are the clean task's.
     data = read_run(store, run.id)
     run, outputs = data.run, data.outputs
+    rubric = tuple(rubric_results(data.grades, suite.rubric))
+    calibrations = rubric_calibration(data.grades, suite.rubric)
     numbers = RunNumbers(
         summary=summarize(run, outputs, clusters=example_clusters(run, data.examples)),
         timing={cid: _timing(outputs, cid) for cid in run.candidates},
         pairs=compare_candidates(outputs, run.candidates),
-        rubric=tuple(rubric_results(data.grades, suite.rubric)),
+        rubric=rubric,
         slices=slice_results(outputs, data.clean_examples, run.candidates),
+        judge_warnings=tuple(judge_warnings(rubric, calibrations)),
     )
     report = failure_report(suite, data)
     cost = run_cost(suite, data)

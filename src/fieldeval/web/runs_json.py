@@ -155,6 +155,7 @@ def run_page_json(
         "pairs": [_pair(pair) for pair in numbers.pairs],
         "slices": [slice_json(run.id, field) for field in numbers.slices],
         "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],
+        "judge_warnings": list(numbers.judge_warnings),
         "failures": failures,
         "weights": dict(report.weights),
         "cost": to_jsonable(cost),

@@ -73,8 +73,22 @@ def test_duplicate_ids_name_both_lines(tmp_path: Path) -> None:
     write_csv(tmp_path / "t.csv", 'id,text\n7,a\n8,"b\nc"\n7,d\n')
     with pytest.raises(DataError) as caught:
         load_dataset(spec(path="t.csv", id="id"), base_dir=tmp_path)
-    assert "'7' is used twice: t.csv:2 and t.csv:5" in caught.value.message
+    assert (
+        caught.value.message
+        == "an id is used more than once (2 rows in all): '7' (t.csv:2, t.csv:5)"
+    )
     assert caught.value.hint is not None and "remove `dataset.id`" in caught.value.hint
+
+
+def test_every_repeated_id_is_reported_at_once(tmp_path: Path) -> None:
+    # The audit's file had 155 repeated ids; only the first was ever named.
+    rows = [f"{i % 7},row {i}" for i in range(20)]
+    write_csv(tmp_path / "t.csv", "id,text\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError) as caught:
+        load_dataset(spec(path="t.csv", id="id"), base_dir=tmp_path)
+    message = caught.value.message
+    assert message.startswith("7 ids are used more than once (20 rows in all): '0' (t.csv:2, ")
+    assert message.endswith("; and 2 more")
 
 
 def test_empty_id_names_its_line(tmp_path: Path) -> None:

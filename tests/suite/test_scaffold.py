@@ -70,8 +70,19 @@ def test_reference_column_and_no_id(tmp_path: Path) -> None:
         "question",
         "expected_answer",
     )
-    assert "hash of its content" in text
+    assert "# id: no field is named like an id (id, uuid, *_id), so each row's id hashes" in text
     assert '{equals: "{{ expected_answer }}"}' in text
+
+
+def test_an_id_column_that_repeats_says_why_it_was_not_taken(tmp_path: Path) -> None:
+    # The audit's tweets: tweet_id repeated, and `init` said only "no field looks like a
+    # unique id".
+    data = tmp_path / "tweets.csv"
+    rows = ["tweet_id,text"] + [f"{i % 3},tweet number {i}" for i in range(8)]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    text = scaffold_suite(data, suite_dir=tmp_path)
+    assert parse(text).dataset.id is None
+    assert "# id: tweet_id looks like an id but 5 of its 8 values repeat, so each row" in text
 
 
 def test_chat_logs_use_the_conversation_prompt(tmp_path: Path) -> None:

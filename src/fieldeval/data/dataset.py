@@ -87,8 +87,13 @@ def _check_fields(spec: DatasetSpec, records: Sequence[Record], path: Path) -> N
         )
 
 
+# Repeated ids named in the error, the first ones met; the rest are counted.
+_REPEATS_SHOWN = 5
+
+
 def _examples(spec: DatasetSpec, records: Sequence[Record]) -> tuple[Example, ...]:
     seen: dict[str, str] = {}  # id -> source of the row that has it
+    repeated: dict[str, list[str]] = {}  # id -> the sources of every row that has it
     examples: list[Example] = []
     for record in records:
         fields = record.fields
@@ -104,11 +109,8 @@ def _examples(spec: DatasetSpec, records: Sequence[Record]) -> tuple[Example, ..
                     hint="give every row an id, or remove `dataset.id` to use content-hash ids",
                 )
             if example_id in seen:
-                raise DataError(
-                    f"id {example_id!r} is used twice: {seen[example_id]} and {record.source}",
-                    hint="fix the repeated id, or remove `dataset.id` from the suite to"
-                    " use content-hash ids",
-                )
+                repeated.setdefault(example_id, [seen[example_id]]).append(record.source)
+                continue
         seen[example_id] = record.source
         examples.append(
             Example(
@@ -120,7 +122,25 @@ def _examples(spec: DatasetSpec, records: Sequence[Record]) -> tuple[Example, ..
                 source=record.source,
             )
         )
+    if repeated:
+        raise _repeated_ids(repeated)
     return tuple(examples)
+
+
+def _repeated_ids(repeated: dict[str, list[str]]) -> DataError:
+    """Every repeated id at once, so that fixing the data takes one pass, not one per id."""
+    shown = [
+        f"{example_id!r} ({', '.join(sources)})"
+        for example_id, sources in list(repeated.items())[:_REPEATS_SHOWN]
+    ]
+    rows = sum(len(sources) for sources in repeated.values())
+    more = len(repeated) - len(shown)
+    count = "an id is" if len(repeated) == 1 else f"{len(repeated)} ids are"
+    return DataError(
+        f"{count} used more than once ({rows} rows in all): {'; '.join(shown)}"
+        + (f"; and {more} more" if more else ""),
+        hint="fix the repeated ids, or remove `dataset.id` from the suite to use content-hash ids",
+    )
 
 
 def _input(spec: DatasetSpec, fields: dict[str, Any]) -> str:

@@ -81,7 +81,7 @@ def scaffold_suite(data_path: Path, *, suite_dir: Path) -> str:
         f"  path: {_scalar(_relative(data_path, suite_dir))}  # relative to this file",
         f"  id: {_scalar(id_field)}"
         if id_field
-        else "  # id: no field looks like a unique id, so each row's id is a hash of its content",
+        else f"  # id: {_no_id_reason(columns.values())}, so each row's id hashes its content",
         f"  input: {_scalar(input_field)}" if input_field else "  # input: the field to show",
         f"  reference: {_scalar(reference)}"
         if reference
@@ -134,6 +134,22 @@ def _id_field(columns: Any) -> str | None:
     ]
     # A plain "id" wins over "customer_id": the latter may be unique only by accident.
     return min(candidates, key=lambda name: name.lower() != "id", default=None)
+
+
+def _no_id_reason(columns: Any) -> str:
+    """Why no field was taken as the id, naming the one that came closest."""
+    for column in columns:
+        lowered = column.name.lower()
+        if lowered in ("id", "uuid") or lowered.endswith(("_id", "-id")):
+            repeats = len(column.values) - column.distinct
+            empty = sum(1 for value in column.values if not as_text(value).strip())
+            problems = [
+                *([f"{repeats} of its {len(column.values)} values repeat"] if repeats else []),
+                *([f"{empty} are empty"] if empty else []),
+            ]
+            if problems:
+                return f"{column.name} looks like an id but {' and '.join(problems)}"
+    return "no field is named like an id (id, uuid, *_id)"
 
 
 def _reference_field(columns: Any, id_field: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,33 @@ def test_evaluate_runs_the_suite_and_reuses_the_cache(
     assert result.run_id != first.id
     assert len(result.outputs) == 4  # 2 sampled examples × 2 candidates
     assert all(o.from_cache for o in result.outputs if o.ok)
+
+
+def test_sample_on_the_command_line_keeps_the_suites_stratification(tmp_path: Path) -> None:
+    # The audit: `--sample 6` drew 6 of 6 negative tweets though the suite stratified by label.
+    rows = ["id,text,label"] + [
+        f"t{i:02d},tweet {i},{'neg' if i < 30 else 'pos'}" for i in range(40)
+    ]
+    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "strat_bot.py").write_text(
+        "def echo(request):\n    return 'ok'\n", encoding="utf-8"
+    )
+    (tmp_path / "suite.yaml").write_text(
+        "task: {name: strat, description: Label it., prompt: '{{ text }}'}\n"
+        "dataset: {path: data.csv, id: id, input: text, slices: [label],"
+        " sample: {n: 40, stratify: label}}\n"
+        "candidates:\n  - {id: bot, provider: python, function: 'strat_bot:echo'}\n"
+        "checks:\n  - {min_chars: 1}\n",
+        encoding="utf-8",
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        db = f"sqlite:///{tmp_path / 'r.db'}"
+        done = evaluate(tmp_path / "suite.yaml", db=db, sample=8)
+    finally:
+        sys.path.remove(str(tmp_path))
+    labels = [row.split(",")[2] for row in rows[1:]]
+    by_id = {f"t{i:02d}": label for i, label in enumerate(labels)}
+    drawn = [by_id[o.example_id] for o in done.outputs]
+    # Proportional to the strata: 30 of 40 negative gives 6 of 8, 10 positive gives 2.
+    assert sorted(drawn) == ["neg"] * 6 + ["pos"] * 2

@@ -63,8 +63,10 @@ def prepare(
     loaded = as_loaded(suite)
     spec = loaded.suite.dataset
     if sampling.n is not None:
+        # `--sample N` alone keeps the suite's own stratification: it changes the size only.
+        stratify = sampling.stratify or (spec.sample.stratify if spec.sample else None)
         spec = spec.model_copy(
-            update={"sample": Sample(n=sampling.n, stratify=sampling.stratify, seed=sampling.seed)}
+            update={"sample": Sample(n=sampling.n, stratify=stratify, seed=sampling.seed)}
         )
     elif sampling.stratify is not None:
         raise ConfigError("--stratify needs --sample N")

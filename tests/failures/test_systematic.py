@@ -57,6 +57,20 @@ def test_risk_ratio_by_hand() -> None:
     assert high == pytest.approx(8 * math.exp(Z * 0.5))
 
 
+@pytest.mark.parametrize("cells", [(8, 10, 4, 40), (3, 10, 0, 20), (7, 7, 2, 9), (1, 30, 5, 12)])
+def test_risk_ratio_matches_statsmodels(cells: tuple[int, int, int, int]) -> None:
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    a, n_in, c, n_out = cells
+    table = [[a, n_in - a], [c, n_out - c]]
+    if min(min(row) for row in table) == 0:
+        table = [[cell + 0.5 for cell in row] for row in table]
+    expected = Table2x2(table)
+    _, ratio, low, high = fisher_risk(*cells)
+    assert ratio == pytest.approx(expected.riskratio)
+    assert (low, high) == pytest.approx(tuple(expected.riskratio_confint(method="normal")))
+
+
 def test_risk_ratio_zero_cell_correction() -> None:
     # c = 0: every cell + 0.5, so a = 3.5 of 11 against c = 0.5 of 21.
     _, ratio, low, high = fisher_risk(3, 10, 0, 20)

@@ -129,3 +129,12 @@ def test_difference_combines_the_two_intervals() -> None:
     )
     missing = stratified_rate(Stratum(10, 0, 0), Stratum(10, 5, 1))
     assert stratified_difference(a, missing) == StratifiedDifference(None, None, None)
+
+
+def test_the_stratum_intervals_are_statsmodels_jeffreys() -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    # One stratum holding every output: the interval is that stratum's Jeffreys interval.
+    rate = stratified_rate(Stratum(1000, 1000, 700), Stratum(0, 0, 0))
+    low, high = proportion_confint(700, 1000, method="jeffreys")
+    assert rate.low == pytest.approx(low) and rate.high == pytest.approx(high)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from fieldeval.stats.intervals import Z95
+
 
 def fisher_risk(
     failures_in: int, n_in: int, failures_out: int, n_out: int
@@ -16,9 +18,10 @@ def fisher_risk(
     the slice. A two-sided p would let a slice's deficit (the mirror image of a concentration
     elsewhere) count as a discovery and loosen Benjamini–Hochberg for every other test.
     RR = (a/n_in)/(c/n_out), and its 95% interval exp(ln RR ± z·sqrt(1/a − 1/n_in + 1/c −
-    1/n_out)) (Katz; statsmodels' `Table2x2.riskratio_confint`). When any cell is 0, every
-    cell gets 0.5 (so each n gets 1) for RR and its interval. RR and interval are None when
-    n_in or n_out is 0.
+    1/n_out)) (Katz), the same as statsmodels' `Table2x2.riskratio_confint` (checked in the
+    tests; statsmodels is not a dependency of the tool, and scipy's `relative_risk` takes no
+    fractional cells). When any cell is 0, every cell gets 0.5 (so each n gets 1) for RR and
+    its interval. RR and interval are None when n_in or n_out is 0.
     """
     for failures, n in ((failures_in, n_in), (failures_out, n_out)):
         if not 0 <= failures <= n:
@@ -29,18 +32,12 @@ def fisher_risk(
     p = float(fisher_exact(table, alternative="greater").pvalue)
     if n_in == 0 or n_out == 0:
         return p, None, None, None
-    cells = [
-        [float(failures_in), float(n_in - failures_in)],
-        [float(failures_out), float(n_out - failures_out)],
-    ]
-    if min(min(row) for row in cells) == 0:
-        cells = [[cell + 0.5 for cell in row] for row in cells]
-    # Imported here: statsmodels is slow to load and only the failure analysis needs it.
-    from statsmodels.stats.contingency_tables import Table2x2
-
-    table2x2 = Table2x2(cells)
-    low, high = table2x2.riskratio_confint(alpha=0.05, method="normal")
-    return p, float(table2x2.riskratio), float(low), float(high)
+    a, c, total_in, total_out = float(failures_in), float(failures_out), float(n_in), float(n_out)
+    if min(failures_in, n_in - failures_in, failures_out, n_out - failures_out) == 0:
+        a, c, total_in, total_out = a + 0.5, c + 0.5, total_in + 1, total_out + 1
+    ratio = (a / total_in) / (c / total_out)
+    half = Z95 * math.sqrt(1 / a - 1 / total_in + 1 / c - 1 / total_out)
+    return p, ratio, ratio * math.exp(-half), ratio * math.exp(half)
 
 
 def sign_test(up: int, down: int) -> float | None:

@@ -85,20 +85,17 @@ def stratified_rate(
     present = [stratum for stratum in (passed, failed) if stratum.units]
     if not present or any(stratum.ungraded for stratum in present):
         return StratifiedRate(passed, failed, None, None, None, design_effect)
-    # Imported here: statsmodels loads only where a corrected rate is computed.
-    from statsmodels.stats.proportion import proportion_confint
+    # Imported here: scipy is slow to load and only a corrected rate needs it.
+    from scipy.stats import beta
 
     total = passed.units + failed.units
     value = below = above = 0.0
     for stratum in present:
         share, rate = stratum.units / total, stratum.passed / stratum.graded
-        # Fractional counts on the effective n: Jeffreys' Beta quantiles take them as they are.
-        low, high = proportion_confint(
-            stratum.passed / design_effect,
-            stratum.graded / design_effect,
-            alpha=0.05,
-            method="jeffreys",
-        )
+        # Jeffreys: the Beta(k + ½, n − k + ½) quantiles, as statsmodels' proportion_confint
+        # (method="jeffreys") gives them; on the effective n the counts may be fractional.
+        passes, graded = stratum.passed / design_effect, stratum.graded / design_effect
+        low, high = beta.ppf([0.025, 0.975], passes + 0.5, graded - passes + 0.5)
         value += share * rate
         below += (share * (rate - float(low))) ** 2
         above += (share * (float(high) - rate)) ** 2

@@ -214,19 +214,8 @@ def test_the_html_shows_the_data_as_text_and_runs_none_of_it(found: Decision) ->
 def test_the_command_writes_both_files_and_prints_the_recommendation(
     made: DecisionRun, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "FIELDEVAL_DB"}
-    env["COLUMNS"] = "200"
-
     def fieldeval(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fieldeval", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return _fieldeval(tmp_path, *args)
 
     suite, db = str(made.loaded.path), str(made.db)
     done = fieldeval("report", suite, "--run", made.run_id[:15], "--db", db, "--markdown", "pr.md")
@@ -313,19 +302,9 @@ def test_a_run_with_repeats_gets_its_report_with_rates_over_examples(tmp_path: P
     # The HTML report read `k` of every rate, which a rate over repeated examples lacks:
     # any run with --repeat and failure modes crashed it.
     made = make_run(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k != "FIELDEVAL_DB"}
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
 
     def fieldeval(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fieldeval", *args, "--db", str(made.db)],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return _fieldeval(tmp_path, *args, "--db", str(made.db), bots=tmp_path)
 
     suite = str(made.loaded.path)
     ran = fieldeval("run", suite, "--repeat", "2", "-q")
@@ -335,3 +314,20 @@ def test_a_run_with_repeats_gets_its_report_with_rates_over_examples(tmp_path: P
     html = (tmp_path / "fieldeval-report.html").read_text(encoding="utf-8")
     assert "(of 40 examples)" in html
     assert "of 40 examples" in (tmp_path / "pr.md").read_text(encoding="utf-8")
+
+
+def _fieldeval(cwd: Path, *args: str, bots: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it, in `cwd`; `bots`: a folder the suite's python bots live in."""
+    env = {k: v for k, v in os.environ.items() if k != "FIELDEVAL_DB"}
+    env["COLUMNS"] = "200"
+    if bots is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(bots), env.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-m", "fieldeval", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -240,6 +240,6 @@ def render_run(store: Store, info: RunInfo) -> None:
         grades = GradeStore(store)
         given = grades.grades(info.id)
         results = rubric_results(given, rubric)
-        warnings = judge_warnings(results, rubric_calibration(given, rubric))
+        warnings = judge_warnings(results, rubric_calibration(given, rubric, resamples=0))
         render_rubric(results, console, warnings)
         render_side_by_side(side_by_side(grades.pair_grades(info.id), rubric), console)

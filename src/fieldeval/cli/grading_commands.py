@@ -190,7 +190,7 @@ def render_rubric_results(
     else:
         given = grades.grades(info.id)
         results = rubric.rubric_results(given, loaded.suite.rubric)
-        calibrations = rubric.rubric_calibration(given, loaded.suite.rubric)
+        calibrations = rubric.rubric_calibration(given, loaded.suite.rubric, resamples=0)
         render_rubric(results, console, rubric.judge_warnings(results, calibrations))
 
 

@@ -36,7 +36,6 @@ class CorrectedRate:
     candidate_id: str
     criterion_id: str
     rate: StratifiedRate
-    examples: int
 
     @property
     def judge_rate(self) -> float | None:
@@ -66,5 +65,4 @@ def corrected_rate(
         strata.append(Stratum(units=len(graded), graded=len(people), passed=sum(people)))
     examples = [output.example_id for output in outputs]
     effect = cluster_design_effect([float(o.judge_passed) for o in outputs], examples)
-    rate = stratified_rate(*strata, design_effect=effect)
-    return CorrectedRate(candidate_id, criterion_id, rate, examples=len(set(examples)))
+    return CorrectedRate(candidate_id, criterion_id, stratified_rate(*strata, design_effect=effect))

@@ -46,14 +46,15 @@ def compare_candidates(
             )
     adjusted = holm([paired.p_value for _, _, paired in tests])
     return tuple(
-        CandidatePair(a, b, paired, p, _verdict(paired, p, alpha))
+        CandidatePair(a, b, paired, p, pair_verdict(paired, p, alpha))
         for (a, b, paired), p in zip(tests, adjusted, strict=True)
     )
 
 
-def _verdict(
-    paired: PairedBinary, adjusted_p: float, alpha: float
+def pair_verdict(
+    paired: PairedBinary, adjusted_p: float, alpha: float = 0.05
 ) -> Literal["a better", "b better", "cannot be separated with this data"]:
+    """Which of a and b the data supports, at `alpha` on the adjusted p; else neither."""
     if adjusted_p >= alpha or paired.difference == 0:
         return CANNOT_SEPARATE
     return "a better" if paired.difference > 0 else "b better"

@@ -177,10 +177,11 @@ def rubric_agreement(
 
 
 def rubric_calibration(
-    grades: Sequence[Grade], rubric: Sequence[Criterion], *, seed: int = 0
+    grades: Sequence[Grade], rubric: Sequence[Criterion], *, seed: int = 0, resamples: int = 2000
 ) -> list[Calibration]:
     """The judge against people per criterion the judge grades, with each candidate's
-    judge-corrected pass rate."""
+    judge-corrected pass rate. `resamples=0` skips κ's bootstrap, for callers that only ask
+    whether the judge stands in."""
     grades = current(grades, rubric)
     found: list[Calibration] = []
     for criterion in rubric:
@@ -193,7 +194,7 @@ def rubric_calibration(
             for output, human in people.items()
             if human is not None and (verdict := judge.get(output)) is not None
         ]
-        calibration = calibrate(pairs, criterion_id=criterion.id, seed=seed)
+        calibration = calibrate(pairs, criterion_id=criterion.id, seed=seed, resamples=resamples)
         found.append(replace(calibration, corrected=corrected_rates(people, judge, criterion.id)))
     return found
 

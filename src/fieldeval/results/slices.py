@@ -15,14 +15,13 @@ from itertools import combinations
 from typing import Final
 
 from fieldeval.records.run import StoredExample, StoredOutput
-from fieldeval.results.candidates import CANNOT_SEPARATE
+from fieldeval.results.candidates import pair_verdict
 from fieldeval.results.repeats import stability
 from fieldeval.stats.intervals import Proportion, rate_over_examples
 from fieldeval.stats.paired import PairedBinary, holm, mcnemar
 
 # The values shown per slice field, most examples first; the rest are counted, not tabled.
 MAX_VALUES: Final = 20
-_ALPHA: Final = 0.05
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,11 @@ class SlicePair:
 
     @property
     def verdict(self) -> str:
-        if self.adjusted_p >= _ALPHA or self.paired.difference == 0:
-            return CANNOT_SEPARATE
-        return f"{self.a if self.paired.difference > 0 else self.b} better"
+        """`a better` named as the candidate, as the run's pairs are: "x better"."""
+        verdict = pair_verdict(self.paired, self.adjusted_p)
+        return {"a better": f"{self.a} better", "b better": f"{self.b} better"}.get(
+            verdict, verdict
+        )
 
 
 @dataclass(frozen=True)

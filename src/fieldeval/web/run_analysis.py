@@ -69,7 +69,7 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
     data = read_run(store, run.id)
     run, outputs = data.run, data.outputs
     rubric = tuple(rubric_results(data.grades, suite.rubric))
-    calibrations = rubric_calibration(data.grades, suite.rubric)
+    calibrations = rubric_calibration(data.grades, suite.rubric, resamples=0)
     numbers = RunNumbers(
         summary=summarize(run, outputs, clusters=example_clusters(run, data.examples)),
         timing={cid: _timing(outputs, cid) for cid in run.candidates},

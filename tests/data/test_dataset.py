@@ -150,3 +150,39 @@ def test_chat_log_examples(tmp_path: Path) -> None:
 def test_canonical_json_is_key_order_free_and_keeps_unicode() -> None:
     assert canonical_json({"b": 1, "a": "é"}) == '{"a":"é","b":1}'
     assert content_hash({"b": 1, "a": 2}) == content_hash({"a": 2, "b": 1})
+
+
+def test_where_keeps_only_the_rows_holding_its_values_before_sampling(
+    complaints_csv: Path,
+) -> None:
+    base = complaints_csv.parent
+    everything = load_dataset(spec(path="complaints.csv", id="id"), base_dir=base)
+    cards = load_dataset(
+        spec(path="complaints.csv", id="id", where={"product": "Credit card"}), base_dir=base
+    )
+    wanted = [e.id for e in everything.examples if e.fields["product"] == "Credit card"]
+    assert [e.id for e in cards.examples] == wanted and len(wanted) == 7
+    assert cards.content_hash != everything.content_hash  # a version of its own
+    two = load_dataset(
+        spec(
+            path="complaints.csv",
+            id="id",
+            where={"product": ["Credit card", "Debt collection"]},
+            sample={"n": 4, "seed": 1},
+        ),
+        base_dir=base,
+    )
+    assert len(two.examples) == 4
+    assert {e.fields["product"] for e in two.examples} <= {"Credit card", "Debt collection"}
+
+
+def test_where_naming_a_missing_field_or_keeping_nothing_says_what_is_there(
+    complaints_csv: Path,
+) -> None:
+    base = complaints_csv.parent
+    with pytest.raises(DataError, match=r"`dataset\.where` names field 'prodcut'") as caught:
+        load_dataset(spec(path="complaints.csv", where={"prodcut": "x"}), base_dir=base)
+    assert "did you mean 'product'" in str(caught.value.hint)
+    with pytest.raises(DataError, match=r"keeps none of the 25 rows of complaints\.csv") as caught:
+        load_dataset(spec(path="complaints.csv", where={"product": "Mortgage"}), base_dir=base)
+    assert "product holds e.g. 'Checking or savings account'" in str(caught.value.hint)

@@ -23,7 +23,9 @@ from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import compare_candidates
+from fieldeval.results.rubric import CriterionResult
 from fieldeval.results.summary import summarize
+from fieldeval.stats.intervals import wilson
 from fieldeval.stats.paired import agresti_min_interval
 from fieldeval.suite.candidates import Price
 from fieldeval.suite.failure_modes import DEFAULT_WEIGHTS, FailureMode
@@ -88,6 +90,8 @@ def decide(
     min_pass_rate: float | None = None,
     table: date | None = None,
     failures: FailureReport | None = None,
+    bars: Bars | None = None,
+    criteria: Sequence[CriterionResult] = (),
 ) -> Recommendation:
     stored = outputs(passes)
     run = RunInfo(
@@ -123,9 +127,10 @@ def decide(
         power=power_note(summary, pairs),
         calibration=(),
         judged_criteria=(),
-        bars=Bars(DEFAULT_MAX_CATASTROPHIC, True, min_pass_rate),
+        bars=bars or Bars(DEFAULT_MAX_CATASTROPHIC, True, min_pass_rate),
         run_date=RUN_DAY,
         suite_path="suite.yaml",
+        criteria=criteria,
     )
 
 
@@ -224,6 +229,9 @@ def test_with_repeats_the_example_ranks_and_n_counts_examples() -> None:
 MODES = (
     FailureMode(id="vague", definition="Leaves the next step unclear.", severity="minor"),
     FailureMode(id="leaks-pii", definition="Repeats the customer's SSN.", severity="critical"),
+    FailureMode(
+        id="wrong-fix", definition="Tells the customer to do the wrong thing.", severity="major"
+    ),
 )
 
 
@@ -273,6 +281,35 @@ def test_graceful_and_wrong_15_percent_beats_catastrophic_and_wrong_8_percent() 
     )
 
 
+def test_among_candidates_the_pass_rate_cannot_separate_the_less_harmful_wins_over_price() -> None:
+    """a fails 12 of 100 with a minor failure, b 10 of 100 with a major one and is cheaper:
+    the pass rates cannot be told apart, the harm can (weights 3 and 10 per failure)."""
+    failures = labelled({"a": (12, "vague"), "b": (10, "wrong-fix")})
+    a = [False] * 12 + [True] * 88
+    b = [False] * 10 + [True] * 90
+    rec = decide({"a": a, "b": b}, {"a": 0.002, "b": 0.001}, failures=failures)
+    assert rec.top_group == ("b", "a")  # b first by pass rate; the test cannot separate them
+    assert rec.candidate_id == "a"
+    assert rec.sentence.startswith(
+        "Recommend a: the data cannot separate its pass rate, 88% (95% CI 80% to 93%, n=100),"
+        " from the best's, b, which fails more severely"
+    )
+    harm = next(c for c in rec.caveats if c.startswith("b was passed over"))
+    # b − a per example: +7 on e0–e9 (10 against 3), −3 on e10, e11: (70 − 6) / 100 = 0.64.
+    assert "0.64 more severity-weighted harm per example" in harm and "n=100" in harm
+    # Without failure modes, the cheaper one was chosen, as before.
+    assert decide({"a": a, "b": b}, {"a": 0.002, "b": 0.001}).candidate_id == "b"
+
+
+def test_a_harm_difference_the_data_cannot_show_leaves_the_choice_to_price() -> None:
+    failures = labelled({"a": (3, "vague"), "b": (2, "wrong-fix")})
+    a = [False] * 3 + [True] * 97
+    b = [False] * 2 + [True] * 98
+    rec = decide({"a": a, "b": b}, {"a": 0.002, "b": 0.001}, failures=failures)
+    assert rec.candidate_id == "b"  # three examples differ: no proof either fails worse
+    assert not any("passed over" in c for c in rec.caveats)
+
+
 def test_when_no_candidate_is_ready_the_headline_says_so_and_names_the_closest() -> None:
     failures = labelled({"a": (30, "leaks-pii"), "b": (5, "leaks-pii")})
     rec = decide(
@@ -316,3 +353,40 @@ def test_an_uncalibrated_judge_is_named_with_the_rate_people_s_grades_imply() ->
         "where the judge says 100%."
     )
     assert rate.high < 0.7  # the judge's 100% is far outside it
+
+
+def test_a_candidate_over_the_budget_is_not_ready_whatever_its_pass_rate() -> None:
+    bars = Bars(DEFAULT_MAX_CATASTROPHIC, True, None, max_cost_per_request=0.0015)
+    rec = decide({"a": B, "b": A}, {"a": 0.002, "b": 0.001}, bars=bars)
+    assert rec.candidate_id == "b" and rec.ranking == ("b",)
+    assert rec.caveats[0] == (
+        "a is not ready, whatever its pass rate (80%): it costs $0.0020 a request (the same on"
+        " every request), above the $0.0015 the suite allows."
+    )
+
+
+def test_a_check_or_criterion_bar_is_missed_only_when_its_interval_is_below_it() -> None:
+    # a's check `ok` passes 30 of 40 (Wilson 60% to 86%): below a 90% bar, not below 85%.
+    strict = Bars(DEFAULT_MAX_CATASTROPHIC, True, None, min_check_rate={"ok": 0.9})
+    rec = decide({"a": A}, {"a": 0.001}, bars=strict)
+    assert rec.candidate_id is None
+    assert rec.caveats[0] == (
+        "a is not ready, whatever its pass rate (75%): it passes check ok on 75% of outputs"
+        " (at most 86%, 95% CI, n=40), below the 90% the suite asks for."
+    )
+    lenient = Bars(DEFAULT_MAX_CATASTROPHIC, True, None, min_check_rate={"ok": 0.85})
+    assert decide({"a": A}, {"a": 0.001}, bars=lenient).candidate_id == "a"
+
+    # People's grades stand before the judge's: people passed 5 of 20 on tone.
+    tone = Bars(DEFAULT_MAX_CATASTROPHIC, True, None, min_criterion_rate={"tone": 0.8})
+    graded = [
+        CriterionResult("tone", "a", "judge", wilson(19, 20), 0, 0),
+        CriterionResult("tone", "a", "people", wilson(5, 20), 0, 0),
+        CriterionResult("tone", "b", "judge", wilson(18, 20), 0, 0),
+    ]
+    rec = decide({"a": B, "b": A}, {"a": 0.001, "b": 0.001}, bars=tone, criteria=graded)
+    assert rec.candidate_id == "b"
+    assert rec.caveats[0].startswith(
+        "a is not ready, whatever its pass rate (80%): it passes criterion tone on 25% (at most"
+    )
+    assert "graded by people), below the 80% the suite asks for." in rec.caveats[0]

@@ -27,6 +27,11 @@ words and streamed a word per chunk. Directives anywhere in the last user messag
 "429": 0.05, "timeout": 0.02, "drop": 0.02, "truncate": 0.01, "malformed": 0.01}}: random
 faults for calls that no directive fails.
 
+With {"classify": {"field": "sentiment", "rules": [["love", "positive"]], "default":
+"negative"}} in --config a call that is not a judge's answers {"sentiment": LABEL,
+"confidence": 7, "reasoning": "ok"}: the label of the first rule whose word the prompt holds
+(any case), else the default. /stats counts the calls that sent a `response_format`, by type.
+
 With {"judge": {"pass_if": "refund"}} in --config the server also plays an LLM judge. A
 request is a judge request when a message holds a data fence tagged with a nonce
 (`<<<OUTPUT 3fa9c2d1e0>>>` ... `<<<END OUTPUT 3fa9c2d1e0>>>`, or `OUTPUT A` / `OUTPUT B`
@@ -130,6 +135,7 @@ class FakeModel:
     calls: int = 0
     prompts: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
+    response_formats: Counter[str] = field(default_factory=Counter)  # by `type`
     # Per call, on the wall clock: when its body was read, and when its first content chunk
     # was written (None unless streamed), so a client's clock can be checked against ours.
     timeline: list[list[float | None]] = field(default_factory=list)
@@ -153,6 +159,9 @@ class FakeModel:
         )
         self.calls += 1
         self.prompts[prompt] += 1
+        response_format = body.get("response_format")
+        if isinstance(response_format, dict):
+            self.response_formats[str(response_format.get("type"))] += 1
         coding = self.config.get("judge") is not None and any(
             NOTE_FENCE.search(text) for text in texts
         )
@@ -176,6 +185,8 @@ class FakeModel:
             default = _edge_answer(texts, self.config["judge"].get("edge") or {})
         elif judging:
             default = _judge_answer(texts, str(self.config["judge"].get("pass_if", "")))
+        elif self.config.get("classify"):
+            default = _classify_answer(prompt, self.config["classify"])
         reply = directives.get("reply", default)
         words = reply.split()
         limit = body.get("max_tokens")
@@ -258,6 +269,16 @@ def _edge_answer(texts: list[str], config: dict[str, Any]) -> str:
     else:
         answer["reason"], answer["class"] = "no rule applies", config.get("default", "correct")
     return json.dumps(answer)
+
+
+def _classify_answer(prompt: str, config: dict[str, Any]) -> str:
+    """A JSON classification: the label of the first word the prompt holds, else the default."""
+    lowered = prompt.lower()
+    label = next(
+        (label for word, label in config.get("rules", []) if word.lower() in lowered),
+        config.get("default", "none"),
+    )
+    return json.dumps({config.get("field", "label"): label, "confidence": 7, "reasoning": "ok"})
 
 
 def _plain(text: str) -> str:
@@ -556,6 +577,7 @@ def build_app(config: dict[str, Any]) -> web.Application:
                 "calls": model.calls,
                 "prompts": model.prompts,
                 "faults": model.faults,
+                "response_formats": model.response_formats,
                 "timeline": model.timeline,
             }
         )

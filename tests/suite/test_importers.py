@@ -106,7 +106,11 @@ def test_promptfoo_handwritten_paths(tmp_path: Path) -> None:
         "claude-3-5-haiku-latest-p1",
         "claude-3-5-haiku-latest-p2",
     ]
-    assert suite.candidates[0].params == {"temperature": 0, "max_tokens": 50}
+    assert suite.candidates[0].params == {
+        "temperature": 0,
+        "max_tokens": 50,
+        "response_format": {"type": "json_object"},
+    }
     terse = suite.candidates[1].prompt
     assert terse is not None and terse.template == "Q: {{question}}\nA:"
     assert [str(c.id) for c in suite.checks] == [
@@ -137,7 +141,6 @@ def test_promptfoo_handwritten_paths(tmp_path: Path) -> None:
         "check expected-contains on the 3 tests without that assert",
         "per-test equals asserts (1 of 4 tests)",
         "per-test rubric (1 of 4 tests): Says that Tokyo is in Japan",
-        "provider openai:gpt-4o-mini: config.response_format",
         "provider python:my_provider.py",
     }
     assert "JavaScript" in not_carried["defaultTest assert 2 (javascript)"]
@@ -145,7 +148,7 @@ def test_promptfoo_handwritten_paths(tmp_path: Path) -> None:
 
 
 def test_promptfoo_compact_expected_syntax() -> None:
-    from fieldeval.importers.promptfoo_asserts import parse_compact
+    from fieldeval.importers.promptfoo.asserts import parse_compact
 
     assert parse_compact("icontains: rome") == {"type": "icontains", "value": "rome"}
     assert parse_compact("similar(0.8): hi") == {"type": "similar", "value": "hi", "threshold": 0.8}

@@ -311,8 +311,8 @@ def test_several_problems_are_reported_together_in_file_order(tmp_path: Path) ->
     assert text.startswith(f"{path}: 5 problems\n")
     assert f"  {path}:10:5: candidates[0].concurrency: expected a whole number" in text
     allowed = (
-        "candidates, checks, dataset, edges, failure_modes, gate, judge, leaderboards, load,"
-        " ready, rubric, severity_weights, task, unclassified_severity, version, volume"
+        "candidates, checks, dataset, edges, failure_modes, gate, judge, labels, leaderboards,"
+        " load, ready, rubric, severity_weights, task, unclassified_severity, version, volume"
     )
     assert f"allowed here: {allowed}" in text
 
@@ -396,3 +396,18 @@ def test_nesting_too_deep_for_the_parser_is_a_suite_error(tmp_path: Path, opener
     error = suite_error(path)
 
     assert "nested" in error.message and str(path) in error.message
+
+
+@pytest.mark.parametrize(
+    ("ready", "message"),
+    [
+        ("{min_check_rate: {max-words: 0.9}}", "ready names check 'max-words', which the suite"),
+        ("{min_criterion_rate: {tone: 0.9}}", "ready names criterion 'tone'"),
+        ("{min_check_rate: {max_words: 1.5}}", "max_words: a rate is between 0 and 1, got 1.5"),
+        ("{max_monthly_cost: 100}", "ready.max_monthly_cost needs `volume:`"),
+    ],
+)
+def test_ready_bars_name_what_the_suite_has(tmp_path: Path, ready: str, message: str) -> None:
+    path = write(tmp_path, GOOD + f"ready: {ready}\n")
+    (tmp_path / "data.csv").write_text("name\nann\n")
+    assert any(message in p.message for p in problems_of(path)), problems_of(path)

@@ -15,6 +15,7 @@ from jinja2 import Environment, TemplateSyntaxError
 from fieldeval.errors import SuiteError
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.example import Example
+from fieldeval.suite.scope import AppliesTo
 from fieldeval.suite.template import render
 
 
@@ -92,3 +93,28 @@ def quote(text: str, limit: int = 60) -> str:
     if len(text) > limit:
         return repr(text[:limit]) + "…"
     return repr(text)
+
+
+@dataclass(frozen=True, slots=True)
+class SliceScoped:
+    """A check limited to the examples whose slice values its `applies_to` names."""
+
+    inner: CompiledCheck
+    scope: AppliesTo
+
+    @property
+    def id(self) -> str:
+        return self.inner.id
+
+    @property
+    def templated(self) -> bool:
+        return bool(getattr(self.inner, "templated", False))
+
+    def applies_to(self, candidate_id: str) -> bool:
+        return self.inner.applies_to(candidate_id)
+
+    def covers(self, example: Example) -> bool:
+        return self.scope.covers_slices(example.slices)
+
+    def __call__(self, output: str, example: Example) -> CheckResult:
+        return self.inner(output, example)

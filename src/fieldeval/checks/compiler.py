@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from fieldeval.checks.check import CompiledCheck, is_template, template
+from fieldeval.checks.check import CompiledCheck, SliceScoped, is_template, template
 from fieldeval.checks.custom import PythonCheck, load_function
 from fieldeval.checks.language import LanguageCheck, check_code
 from fieldeval.checks.length import CHARS, SENTENCES, WORDS, LengthCheck, Unit
@@ -46,14 +46,24 @@ def compile_checks(specs: Sequence[spec.CheckBase], *, base_dir: Path) -> list[C
     check for a regex that does not compile, a schema that is missing or invalid, or a
     Python check that cannot be imported.
     """
-    return [_compile(one, base_dir) for one in spec.with_unique_ids(tuple(specs))]
+    compiled: list[CompiledCheck] = []
+    for one in spec.with_unique_ids(tuple(specs)):
+        check = _compile(one, base_dir)
+        compiled.append(SliceScoped(check, one.applies_to) if one.applies_to.slices else check)
+    return compiled
 
 
 def run_checks(
     checks: Sequence[CompiledCheck], output: str, example: Example, candidate_id: str
 ) -> list[CheckResult]:
-    """The results of the checks that apply to this candidate, in suite order."""
-    return [check(output, example) for check in checks if check.applies_to(candidate_id)]
+    """The results of the checks that apply to this candidate (and, for a check limited to
+    slice values, to this example), in suite order."""
+    return [
+        check(output, example)
+        for check in checks
+        if check.applies_to(candidate_id)
+        and (not isinstance(check, SliceScoped) or check.covers(example))
+    ]
 
 
 def render_templates(checks: Sequence[CompiledCheck], examples: Iterable[Example]) -> None:
@@ -69,7 +79,7 @@ def render_templates(checks: Sequence[CompiledCheck], examples: Iterable[Example
 
 def _compile(one: spec.CheckBase, base_dir: Path) -> CompiledCheck:
     check_id = str(one.id)  # set by with_unique_ids
-    only = frozenset(one.applies_to)
+    only = frozenset(one.applies_to.candidates)
     match one:
         case (
             spec.MaxWords()
@@ -100,7 +110,7 @@ def _compile(one: spec.CheckBase, base_dir: Path) -> CompiledCheck:
             )
         case spec.Equals():
             expected = template(one.value, check_id=check_id)
-            return EqualsCheck(id=check_id, only=only, expected=expected)
+            return EqualsCheck(id=check_id, only=only, expected=expected, field=one.field)
         case spec.StartsWith():
             prefix = template(one.value, check_id=check_id)
             return StartsWithCheck(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from functools import lru_cache
 from typing import Literal
 
 from fieldeval.checks.check import Check, Value, any_templated, is_template, quote, template
+from fieldeval.checks.structured import parse_json
 from fieldeval.errors import SuiteError
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.example import Example
@@ -121,9 +123,11 @@ def _compile(pattern: str, flags: int, check_id: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EqualsCheck(Check):
-    """The output equals the expected text once both are normalised (see `normalize`)."""
+    """The output (or, with `field`, that field of its JSON object) equals the expected text
+    once both are normalised (see `normalize`)."""
 
     expected: Value
+    field: str | None = None
 
     @property
     def templated(self) -> bool:
@@ -131,6 +135,15 @@ class EqualsCheck(Check):
 
     def __call__(self, output: str, example: Example) -> CheckResult:
         expected = self.expected(example)
+        if self.field is not None:
+            parsed = parse_json(output)
+            if parsed.error is not None:
+                return self.result(False, parsed.error)
+            document = parsed.document
+            if not isinstance(document, dict) or self.field not in document:
+                return self.result(False, f"the JSON has no field {quote(self.field)}")
+            value = document[self.field]
+            output = value if isinstance(value, str) else json.dumps(value)
         if normalize(output) == normalize(expected):
             return self.result(True, f"equals {quote(expected)}")
         return self.result(False, f"expected {quote(expected)}, got {quote(output)}")

@@ -222,6 +222,13 @@ def render_run(store: Store, info: RunInfo) -> None:
         from fieldeval.report.slices import render_slices
 
         render_slices(slices, info.candidates, console)
+    from fieldeval.results.classification import classification_report
+
+    classes = classification_report(info.suite, outputs, examples, info.candidates)
+    if classes is not None:
+        from fieldeval.report.classification import render_classification
+
+        render_classification(classes, console)
     if info.repeats > 1:
         render_flaky(stability(outputs), info.repeats, console)
     from fieldeval.results.rubric import run_rubric

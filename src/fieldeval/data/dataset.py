@@ -33,6 +33,8 @@ def load_dataset(spec: DatasetSpec, *, base_dir: Path) -> Dataset:
     records = read_records(path, fmt=spec.format, encoding=spec.encoding)
     _check_fields(spec, records, path)
     examples = _examples(spec, records)
+    if spec.where:
+        examples = _where(spec, examples, path)
     if spec.sample is not None:
         examples = sample(
             examples, spec.sample.n, stratify=spec.sample.stratify, seed=spec.sample.seed
@@ -75,6 +77,7 @@ def _check_fields(spec: DatasetSpec, records: Sequence[Record], path: Path) -> N
         ("reference", spec.reference),
         *(("slices", name) for name in spec.slices),
         ("sample.stratify", spec.sample.stratify if spec.sample else None),
+        *(("where", name) for name in spec.where),
     ]
     for setting, field in named:
         if field is None or field in columns:
@@ -85,6 +88,28 @@ def _check_fields(spec: DatasetSpec, records: Sequence[Record], path: Path) -> N
             f"`dataset.{setting}` names field {field!r}, which {path.name} does not have",
             hint=f"{guess}the fields are: {', '.join(columns)}",
         )
+
+
+def _where(spec: DatasetSpec, examples: tuple[Example, ...], path: Path) -> tuple[Example, ...]:
+    """The examples whose every `where` field holds one of its values, compared as text."""
+    wanted = {name: {str(v) for v in values} for name, values in spec.where.items()}
+    kept = tuple(
+        e
+        for e in examples
+        if all(as_text(e.fields.get(name)).strip() in values for name, values in wanted.items())
+    )
+    if kept:
+        return kept
+    seen = {
+        name: sorted({as_text(e.fields.get(name)).strip() for e in examples})[:10]
+        for name in wanted
+    }
+    raise DataError(
+        f"`dataset.where` keeps none of the {len(examples)} rows of {path.name}",
+        hint="; ".join(
+            f"{name} holds e.g. {', '.join(map(repr, values))}" for name, values in seen.items()
+        ),
+    )
 
 
 # Repeated ids named in the error, the first ones met; the rest are counted.

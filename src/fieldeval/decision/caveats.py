@@ -10,11 +10,12 @@ from datetime import date
 from typing import Final
 
 from fieldeval.cost.spend import RunCost
+from fieldeval.decision.harm import HarmPair
 from fieldeval.decision.latency import LatencyUnderLoad
 from fieldeval.failures.report import FailureReport
 from fieldeval.judge.calibration import Calibration
 from fieldeval.judge.corrected import CorrectedRate
-from fieldeval.notation import percent, percent_up
+from fieldeval.notation import p_value, percent, percent_up
 from fieldeval.results.summary import RunSummary
 from fieldeval.stats.intervals import Proportion, Rate
 
@@ -157,3 +158,14 @@ def error_caveats(summary: RunSummary) -> list[str]:
             f"{summary.run.id}."
         )
     return caveats
+
+
+def harm_caveats(harmful: Sequence[HarmPair]) -> list[str]:
+    """Why a candidate the pass rate could not separate from the best was passed over."""
+    return [
+        f"{pair.worse} was passed over: the data cannot separate its pass rate from the best's,"
+        f" but it fails more severely than {pair.better}: {pair.paired.difference:.2f} more"
+        f" severity-weighted harm per example (95% CI {pair.paired.low:.2f} to"
+        f" {pair.paired.high:.2f}, n={pair.paired.n}, p={p_value(pair.adjusted_p)} Holm)."
+        for pair in harmful
+    ]

@@ -25,6 +25,7 @@ from fieldeval.judge.calibration import Calibration
 from fieldeval.notation import truncate
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
+from fieldeval.results.classification import ClassificationReport, classification_report
 from fieldeval.results.rubric import (
     CriterionResult,
     rubric_calibration,
@@ -112,6 +113,7 @@ class Decision:
     power: PowerNote
     recommendation: Recommendation
     edge_cases: EdgeReport | None = None  # a run with edge-case variants
+    classification: ClassificationReport | None = None  # when the reference is a label
 
     @property
     def candidate_ids(self) -> tuple[str, ...]:
@@ -174,6 +176,7 @@ def decision(
         bars=Bars.of(suite),
         run_date=run.started_at.date(),
         suite_path=path,
+        criteria=results,
     )
     edge_cases = edge_report(store, run.id)
     edges = _edges_not_measured(edge_cases, path, run.id)
@@ -185,6 +188,7 @@ def decision(
         summary=summary,
         pairs=pairs,
         slices=slice_results(outputs, examples, run.candidates),
+        classification=classification_report(run.suite, outputs, examples, run.candidates),
         failures=failures,
         look_first=_excerpts(failures, outputs, examples),
         rubric=results,

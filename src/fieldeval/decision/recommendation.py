@@ -9,9 +9,12 @@ Rules (docs/report.md, "How the recommendation is chosen"):
    lower bound of its 95% interval).
 2. The top group is the best and every candidate the paired test (McNemar, Holm-corrected)
    cannot separate from it.
-3. Recommend the cheapest candidate of the top group by mean cost per request; when any of
-   them has no price, cost cannot decide and the best is recommended.
-4. A pass-rate bar the chosen candidate's interval straddles is a caveat: it may be below.
+3. Severity over accuracy within the group: a member that another member shows to fail more
+   severely (`decision.harm`: severity-weighted harm per example, paired, Holm-corrected) is
+   passed over.
+4. Recommend the cheapest of the rest by mean cost per request; when any of them has no
+   price, cost cannot decide and the one with the highest pass rate is recommended.
+5. A pass-rate bar the chosen candidate's interval straddles is a caveat: it may be below.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from fieldeval.decision.caveats import (
     cost_caveats,
     error_caveats,
     failure_caveats,
+    harm_caveats,
     judge_caveats,
     latency_caveats,
     rate_words,
 )
+from fieldeval.decision.harm import more_harmful
 from fieldeval.decision.latency import LatencyUnderLoad
 from fieldeval.decision.power import PowerNote
 from fieldeval.decision.readiness import Bars, Readiness, readiness
@@ -36,6 +41,7 @@ from fieldeval.failures.report import FailureReport
 from fieldeval.judge.calibration import Calibration
 from fieldeval.notation import dollars
 from fieldeval.results.candidates import CANNOT_SEPARATE, CandidatePair
+from fieldeval.results.rubric import CriterionResult
 from fieldeval.results.summary import CandidateSummary, RunSummary
 from fieldeval.stats.intervals import high_or_one, low_or_zero
 
@@ -83,6 +89,7 @@ def recommend(
     bars: Bars,
     run_date: date,
     suite_path: str,
+    criteria: Sequence[CriterionResult] = (),
 ) -> Recommendation:
     """Apply the rules in this module's docstring and gather the caveats as plain sentences."""
     min_pass_rate = bars.min_pass_rate
@@ -101,7 +108,7 @@ def recommend(
             None,
             tuple(error_caveats(summary)),
         )
-    ready = readiness(answered, bars, failures, latency)
+    ready = readiness(answered, bars, failures, latency, criteria=criteria, cost=cost)
     ranking = [c for c in answered if ready[c.candidate_id].ready]
     if not ranking:
         return Recommendation(
@@ -123,12 +130,19 @@ def recommend(
         if (pair := find_pair(pairs, best.candidate_id, c.candidate_id)) is not None
         and pair.verdict == CANNOT_SEPARATE
     ]
-    prices = {c.candidate_id: per_thousand(costs.get(c.candidate_id)) for c in top}
+    harmful = (
+        more_harmful(failures, [c.candidate_id for c in top])
+        if failures is not None and len(top) > 1
+        else ()
+    )
+    passed_over = {pair.worse for pair in harmful}
+    kept = [c for c in top if c.candidate_id not in passed_over]
+    prices = {c.candidate_id: per_thousand(costs.get(c.candidate_id)) for c in kept}
     all_priced = all(value is not None for value in prices.values())
     chosen = (
-        min(top, key=lambda c: (prices[c.candidate_id] or 0.0, ranking.index(c)))
+        min(kept, key=lambda c: (prices[c.candidate_id] or 0.0, ranking.index(c)))
         if all_priced
-        else best
+        else kept[0]
     )
     good_enough = (
         None
@@ -142,10 +156,12 @@ def recommend(
         costs.get(chosen.candidate_id),
         all_priced,
         some_not_ready=len(ranking) < len(answered),
+        passed_over=passed_over,
     )
     caveats = [
         *_not_ready_caveats(answered, ready),
-        *_tie_caveats(chosen, top, pairs, prices),
+        *harm_caveats(harmful),
+        *_tie_caveats(chosen, kept, pairs, prices),
         *_gate_caveats(chosen, min_pass_rate, good_enough),
         *failure_caveats(chosen.candidate_id, failures),
         *latency_caveats(chosen.candidate_id, latency.get(chosen.candidate_id), suite_path),
@@ -206,9 +222,15 @@ def _sentence(
     all_priced: bool,
     *,
     some_not_ready: bool,
+    passed_over: set[str],
 ) -> str:
     name, quality = chosen.candidate_id, rate_words(chosen.quality)
     price = _price_words(cost)
+    if top[0].candidate_id in passed_over:
+        return (
+            f"Recommend {name}: the data cannot separate its pass rate, {quality}, from the "
+            f"best's, {top[0].candidate_id}, which fails more severely{price}."
+        )
     highest = "the highest pass rate" + (" of the ready candidates" if some_not_ready else "")
     if ranked == 1:
         only = "the only ready candidate" if some_not_ready else "the only candidate that answered"

@@ -20,6 +20,8 @@ from fieldeval.decision.recommendation import usd
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, percent_up, points, shown_as_text
 from fieldeval.report import charts
+from fieldeval.report.classification import CAPTION as CLASSIFICATION_CAPTION
+from fieldeval.report.classification import f1_text
 from fieldeval.report.markdown_text import rate_cell
 from fieldeval.report.slices import CAPTION as SLICE_CAPTION
 from fieldeval.version import __version__
@@ -48,6 +50,7 @@ def decision_html(decision: Decision, *, generated: datetime | None = None) -> s
             version=__version__,
             max_excerpts=MAX_EXCERPTS,
             slice_caption=SLICE_CAPTION,
+            classification_caption=CLASSIFICATION_CAPTION,
         )
     )
 
@@ -95,6 +98,7 @@ def _environment() -> SandboxedEnvironment:
         score=lambda v: f"{v:g}",
         unsigned_points=lambda v: f"{100 * abs(v):.0f}",
         rate_text=rate_cell,
+        f1=f1_text,
     )
     return env
 

@@ -31,6 +31,7 @@ from fieldeval.results.summary import CandidateSummary
 from fieldeval.stats.intervals import Rate
 from fieldeval.stats.paired import PairedBinary, holm, mcnemar
 from fieldeval.suite.schema import Gate
+from fieldeval.suite.scope import stored_covers
 
 
 @dataclass(frozen=True)
@@ -252,8 +253,7 @@ def _thresholds(
         said = f"pass rate {_percent(value)} ({rate.k} of {rate.n} answered, {interval})"
         findings += _shortfall(cid, "pass", said, value, high, spec.min_pass_rate)
     for check_id, minimum in spec.min_check_pass_rate.items():
-        applies_to = checks.get(check_id, {}).get("applies_to") or ()
-        if applies_to and cid not in applies_to:
+        if not stored_covers(checks.get(check_id, {}).get("applies_to"), cid):
             continue
         check_rate = summary.check_rates.get(check_id)
         if check_rate is None:

@@ -20,13 +20,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from fieldeval.suite.scope import AppliesTo
+
 
 class CheckBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: str  # each kind narrows it to its own Literal, the union's discriminator
     id: str | None = Field(None, description="defaults to the check's type, made unique")
-    applies_to: tuple[str, ...] = Field((), description="candidate ids; empty means all")
+    applies_to: AppliesTo = Field(
+        AppliesTo(), description="candidate ids, or {candidates, slices}; empty means all"
+    )
     severity: Literal["cosmetic", "minor", "major", "critical"] = Field(
         "major", description="how bad a failure of this check is for the users"
     )
@@ -114,6 +118,9 @@ class Equals(CheckBase):
 
     type: Literal["equals"]
     value: str
+    field: str | None = Field(
+        None, description="compare this field of the output's JSON object, not the whole output"
+    )
 
 
 class StartsWith(_Text):

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from fieldeval.canonical import content_hash
+from fieldeval.suite.scope import AppliesTo
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 
@@ -76,13 +77,6 @@ ScaleField = Annotated[
 ]
 
 
-class AppliesTo(_Strict):
-    candidates: tuple[str, ...] = Field((), description="candidate ids; empty means all")
-    slices: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, description="slice name -> the values it applies to"
-    )
-
-
 class Criterion(_Strict):
     id: str = Field(pattern=_ID)
     question: str = Field(min_length=1, description="what the grader answers, in one question")
@@ -117,11 +111,7 @@ class Criterion(_Strict):
         return value == 1
 
     def applies(self, candidate_id: str, slices: dict[str, str] | Any) -> bool:
-        if self.applies_to.candidates and candidate_id not in self.applies_to.candidates:
-            return False
-        return all(
-            str(slices.get(name)) in allowed for name, allowed in self.applies_to.slices.items()
-        )
+        return self.applies_to.covers(candidate_id, slices)
 
 
 class Judge(_Strict):

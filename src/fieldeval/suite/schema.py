@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field, TypeAdapter, field_validator, model_validator
 
@@ -19,6 +19,7 @@ from fieldeval.suite.failure_modes import (
     unique_modes,
     weights_with_defaults,
 )
+from fieldeval.suite.labels import Labels
 from fieldeval.suite.plugins import check_plugins, provider_plugins
 from fieldeval.suite.prompt import ID, Prompt, PromptField, Strict, prompt_from_yaml
 from fieldeval.suite.rubric import Criterion, Judge, unique_criteria
@@ -49,7 +50,24 @@ class DatasetSpec(Strict):
         None, description="Field grouping related examples (same document, same template)."
     )
     encoding: str | None = None
+    where: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="keep only the rows whose field holds one of these values (before sampling)",
+    )
     sample: Sample | None = None
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _values_as_text(cls, where: Any) -> Any:
+        # Rows are compared as text: `stars: 5` keeps the rows whose stars read "5".
+        if not isinstance(where, dict):
+            return where
+        found = {}
+        for name, values in where.items():
+            if isinstance(values, str | int | float | bool):
+                values = [values]
+            found[name] = [str(v) for v in values] if isinstance(values, list) else values
+        return found
 
 
 # Each kind's `provider:` value, read off the union's models: the names are spelled once.
@@ -109,6 +127,26 @@ class Ready(Strict):
     max_catastrophic_rate: float | None = Field(
         None, ge=0, le=1, description="highest catastrophic rate; default 0.01"
     )
+    min_criterion_rate: dict[str, float] = Field(
+        default_factory=dict, description="rubric criterion id -> lowest pass rate"
+    )
+    min_check_rate: dict[str, float] = Field(
+        default_factory=dict, description="check id -> lowest pass rate"
+    )
+    max_cost_per_request: float | None = Field(
+        None, gt=0, description="US dollars, the mean cost of an answered request"
+    )
+    max_monthly_cost: float | None = Field(
+        None, gt=0, description="US dollars a month at `volume.requests_per_month`"
+    )
+
+    @field_validator("min_criterion_rate", "min_check_rate")
+    @classmethod
+    def _rates(cls, bars: dict[str, float]) -> dict[str, float]:
+        for name, bar in bars.items():
+            if not 0 <= bar <= 1:
+                raise ValueError(f"{name}: a rate is between 0 and 1, got {bar}")
+        return bars
 
 
 class LoadTargets(Strict):
@@ -179,6 +217,9 @@ class Suite(Strict):
     volume: Volume | None = None
     leaderboards: tuple[Leaderboard, ...] = ()
     edges: Edges | None = None
+    labels: Labels | None = Field(
+        None, description="the reference's labels (a classification task); false: none"
+    )
 
     @field_validator("candidates")
     @classmethod
@@ -230,6 +271,56 @@ class Suite(Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _scopes_name_known_candidates_and_slices(self) -> Suite:
+        known = {candidate.id for candidate in self.candidates}
+        slices = set(self.dataset.slices)
+        scoped = [(f"check {check.id!r}", check.applies_to) for check in self.checks] + [
+            (f"criterion {criterion.id!r}", criterion.applies_to) for criterion in self.rubric
+        ]
+        for what, scope in scoped:
+            for name in scope.candidates:
+                if name not in known:
+                    raise ValueError(
+                        f"{what} applies to {name!r}, which is not a candidate"
+                        f" (candidates: {', '.join(sorted(known))})"
+                    )
+            for name in scope.slices:
+                if name not in slices:
+                    raise ValueError(
+                        f"{what} applies to slice {name!r}, which dataset.slices does not list"
+                        f" (slices: {', '.join(sorted(slices)) or 'none'}): add it there"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _ready_names_known_bars(self) -> Suite:
+        checks = {str(check.id) for check in self.checks}
+        criteria = {criterion.id for criterion in self.rubric}
+        for kind, names, known in (
+            ("check", self.ready.min_check_rate, checks),
+            ("criterion", self.ready.min_criterion_rate, criteria),
+        ):
+            for name in names:
+                if name not in known:
+                    raise ValueError(
+                        f"ready names {kind} {name!r}, which the suite does not have"
+                        f" ({kind}s: {', '.join(sorted(known)) or 'none'})"
+                    )
+        if self.ready.max_monthly_cost is not None and self.volume is None:
+            raise ValueError(
+                "ready.max_monthly_cost needs `volume:` (requests_per_month) to project a month"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _labels_need_a_reference(self) -> Suite:
+        if self.labels is not None and self.labels.values and self.dataset.reference is None:
+            raise ValueError(
+                "labels: needs dataset.reference, the field that holds each example's label"
+            )
+        return self
+
     @property
     def counted_modes(self) -> tuple[FailureMode, ...]:
         """The modes a run's failures are counted under: the suite's own, then `unclassified`
@@ -245,15 +336,8 @@ class Suite(Strict):
         return weights_with_defaults(self.severity_weights)
 
     @model_validator(mode="after")
-    def _rubric_names_known_candidates(self) -> Suite:
+    def _others_name_known_candidates(self) -> Suite:
         known = {candidate.id for candidate in self.candidates}
-        for criterion in self.rubric:
-            for name in criterion.applies_to.candidates:
-                if name not in known:
-                    raise ValueError(
-                        f"criterion {criterion.id!r} applies to {name!r}, which is not a candidate"
-                        f" (candidates: {', '.join(sorted(known))})"
-                    )
         if self.judge is not None:
             self.judge_candidate()
         translator = self.edges.translator if self.edges is not None else None

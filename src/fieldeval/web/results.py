@@ -46,6 +46,8 @@ class OutputFilter(BaseModel):
     slice: str | None = Field(None, description="a slice name; needs value")
     value: str | None = Field(None, description="the slice's value")
     outside: bool = Field(False, description="outputs not in that slice value instead")
+    reference: str | None = Field(None, description="a classification: the example's label")
+    read_as: str | None = Field(None, description="a classification: the label read off it")
     page: int = Field(1, ge=1)
 
     def checked(self, suite: Suite, run: RunInfo) -> OutputFilter:
@@ -80,6 +82,10 @@ class OutputFilter(BaseModel):
         ]
         if self.slice is not None:
             parts.append(f"{self.slice} {'≠' if self.outside else '='} {self.value}")
+        if self.reference is not None:
+            parts.append(f"reference {self.reference}")
+        if self.read_as is not None:
+            parts.append(f"read as {self.read_as}")
         return " · ".join(parts)
 
     def query(self, page: int) -> dict[str, str | int | None]:
@@ -91,6 +97,8 @@ class OutputFilter(BaseModel):
             "slice": self.slice,
             "value": self.value,
             "outside": 1 if self.outside else None,
+            "reference": self.reference,
+            "read_as": self.read_as,
             "page": page if page != 1 else None,
         }
 
@@ -174,10 +182,12 @@ def outputs_data(
             **described,
         }
     by_id = {mode.id: mode for mode in context.suite.counted_modes}
+    cell = _classified(found, where)
     matching = [
         (output, worst)
         for output in found.report.outputs
         if where.keeps(output, worst := worst_severity(output.modes, by_id))
+        and (cell is None or OutputKey.of(output) in cell)
     ]
     paging = Paging(where.page, PER_PAGE, len(matching))
     rows = matching[paging.offset : paging.offset + PER_PAGE]
@@ -191,6 +201,25 @@ def outputs_data(
             for output, worst in rows
         ],
         "updating": updating,
+    }
+
+
+def _classified(analysis: RunAnalysis, where: OutputFilter) -> set[OutputKey] | None:
+    """The outputs of the confusion-matrix cell the filter names; None when it names none.
+
+    With repeats, the output kept for an example is the one its majority label was read
+    from, as the matrix counts it.
+    """
+    if where.reference is None and where.read_as is None:
+        return None
+    report = analysis.numbers.classification
+    if report is None:
+        raise UserError("this run is not a classification: its suite has no labels")
+    return {
+        OutputKey(classifier.candidate_id, row.example_id, row.repeat)
+        for classifier in report.candidates
+        for row in classifier.examples
+        if where.reference in (None, row.reference) and where.read_as in (None, row.predicted)
     }
 
 

@@ -17,6 +17,7 @@ from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
+from fieldeval.results.classification import ClassificationReport, classification_report
 from fieldeval.results.rubric import (
     CriterionResult,
     judge_warnings,
@@ -51,6 +52,7 @@ class RunNumbers:
     rubric: tuple[CriterionResult, ...]
     slices: tuple[SliceField, ...] = ()
     judge_warnings: tuple[str, ...] = ()  # a judge that never varies, or is uncalibrated
+    classification: ClassificationReport | None = None  # when the reference is a label
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
         rubric=rubric,
         slices=slice_results(outputs, data.clean_examples, run.candidates),
         judge_warnings=tuple(judge_warnings(rubric, calibrations)),
+        classification=classification_report(
+            run.suite, outputs, data.clean_examples, run.candidates
+        ),
     )
     report = failure_report(suite, data)
     cost = run_cost(suite, data)

@@ -21,6 +21,7 @@ from fieldeval.stats.quantile import Quantile
 from fieldeval.store.browse_store import CandidateTotals
 from fieldeval.suite.rubric import Criterion
 from fieldeval.web.charts import ChartRow, interval_chart
+from fieldeval.web.classification_json import classification_json
 from fieldeval.web.context import Computing
 from fieldeval.web.links import compare_url, examples_url, run_url
 from fieldeval.web.pending import pending_json
@@ -154,6 +155,11 @@ def run_page_json(
         "quality": quality,
         "pairs": [_pair(pair) for pair in numbers.pairs],
         "slices": [slice_json(run.id, field) for field in numbers.slices],
+        "classification": (
+            classification_json(run.id, numbers.classification)
+            if numbers.classification is not None
+            else None
+        ),
         "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],
         "judge_warnings": list(numbers.judge_warnings),
         "failures": failures,

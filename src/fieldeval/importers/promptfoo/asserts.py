@@ -106,15 +106,40 @@ _COMPACT = re.compile(
 )
 
 
+_VAR = r"(?:context\.)?vars\.(\w+)"
+_QUOTED = r"""(?:'([^']*)'|"([^"]*)")"""
+# `output.sentiment === context.vars.sentiment`: a field of the JSON output is the label.
+_FIELD_EQUALS = re.compile(rf"^\s*output\.(\w+)\s*===?\s*{_VAR}\s*;?\s*$")
+# `output.x === 'a' && context.vars.y === 'b' ? 1 : 0`: one cell of a confusion matrix.
+_CELL = re.compile(
+    rf"^\s*output\.(\w+)\s*===?\s*{_QUOTED}\s*&&\s*{_VAR}\s*===?\s*{_QUOTED}"
+    r"\s*\?\s*1\s*:\s*0\s*;?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A weight-0 assert counting one confusion-matrix cell: the output's `field` read as
+    `read_as` where the example's `var` is `reference`."""
+
+    field: str
+    read_as: str
+    var: str
+    reference: str
+
+
 @dataclass(frozen=True)
 class Mapped:
-    """One assertion as a check, a criterion, or neither (with the reason)."""
+    """One assertion as a check, a criterion, a confusion-matrix cell, or none of them (with
+    the reason)."""
 
     label: str
     check: dict[str, Any] | None = None
     criterion: dict[str, Any] | None = None
-    reason: str | None = None  # set when neither could be made
+    reason: str | None = None  # set when nothing could be made
     losses: tuple[tuple[str, str], ...] = ()  # parts of the assertion that were dropped
+    label_of: tuple[str, str] | None = None  # (output field, var): the var is the reference
+    cell: Cell | None = None
 
 
 def parse_compact(text: str) -> dict[str, Any]:
@@ -152,6 +177,10 @@ def map_assert(assertion: Any, label: str) -> Mapped:
         if isinstance(assertion.get("metric"), str):
             check["id"] = _id(assertion["metric"])
         return Mapped(label, check=check, losses=losses)
+    if kind in ("javascript", "fn", "eval") and isinstance(value, str):
+        found = _javascript(assertion, label, value, losses)
+        if found is not None:
+            return found
     if kind in _GRADED:
         if not isinstance(value, str) or not value.strip():
             return Mapped(label, reason="the rubric text is not a string (a file or object)")
@@ -162,6 +191,25 @@ def map_assert(assertion: Any, label: str) -> Mapped:
             )
         return Mapped(label, criterion=criterion, losses=losses)
     return Mapped(label, reason=_WHY_NOT.get(kind, _WHY_NOT_DEFAULT))
+
+
+def _javascript(
+    assertion: dict[str, Any], label: str, code: str, losses: tuple[tuple[str, str], ...]
+) -> Mapped | None:
+    """The two JavaScript forms a classification suite writes, or None for any other code."""
+    if match := _FIELD_EQUALS.match(code):
+        field, var = match.groups()
+        check = {"equals": "{{ " + var + " }}", "field": field}
+        if isinstance(assertion.get("metric"), str):
+            check["id"] = _id(assertion["metric"])
+        return Mapped(label, check=check, losses=losses, label_of=(field, var))
+    if match := _CELL.match(code):
+        field, read_a, read_b, var, ref_a, ref_b = match.groups()
+        cell = Cell(field, read_a if read_a is not None else read_b, var, ref_a or ref_b or "")
+        # A metric-only count (weight 0) decides nothing: exactly a confusion-matrix cell.
+        kept = tuple(loss for loss in losses if not loss[0].startswith("weight"))
+        return Mapped(label, losses=kept, cell=cell)
+    return None
 
 
 def _check(name: str, value: Any, *, ignore_case: bool) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,34 @@ from fieldeval.importers.common import (
     read_yaml,
     slug,
 )
-from fieldeval.importers.promptfoo_asserts import parse_compact
+from fieldeval.importers.promptfoo.asserts import parse_compact
 
-_PARAMS = ("temperature", "max_tokens", "top_p", "seed", "stop", "max_completion_tokens")
+_PARAMS = (
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "seed",
+    "stop",
+    "max_completion_tokens",
+    "response_format",
+)
+
+
+@dataclass(frozen=True)
+class PromptItem:
+    label: str
+    template: Any  # a template string, or chat messages
+    config: dict[str, Any] = field(default_factory=dict)  # the prompt's own `config:`
+
+    def params(self, result: ImportResult) -> dict[str, Any]:
+        """The prompt's config as candidate params; a key no candidate takes is reported."""
+        params = {}
+        for key, value in self.config.items():
+            if key in _PARAMS:
+                params[key] = value
+            else:
+                result.skip(f"prompt {self.label}: config.{key}", "no equivalent candidate setting")
+        return params
 
 
 def file_ref(value: Any) -> str | None:
@@ -30,20 +56,27 @@ def file_ref(value: Any) -> str | None:
 # --- prompts ---------------------------------------------------------------------------
 
 
-def read_prompts(spec: Any, base: Path, result: ImportResult) -> list[tuple[str, Any]]:
-    """Each prompt as (label, template string or chat messages)."""
+def read_prompts(spec: Any, base: Path, result: ImportResult) -> list[PromptItem]:
+    """Each prompt: its label, its template string or chat messages, and its config."""
     items = spec if isinstance(spec, list) else [spec] if spec is not None else []
-    prompts: list[tuple[str, Any]] = []
+    prompts: list[PromptItem] = []
     for index, item in enumerate(items):
         label = f"prompts[{index}]"
+        config: dict[str, Any] = {}
         if isinstance(item, dict):
             label = str(item.get("label") or item.get("id") or label)
+            given = item.get("config")
+            config = given if isinstance(given, dict) else {}
+            for key in item:
+                if key not in ("label", "id", "raw", "config"):
+                    result.skip(f"prompt {label}: {key}", "no equivalent prompt setting")
             item = item.get("raw") or item.get("id")
         ref = file_ref(item)
         if ref is not None:
-            prompts.extend(_prompt_file(base, ref, result))
+            files = _prompt_file(base, ref, result)
+            prompts.extend(PromptItem(name, template, config) for name, template in files)
         elif isinstance(item, str):
-            prompts.append((label, convert_template(item, label, result)))
+            prompts.append(PromptItem(label, convert_template(item, label, result), config))
         else:
             result.skip(label, "a prompt that is neither text nor a file:// reference")
     return prompts

@@ -1,166 +1,22 @@
-"""A promptfoo config (prompts, providers, tests, asserts) as a fieldeval suite."""
+"""promptfoo's tests as fieldeval's rows, and their asserts as checks, criteria and the
+classification they imply."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from fieldeval.errors import SuiteError
-from fieldeval.importers.common import (
-    DATA_FILE,
-    PLACEHOLDER_CANDIDATE,
-    ImportResult,
-    free_name,
-    pick_file,
-    read_yaml,
-    slug,
-)
-from fieldeval.importers.promptfoo_asserts import Mapped, map_assert, template_vars
-from fieldeval.importers.promptfoo_config import (
-    check_config,
-    provider_candidate,
-    read_prompts,
-    read_tests,
-)
+from fieldeval.importers.common import DATA_FILE, ImportResult, free_name
+from fieldeval.importers.promptfoo.asserts import Cell, Mapped, map_assert, template_vars
 
-_READ = frozenset({"description", "prompts", "providers", "targets", "tests", "defaultTest"})
-_WHY_KEY = {
-    "scenarios": "fieldeval has one dataset per suite; expand the scenarios into its rows",
-    "derivedMetrics": "fieldeval computes its own summaries; no derived metrics",
-    "evaluateOptions": "concurrency and repeats are set per candidate and by `fieldeval run`",
-    "redteam": "red-team generation is not imported",
-}
 # Checks whose empty value always passes: rows without the assert can share the check.
 _EMPTY_PASSES = frozenset({"contains", "regex", "starts_with"})
 
 
-def import_promptfoo(source: Path) -> ImportResult:
-    """Read a promptfoo config (a file, or a folder holding promptfooconfig.yaml)."""
-    path = pick_file(
-        source, ("promptfooconfig.yaml", "promptfooconfig.yml"), (".yaml", ".yml"), "promptfoo"
-    )
-    config = check_config(read_yaml(path), path)
-    base = path.parent
-    result = ImportResult("promptfoo", path, {}, [])
-    for key in config:
-        if key not in _READ:
-            result.skip(f"`{key}`", _WHY_KEY.get(key, "no equivalent in a fieldeval suite"))
-
-    prompts = read_prompts(config.get("prompts"), base, result)
-    if not prompts:
-        raise SuiteError(
-            f"{path}: no prompt could be carried over",
-            hint="give `prompts:` as text or file:// references to text or chat-message files",
-        )
-    tests = read_tests(config.get("tests"), base, result)
-    if not tests:
-        raise SuiteError(
-            f"{path}: no tests could be read: a fieldeval suite needs a dataset",
-            hint="give `tests:` inline, or as file:// CSV, YAML, JSON or JSONL",
-        )
-    default = config.get("defaultTest") or {}
-    if not isinstance(default, dict):
-        result.skip("defaultTest", "a file:// defaultTest is not read")
-        default = {}
-
-    builder = _Builder(result, default)
-    builder.add_rows(tests)
-    builder.add_default_asserts(default.get("assert") or [])
-    builder.finish_row_checks()
-    candidates = _candidates(config, prompts, result)
-    description = config.get("description")
-    suite: dict[str, Any] = {
-        "version": 1,
-        "task": {
-            "name": slug(base.name if path.stem.startswith("promptfooconfig") else path.stem),
-            "description": description
-            or f"TODO: say what a good output is (promptfoo config {path.name} had no"
-            " description).",
-            "prompt": _prompt(prompts[0][1]),
-        },
-        "dataset": builder.dataset_spec(),
-        "candidates": candidates,
-    }
-    if builder.checks:
-        suite["checks"] = builder.checks
-    if builder.criteria:
-        suite["rubric"] = builder.criteria
-        judge = _judge(default.get("options"), result)
-        if judge is not None:
-            suite["judge"] = {"candidate": judge}
-    result.suite = suite
-    result.rows = builder.rows
-    return result
-
-
-def _prompt(prompt: Any) -> Any:
-    return prompt if isinstance(prompt, str) else {"messages": prompt}
-
-
-def _candidates(
-    config: dict[str, Any], prompts: list[tuple[str, Any]], result: ImportResult
-) -> list[dict[str, Any]]:
-    specs = config.get("providers", config.get("targets")) or []
-    specs = specs if isinstance(specs, list) else [specs]
-    models = []
-    for index, spec in enumerate(specs):
-        candidate = provider_candidate(spec, result, f"providers[{index}]")
-        if candidate is not None:
-            models.append(candidate)
-            result.carried.append(f"provider {_spec_id(spec)} -> candidate {candidate['id']}")
-            if candidate["provider"] == "command":
-                result.carried.append(
-                    f"echo -> `command: [cat]` ({candidate['id']} answers with its rendered"
-                    " prompt, as promptfoo's echo does)"
-                )
-    if not models:
-        models = [dict(PLACEHOLDER_CANDIDATE)]
-        result.carried.append("no provider could be carried: added candidate local-gemma")
-    taken: set[str] = set()
-    out = []
-    # promptfoo runs every prompt on every provider: one candidate per pair.
-    for candidate in models:
-        for index, (label, prompt) in enumerate(prompts):
-            one = dict(candidate)
-            if len(prompts) > 1:
-                one["id"] = f"{candidate['id']}-p{index + 1}"
-                if index > 0:
-                    one["prompt"] = _prompt(prompt)
-                result.carried.append(f"prompt {label} on {candidate['id']} -> {one['id']}")
-            one["id"] = free_name(one["id"], taken)
-            out.append(one)
-    return out
-
-
-def _spec_id(spec: Any) -> str:
-    if isinstance(spec, dict):
-        return str(spec.get("id") or next(iter(spec), "?"))
-    return str(spec)
-
-
-def _judge(options: Any, result: ImportResult) -> dict[str, Any] | None:
-    provider = options.get("provider") if isinstance(options, dict) else None
-    for key in options or {}:
-        if key != "provider":
-            result.skip(f"defaultTest.options.{key}", "no equivalent suite setting")
-    if provider is None:
-        result.skip(
-            "the grading model",
-            "promptfoo picks a default grader from its environment; add a `judge:` to grade"
-            " the rubric",
-        )
-        return None
-    candidate = provider_candidate(provider, result, "defaultTest.options.provider")
-    if candidate is not None:
-        candidate["id"] = f"judge-{candidate['id']}"
-        result.carried.append(f"defaultTest.options.provider -> judge {candidate['id']}")
-    return candidate
-
-
-class _Builder:
+class TestsBuilder:
     """Test rows, and the checks and criteria their assertions become."""
 
     def __init__(self, result: ImportResult, default: dict[str, Any]) -> None:
@@ -177,6 +33,8 @@ class _Builder:
         # (check name, ignore_case, slot) -> {row index: value}
         self.row_checks: dict[tuple[str, bool, int], dict[int, str]] = {}
         self.row_graded: dict[str, list[int]] = {}
+        self.label_of: tuple[str, str] | None = None  # (output field, var) of the label
+        self.cells: list[tuple[str, Cell]] = []  # (metric, confusion-matrix cell) asserts
         for key in default:
             if key not in ("vars", "assert", "options"):
                 result.skip(f"defaultTest.{key}", "no equivalent suite setting")
@@ -247,6 +105,9 @@ class _Builder:
             self.result.skip(f"{mapped.label}: {what}", why)
         if mapped.reason is not None:
             self.result.skip(mapped.label, mapped.reason)
+            return
+        if mapped.cell is not None or mapped.label_of is not None:
+            self._classification_assert(mapped)  # the same on every test that has it
             return
         if mapped.criterion is not None:
             self.row_graded.setdefault(mapped.criterion["question"], []).append(index)
@@ -344,11 +205,32 @@ class _Builder:
                 self.result.skip(f"{mapped.label}: {what}", why)
             if mapped.reason is not None:
                 self.result.skip(mapped.label, mapped.reason)
+            elif mapped.cell is not None or mapped.label_of is not None:
+                self._classification_assert(mapped)
             elif mapped.check is not None:
                 self.checks.append(mapped.check)
                 self.result.carried.append(f"{mapped.label} -> check {next(iter(mapped.check))}")
             elif mapped.criterion is not None:
                 self._add_criterion(dict(mapped.criterion), mapped.label)
+
+    def _classification_assert(self, mapped: Mapped) -> None:
+        """A confusion-cell count, or the check that a JSON field of the output equals a var
+        (that var then being the reference, and the field the label); each kept once."""
+        if mapped.cell is not None:
+            metric = mapped.label.rsplit("metric ", 1)[-1].rstrip(")")
+            if all(cell != mapped.cell for _, cell in self.cells):
+                self.cells.append((metric, mapped.cell))
+            return
+        if mapped.check is None or mapped.check in self.checks:
+            return
+        self.checks.append(mapped.check)
+        self.result.carried.append(
+            f"{mapped.label} -> check {mapped.check.get('id', 'equals')} (equals, field"
+            f" {mapped.check['field']})"
+        )
+        if self.label_of is None and mapped.label_of is not None:
+            self.label_of = mapped.label_of
+            self.reference = self.reference or mapped.label_of[1]
 
     def _add_criterion(self, criterion: dict[str, Any], label: str) -> None:
         ids = {c["id"] for c in self.criteria}

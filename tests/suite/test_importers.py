@@ -324,3 +324,42 @@ def test_writing_refuses_to_overwrite_and_lists_the_losses(tmp_path: Path) -> No
         write_import(result, out, force=False)
     write_import(result, out, force=True)
     assert sorted(p.name for p in out.iterdir()) == before == ["data.jsonl", "suite.yaml"]
+
+
+def test_promptfoo_weight_0_asserts_become_metric_only_checks(tmp_path: Path) -> None:
+    source = tmp_path / "pf"
+    source.mkdir()
+    (source / "promptfooconfig.yaml").write_text(
+        """\
+prompts: ["Answer: {{q}}"]
+providers: [echo]
+defaultTest:
+  assert:
+    - {type: icontains, value: sorry, metric: apologises, weight: 0}
+    - {type: contains, value: "{{q}}"}
+tests:
+  - vars: {q: one}
+    assert: [{type: regex, value: "o.e", weight: 0}]
+  - vars: {q: two}
+    assert: [{type: regex, value: "t.o", weight: 0}]
+""",
+        encoding="utf-8",
+    )
+    result = import_suite("promptfoo", source)
+    loaded = written(result, tmp_path / "out")
+    checks = {str(c.id): c for c in loaded.suite.checks}
+    assert checks["apologises"].metric_only and checks["apologises"].ignore_case  # type: ignore[attr-defined]
+    assert not checks["contains"].metric_only
+    (per_test,) = [c for c in checks.values() if c.type == "regex"]
+    assert per_test.metric_only
+    assert not [w for w in skipped(result) if "weight" in w]  # nothing about weights dropped
+    # Their results do not decide the pass.
+    compiled = compile_checks(loaded.suite.checks, base_dir=loaded.base_dir)
+    dataset = load_dataset(loaded.suite.dataset, base_dir=loaded.base_dir)
+    first = dataset.examples[0]
+    found = run_checks(compiled, "Answer: one", first, loaded.suite.candidates[0].id)
+    assert {r.check_id: (r.passed, r.decides) for r in found} == {
+        "apologises": (False, False),
+        "contains": (True, True),
+        per_test.id: (True, False),
+    }

@@ -259,7 +259,7 @@ def test_a_short_form_check_value_is_named_by_its_key(tmp_path: Path) -> None:
     assert (value.location, value.field) == (f"{path}:12:6", "checks[0].max_words")
     assert value.message == "expected a whole number (got 'ten')"
     assert (option.location, option.field) == (f"{path}:12:22", "checks[0].ignore_case")
-    assert option.hint == "allowed here: applies_to, description, id, severity"
+    assert option.hint == "allowed here: applies_to, description, id, metric_only, severity"
 
 
 def test_missing_task_description(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ is then called on each output, so nothing is parsed or imported per call.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from jinja2 import Environment, TemplateSyntaxError
@@ -96,11 +96,13 @@ def quote(text: str, limit: int = 60) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class SliceScoped:
-    """A check limited to the examples whose slice values its `applies_to` names."""
+class ScopedCheck:
+    """A check limited to the examples whose slice values its `applies_to` names, or one
+    that is metric-only (its results do not decide the pass)."""
 
     inner: CompiledCheck
     scope: AppliesTo
+    decides: bool = True
 
     @property
     def id(self) -> str:
@@ -117,4 +119,5 @@ class SliceScoped:
         return self.scope.covers_slices(example.slices)
 
     def __call__(self, output: str, example: Example) -> CheckResult:
-        return self.inner(output, example)
+        found = self.inner(output, example)
+        return found if self.decides else replace(found, decides=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from fieldeval.checks.check import CompiledCheck, SliceScoped, is_template, template
+from fieldeval.checks.check import CompiledCheck, ScopedCheck, is_template, template
 from fieldeval.checks.custom import PythonCheck, load_function
 from fieldeval.checks.language import LanguageCheck, check_code
 from fieldeval.checks.length import CHARS, SENTENCES, WORDS, LengthCheck, Unit
@@ -49,7 +49,10 @@ def compile_checks(specs: Sequence[spec.CheckBase], *, base_dir: Path) -> list[C
     compiled: list[CompiledCheck] = []
     for one in spec.with_unique_ids(tuple(specs)):
         check = _compile(one, base_dir)
-        compiled.append(SliceScoped(check, one.applies_to) if one.applies_to.slices else check)
+        scoped = one.applies_to.slices or one.metric_only
+        compiled.append(
+            ScopedCheck(check, one.applies_to, not one.metric_only) if scoped else check
+        )
     return compiled
 
 
@@ -62,7 +65,7 @@ def run_checks(
         check(output, example)
         for check in checks
         if check.applies_to(candidate_id)
-        and (not isinstance(check, SliceScoped) or check.covers(example))
+        and (not isinstance(check, ScopedCheck) or check.covers(example))
     ]
 
 

@@ -51,6 +51,9 @@ def label_outputs(
             continue
         key = OutputKey.of(output)
         failed_checks = {check.check_id for check in output.checks if not check.passed}
+        # A metric-only check's failure is a measurement, not a failure of the output: only
+        # a mode that names it counts it.
+        deciding = {check.check_id for check in output.checks if check.fails_output}
         modes = {
             mode.id
             for mode in suite.failure_modes
@@ -59,7 +62,7 @@ def label_outputs(
             or (mode.assigned and mode.id in assigned.get(key, ()))
         }
         if counts_unclassified and (
-            failed_checks - claimed_checks or any(key in failing[c] for c in unclaimed_criteria)
+            deciding - claimed_checks or any(key in failing[c] for c in unclaimed_criteria)
         ):
             modes.add(UNCLASSIFIED)
         labelled.append(

@@ -111,7 +111,7 @@ class StoredOutput:
     @property
     def passed(self) -> bool:
         """Answered, and every check applied to it passed."""
-        return self.ok and all(check.passed for check in self.checks)
+        return self.ok and not any(check.fails_output for check in self.checks)
 
 
 @dataclass(frozen=True)

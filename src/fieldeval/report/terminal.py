@@ -137,12 +137,22 @@ def _checks_table(summary: RunSummary) -> Table | None:
     check_ids = list(dict.fromkeys(c for s in summary.candidates for c in s.check_rates))
     if not check_ids:
         return None
-    table = Table(title="failures per check (failed/applied)", title_justify="left")
+    measured = {
+        str(c.get("id")) for c in summary.run.suite.get("checks", ()) if c.get("metric_only")
+    }
+    table = Table(
+        title="failures per check (failed/applied)",
+        title_justify="left",
+        caption="metric only: measured, but not part of the pass" if measured else None,
+        caption_justify="left",
+    )
     table.add_column("check", no_wrap=True)
     for candidate in summary.candidates:
         table.add_column(candidate.candidate_id, justify="right", no_wrap=True)
     for check_id in check_ids:
-        cells: list[Text | str] = [check_id]
+        cells: list[Text | str] = [
+            f"{check_id} (metric only)" if check_id in measured else check_id
+        ]
         for candidate in summary.candidates:
             rate = candidate.check_rates.get(check_id)
             if rate is None or rate.n == 0:

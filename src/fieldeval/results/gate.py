@@ -54,7 +54,12 @@ class GateResult:
 def evaluate_gate(comparison: RunComparison, spec: Gate) -> GateResult:
     """Judge the later run of `comparison` against its baseline by the suite's gate."""
     checks = {str(c["id"]): c for c in comparison.after.suite.get("checks", ())}
-    critical = {check_id for check_id, c in checks.items() if c.get("severity") == "critical"}
+    # A metric-only check is measured, never gated on.
+    critical = {
+        check_id
+        for check_id, c in checks.items()
+        if c.get("severity") == "critical" and not c.get("metric_only")
+    }
     tests = _gating_tests(comparison.candidates, critical, gate_critical=spec.fail_on_new_critical)
     adjusted = dict(zip(tests, holm([regression_p(t.paired) for t in tests]), strict=True))
     family = _family(tests)

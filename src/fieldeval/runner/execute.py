@@ -263,7 +263,7 @@ class _Execution:
                 item.key.candidate_id,
                 item.key.example_id,
                 ok=True,
-                passed=all(r.passed for r in results),
+                passed=not any(r.fails_output for r in results),
                 from_cache=from_cache,
                 attempts=attempts,
             )

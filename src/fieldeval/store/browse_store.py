@@ -19,7 +19,7 @@ from fieldeval.records.check_result import CheckResult
 from fieldeval.records.grade import FailureLabel, Grade
 from fieldeval.records.run import OutputKey, RunInfo, StoredExample, StoredOutput
 from fieldeval.store.example_query import ExampleQuery, edge_of_example, example_conditions
-from fieldeval.store.rows import stored_output
+from fieldeval.store.rows import check_result, stored_output
 from fieldeval.store.store import Store
 from fieldeval.store.tables import (
     check_results,
@@ -152,7 +152,11 @@ class BrowseStore:
         answered = outputs.c.error_kind.is_(None)
         failed = (
             select(check_results.c.output_id)
-            .where(check_results.c.output_id == outputs.c.id, check_results.c.passed.is_(False))
+            .where(
+                check_results.c.output_id == outputs.c.id,
+                check_results.c.passed.is_(False),
+                check_results.c.decides.is_(True),
+            )
             .exists()
         )
         query = (
@@ -357,9 +361,7 @@ class BrowseStore:
             query = query.where(check_results.c.passed.is_(False))
         found: dict[int, list[CheckResult]] = defaultdict(list)
         for row in connection.execute(query).mappings():
-            found[row["output_id"]].append(
-                CheckResult(row["check_id"], row["passed"], row["reason"], row["score"])
-            )
+            found[row["output_id"]].append(check_result(row))
         return found
 
     @staticmethod

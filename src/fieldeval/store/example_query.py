@@ -45,10 +45,13 @@ class ExampleQuery:
 
 
 def failed_check(check_id: str | None = None) -> ColumnElement[bool]:
-    """The output (the enclosing query's `outputs` row) failed `check_id`, or any check."""
+    """The output (the enclosing query's `outputs` row) failed `check_id`, or failed (any
+    check that decides the pass: a metric-only check's failure does not fail the output)."""
     conditions = [check_results.c.output_id == outputs.c.id, check_results.c.passed.is_(False)]
     if check_id is not None:
         conditions.append(check_results.c.check_id == check_id)
+    else:
+        conditions.append(check_results.c.decides.is_(True))
     return exists().where(*conditions)
 
 

@@ -84,6 +84,10 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 3)
 
 
+def check_result(row: RowMapping) -> CheckResult:
+    return CheckResult(row["check_id"], row["passed"], row["reason"], row["score"], row["decides"])
+
+
 def stored_output(row: RowMapping, checks: list[CheckResult]) -> StoredOutput:
     return StoredOutput(
         id=row["id"],

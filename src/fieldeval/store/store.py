@@ -27,6 +27,7 @@ from fieldeval.store.engine import database_url, once_more_on_conflict, open_eng
 from fieldeval.store.integrity import integrity_problems
 from fieldeval.store.rows import (
     COMPLETION_COLUMNS,
+    check_result,
     completion_from_row,
     output_row,
     stored_output,
@@ -301,6 +302,7 @@ class Store:
                         "passed": c.passed,
                         "reason": c.reason,
                         "score": c.score,
+                        "decides": c.decides,
                     }
                     for record in records
                     for c in record.checks
@@ -340,9 +342,7 @@ class Store:
                 .where(outputs.c.run_id == run_id)
             ).mappings()
             for row in check_rows:
-                checks[row["output_id"]].append(
-                    CheckResult(row["check_id"], row["passed"], row["reason"], row["score"])
-                )
+                checks[row["output_id"]].append(check_result(row))
             rows = connection.execute(
                 select(outputs).where(outputs.c.run_id == run_id).order_by(outputs.c.id)
             ).mappings()

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData(
@@ -122,6 +123,8 @@ check_results = Table(
     Column("passed", Boolean, nullable=False),
     Column("reason", Text, nullable=False),
     Column("score", Float),
+    # False: a metric-only check, measured but not part of the output's pass.
+    Column("decides", Boolean, nullable=False, server_default=true()),
 )
 
 # -- load tests ---------------------------------------------------------------------------

@@ -35,6 +35,9 @@ class CheckBase(BaseModel):
         "major", description="how bad a failure of this check is for the users"
     )
     description: str | None = None
+    metric_only: bool = Field(
+        False, description="measured and reported, but does not decide whether the output passes"
+    )
 
 
 class _Count(CheckBase):
@@ -176,7 +179,9 @@ BUILT_IN: tuple[type[CheckBase], ...] = (
     PythonCheck,
 )
 
-OPTION_KEYS = frozenset({"id", "applies_to", "description", "ignore_case", "severity"})
+OPTION_KEYS = frozenset(
+    {"id", "applies_to", "description", "ignore_case", "severity", "metric_only"}
+)
 
 
 def short_form(known: tuple[str, ...]) -> Callable[[Any], Any]:

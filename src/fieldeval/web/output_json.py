@@ -48,6 +48,7 @@ def output_json(
             {
                 "check_id": check.check_id,
                 "passed": check.passed,
+                "decides": check.decides,  # False: metric only, not part of the pass
                 "reason": check.reason,
                 "score": number(check.score),
             }

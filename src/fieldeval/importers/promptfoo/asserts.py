@@ -176,6 +176,10 @@ def map_assert(assertion: Any, label: str) -> Mapped:
             return Mapped(label, reason=f"its value {value!r:.60} is not what {kind} takes")
         if isinstance(assertion.get("metric"), str):
             check["id"] = _id(assertion["metric"])
+        if assertion.get("weight", 1) == 0:
+            # A weight-0 assert feeds a metric and decides nothing: a metric-only check.
+            check["metric_only"] = True
+            losses = tuple(loss for loss in losses if not loss[0].startswith("weight"))
         return Mapped(label, check=check, losses=losses)
     if kind in ("javascript", "fn", "eval") and isinstance(value, str):
         found = _javascript(assertion, label, value, losses)

@@ -30,8 +30,8 @@ class TestsBuilder:
         self.slices: list[str] = []
         self.input_field: str | None = None
         self.reference: str | None = None
-        # (check name, ignore_case, slot) -> {row index: value}
-        self.row_checks: dict[tuple[str, bool, int], dict[int, str]] = {}
+        # (check name, ignore_case, metric_only, slot) -> {row index: value}
+        self.row_checks: dict[tuple[str, bool, bool, int], dict[int, str]] = {}
         self.row_graded: dict[str, list[int]] = {}
         self.label_of: tuple[str, str] | None = None  # (output field, var) of the label
         self.cells: list[tuple[str, Cell]] = []  # (metric, confusion-matrix cell) asserts
@@ -114,6 +114,7 @@ class TestsBuilder:
             return
         check = dict(mapped.check or {})
         ignore_case = bool(check.pop("ignore_case", False))
+        metric_only = bool(check.pop("metric_only", False))
         check.pop("id", None)
         ((name, value),) = check.items()
         if name == "contains_any" and isinstance(value, list):
@@ -128,11 +129,9 @@ class TestsBuilder:
             if value is None:
                 return
         slot = 1
-        while (name, ignore_case, slot) in self.row_checks and index in self.row_checks[
-            (name, ignore_case, slot)
-        ]:
+        while index in self.row_checks.get((name, ignore_case, metric_only, slot), {}):
             slot += 1
-        self.row_checks.setdefault((name, ignore_case, slot), {})[index] = value
+        self.row_checks.setdefault((name, ignore_case, metric_only, slot), {})[index] = value
 
     def _render(self, text: str, values: dict[str, Any], label: str) -> str | None:
         from fieldeval.suite.template import render
@@ -146,7 +145,7 @@ class TestsBuilder:
     def finish_row_checks(self) -> None:
         """Per-test check values as fields, each read by one templated check."""
         total = len(self.rows)
-        for (name, ignore_case, slot), values in self.row_checks.items():
+        for (name, ignore_case, metric_only, slot), values in self.row_checks.items():
             missing = total - len(values)
             if name.endswith(":static"):
                 self._static_row_check(name.removesuffix(":static"), values, total)
@@ -165,6 +164,8 @@ class TestsBuilder:
             check: dict[str, Any] = {name: "{{ " + field + " }}", "id": field.replace("_", "-")}
             if ignore_case:
                 check["ignore_case"] = True
+            if metric_only:
+                check["metric_only"] = True
             self.checks.append(check)
             self.result.carried.append(
                 f"per-test {name} asserts ({len(values)} of {total} tests) -> field `{field}`"

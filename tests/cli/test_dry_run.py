@@ -125,3 +125,25 @@ def test_a_local_model_is_not_started_by_a_dry_run(tmp_path: Path, server: Serve
     assert result.returncode == 0, result.stderr
     assert row(result.stdout, "gemma", "3", "0", "3", "~13 est.", "unknown", "no price")
     assert not (home / ".cache" / "fieldeval").exists()
+
+
+def test_a_dry_run_needs_no_api_key_and_says_the_run_would(
+    tmp_path: Path, server: ServerHandle
+) -> None:
+    """The audit: `--dry-run` stopped at the missing key; and "≤ $0 + ?" for a cost nobody knew."""
+    path = suite(tmp_path, server)
+    config = json.loads(path.read_text())
+    for candidate in config["candidates"]:
+        candidate["api_key_env"] = "FIELDEVAL_TEST_UNSET_KEY"
+    config["candidates"] = [c for c in config["candidates"] if c["id"] == "mine"]  # no price
+    path.write_text(json.dumps(config))
+    result = fieldeval(tmp_path, "run", path.name, "--dry-run", "--db", "results.db")
+    assert result.returncode == 0, result.stderr
+    assert row(result.stdout, "mine", "3", "0", "3")
+    assert "reads its API key from FIELDEVAL_TEST_UNSET_KEY, which is not set" in result.stdout
+    total = next(line for line in result.stdout.splitlines() if line.startswith("│ total"))
+    assert total.split("│")[-3].strip() == "unknown" and "$0" not in total
+    assert "total unknown: no cost is known for mine" in result.stdout
+    # The real run still stops, naming the variable.
+    real = fieldeval(tmp_path, "run", path.name, "--db", "results.db")
+    assert real.returncode == 2 and "FIELDEVAL_TEST_UNSET_KEY" in real.stderr

@@ -22,6 +22,7 @@ from typing import Literal
 
 from fieldeval.judge.prompt import JudgePrompt, output_prompt
 from fieldeval.providers import create_provider
+from fieldeval.providers import providers as registered
 from fieldeval.providers.base import Provider
 from fieldeval.providers.price_table import PriceSnapshot, price_for
 from fieldeval.providers.pricing import call_cost
@@ -74,6 +75,7 @@ class RunEstimate:
     repeats: int
     candidates: tuple[CallEstimate, ...]
     judge: CallEstimate | None  # None unless the judge grades the rubric after the run
+    warnings: tuple[str, ...] = ()  # what would stop or spoil the real run (a key not set)
 
     @property
     def rows(self) -> tuple[CallEstimate, ...]:
@@ -101,7 +103,9 @@ def estimate_run(
 ) -> RunEstimate:
     """The calls `run_suite` would make with these options, and what they would cost."""
     suite = loaded.suite
-    providers = {c.id: create_provider(c, base_dir=loaded.base_dir) for c in suite.candidates}
+    providers = {
+        c.id: create_provider(c, base_dir=loaded.base_dir, calls=False) for c in suite.candidates
+    }
     try:
         plan = plan_work(suite, dataset, providers, repeats=repeats)
         identities = {cid: provider.cache_identity() for cid, provider in providers.items()}
@@ -152,6 +156,13 @@ def estimate_run(
         repeats=repeats,
         candidates=tuple(rows),
         judge=judge_row,
+        warnings=tuple(
+            warning
+            for candidate in suite.candidates
+            for warning in registered()[candidate.provider].check(
+                candidate, base_dir=loaded.base_dir
+            )
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fieldeval.providers._transport import building_without_calls
 from fieldeval.providers.base import Provider
 from fieldeval.providers.registry import Capabilities, capabilities, providers
 from fieldeval.suite.candidates import CandidateBase
@@ -15,6 +16,13 @@ from fieldeval.suite.candidates import CandidateBase
 __all__ = ["Capabilities", "Provider", "capabilities", "create_provider", "providers"]
 
 
-def create_provider(candidate: CandidateBase, *, base_dir: Path) -> Provider:
-    """The provider for a candidate, built-in or from a plugin (`providers()` lists them)."""
-    return providers()[candidate.provider].create(candidate, base_dir=base_dir)
+def create_provider(candidate: CandidateBase, *, base_dir: Path, calls: bool = True) -> Provider:
+    """The provider for a candidate, built-in or from a plugin (`providers()` lists them).
+
+    With `calls=False` (a dry run) it will never call a model, so a built-in provider
+    whose API key is not set is still built.
+    """
+    if calls:
+        return providers()[candidate.provider].create(candidate, base_dir=base_dir)
+    with building_without_calls():
+        return providers()[candidate.provider].create(candidate, base_dir=base_dir)

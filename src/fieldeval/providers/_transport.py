@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -227,10 +228,24 @@ def key_warnings(variable: str | None, candidate_id: str) -> tuple[str, ...]:
     )
 
 
+# Set while building providers that will never call (a dry run): a missing key is no error.
+_NO_CALLS: ContextVar[bool] = ContextVar("fieldeval_no_calls", default=False)
+
+
+@contextmanager
+def building_without_calls() -> Iterator[None]:
+    """Providers built in this block never call a model, so they need no API key."""
+    token = _NO_CALLS.set(True)
+    try:
+        yield
+    finally:
+        _NO_CALLS.reset(token)
+
+
 def api_key_from_env(variable: str, candidate_id: str, *, optional_hint: bool) -> str:
     """The key in `variable`; a `ConfigError` that says how to set it when it is missing."""
     key = os.environ.get(variable, "")
-    if key:
+    if key or _NO_CALLS.get():
         return key
     hint = f"export {variable}=<your key> before running"
     if optional_hint:

@@ -82,7 +82,10 @@ def total(estimate: RunEstimate) -> str:
     """The priced part, `≤` when it is an upper bound, and `+ ?` when some cost is unknown."""
     if not any(row.to_make for row in estimate.rows):
         return dollars(0.0)
-    upper = any(row.output_basis == "max_tokens" and row.to_make for row in estimate.rows)
+    making = [row for row in estimate.rows if row.to_make]
+    if all(row.cost_usd is None for row in making):
+        return "unknown"  # not "$0 + ?": nothing about the cost is known
+    upper = any(row.output_basis == "max_tokens" for row in making)
     text = ("≤ " if upper else "~") + dollars(estimate.cost_usd)
     return text if estimate.cost_complete else f"{text} + ?"
 
@@ -100,7 +103,7 @@ def dollars(value: float) -> str:
 def notes(estimate: RunEstimate) -> list[str]:
     """What each kind of figure rests on, said once under the table."""
     rows = [row for row in estimate.rows if row.to_make]
-    found = []
+    found = [f"warning: {warning}" for warning in estimate.warnings]
     if any(row.input_estimated for row in rows):
         found.append(
             "input tokens marked est. are the prompt's characters / 4; exact ones come from "
@@ -122,7 +125,9 @@ def notes(estimate: RunEstimate) -> list[str]:
         if row.price is None:
             found.append(f"{row.name}: {NO_PRICE}")
     unknown = [row.name for row in rows if row.cost_usd is None]
-    if unknown:
+    if unknown and len(unknown) == len(rows):
+        found.append(f"total unknown: no cost is known for {', '.join(unknown)}")
+    elif unknown:
         found.append(f"+ ?: the total leaves out {', '.join(unknown)}, whose cost is unknown")
     if estimate.judge is not None:
         found.append(

@@ -233,6 +233,21 @@ def test_validate_warns_when_a_candidates_key_variable_is_unset(
     assert "export MISSING_KEY_XYZ=" in result.stdout
 
 
+def test_validate_warns_of_empty_inputs_and_inputs_past_any_context(
+    tmp_path: Path, greet: Path
+) -> None:
+    """The audit: a 5 MB cell and an empty input cell passed `validate` without a word."""
+    huge = "word " * 1_000_000  # 5 MB
+    rows = ["id,text", "a1,world", "a2,", 'a3," "', f"a4,{huge}"]
+    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())  # rich folds long lines
+    assert "warning: 2 examples have an empty input (a2, a3)" in out
+    assert "warning: 1 example has input longer than 100,000 characters, the longest" in out
+    assert "(about 1,250,000 tokens; a4)" in out
+
+
 @pytest.mark.parametrize(
     ("check", "template"),
     [

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fieldeval.pipeline.preparation import SuiteSource
+    from fieldeval.records.example import Example
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,41 @@ class Validation:
     edge_generators: int | None = None  # None: the suite has no `edges:`
     offline_variants: int = 0  # variants made without the translator
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+# An input past this many characters (about 25,000 tokens at 4 a token) overflows many
+# models' context, and the 4,096 tokens of the bundled local model many times over.
+LONG_INPUT_CHARS = 100_000
+_NAMED = 5  # example ids named in a warning; the rest are counted
+
+
+def input_warnings(examples: Sequence[Example], field: str | None) -> list[str]:
+    """Empty inputs, and inputs too long for most models' context: both pass the schema,
+    and both waste a run (a call per candidate on nothing, or an error per call)."""
+    where = f"`{field}`" if field else "input"
+    found = []
+    empty = [e.id for e in examples if not e.input.strip()]
+    if empty:
+        found.append(
+            f"{len(empty)} example{'s have' if len(empty) != 1 else ' has'} an empty {where}"
+            f" ({_ids(empty)}): every candidate will be asked about nothing; drop the rows"
+            " or fill them in"
+        )
+    long = [(e.id, len(e.input)) for e in examples if len(e.input) > LONG_INPUT_CHARS]
+    if long:
+        longest = max(size for _, size in long)
+        found.append(
+            f"{len(long)} example{'s have' if len(long) != 1 else ' has'} {where} longer than"
+            f" {LONG_INPUT_CHARS:,} characters, the longest {longest:,} (about"
+            f" {longest // 4:,} tokens; {_ids([i for i, _ in long])}): past many models'"
+            " context (the local model's is 4,096 tokens by default); truncate or summarise them"
+        )
+    return found
+
+
+def _ids(ids: Sequence[str]) -> str:
+    shown = ", ".join(ids[:_NAMED])
+    return shown if len(ids) <= _NAMED else f"{shown} and {len(ids) - _NAMED} more"
 
 
 def validate(suite: SuiteSource) -> Validation:
@@ -53,6 +90,7 @@ def validate(suite: SuiteSource) -> Validation:
         # A kind's own look (a recorded candidate's file, a key's variable): a bad file
         # fails here, not after the paid calls; a missing key is a warning.
         warnings += providers()[candidate.provider].check(candidate, base_dir=loaded.base_dir)
+    warnings += input_warnings(dataset.examples, spec.dataset.input)
     if "TODO" in spec.task.description:
         warnings.append(
             "task.description still has a TODO: the task statement is what every grade is "

@@ -197,6 +197,28 @@ def test_an_unchanged_bot_passes_the_gate_by_default(tmp_path: Path, greet: Path
     )
 
 
+@pytest.mark.timeout(120)
+def test_the_gate_says_what_it_could_not_judge(tmp_path: Path, greet: Path) -> None:
+    """The audit: `gate` did not mention a dropped candidate or a changed dataset."""
+    before = run(tmp_path, "good")
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        suite.read_text().replace(
+            '  - {id: steady, provider: python, function: "bot:steady"}\n', ""
+        )
+    )
+    data = tmp_path / "data.csv"
+    data.write_text(
+        "\n".join(data.read_text().splitlines()[:-2]) + "\ne99,zed\n"
+    )  # 10 kept, 2 gone, 1 new
+    after = run(tmp_path, "good", "--no-cache")
+    result = fieldeval(tmp_path, "gate", "--baseline", before, "--run", after)
+    out = " ".join(result.stdout.split())
+    assert "not gated: steady ran in the baseline but not in this run" in out
+    assert "the dataset changed since the baseline" in out
+    assert "10 examples in both are paired, 2 only in the baseline and 1 only in this run" in out
+
+
 def test_show_pairs_the_candidates(tmp_path: Path, greet: Path) -> None:
     first = run(tmp_path, "good")
     result = fieldeval(tmp_path, "show", first)

@@ -70,6 +70,8 @@ def render_gate(result: GateResult, console: Console) -> None:
             else "",
         )
     )
+    for line in gate_scope(comparison):
+        console.print(Text(line, style="yellow"))
     if result.findings:
         table = Table(title_justify="left", show_edge=False)
         for column in ("", "kind", "candidate", "subject", "detail"):
@@ -94,6 +96,34 @@ def render_gate(result: GateResult, console: Console) -> None:
         "runs is not counted against this change",
         style="dim",
     )
+
+
+def gate_scope(comparison: RunComparison) -> list[str]:
+    """What the gate could not judge: a dataset that changed, candidates in one run only."""
+    lines = []
+    if not comparison.same_dataset:
+        first = comparison.candidates[0] if comparison.candidates else None
+        counts = (
+            f": {first.n_paired} examples in both are paired, {first.only_before} only in the"
+            f" baseline and {first.only_after} only in this run are not"
+            if first is not None
+            else ""
+        )
+        lines.append(
+            f"the dataset changed since the baseline ({comparison.before.dataset_hash[:17]}… →"
+            f" {comparison.after.dataset_hash[:17]}…){counts}"
+        )
+    if comparison.only_before:
+        lines.append(
+            "not gated: " + ", ".join(comparison.only_before) + " ran in the baseline but not in"
+            " this run"
+        )
+    if comparison.only_after:
+        lines.append(
+            "not gated: " + ", ".join(comparison.only_after) + " has no baseline to be compared"
+            " with"
+        )
+    return lines
 
 
 def _render_changes(comparison: RunComparison, console: Console) -> None:

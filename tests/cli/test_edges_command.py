@@ -138,6 +138,14 @@ def test_run_grades_the_edge_cases_and_edges_regrades_them(
     finally:
         store.close()
 
+    # The audit: `--no-judge` said "0 replies graded" above a table of every outcome.
+    quick = fieldeval(tmp_path, "edges", "suite.yaml", "--run", info, "--no-judge")
+    assert quick.returncode == 0, quick.stderr
+    now = re.search(r"edge grading: (\d+) replies graded now", quick.stdout)
+    assert now is not None, quick.stdout
+    assert int(now[1]) < 6  # the judge's outcomes were not made again
+    assert f"{6 - int(now[1])} graded earlier are kept, and counted below" in quick.stdout
+
     shown = fieldeval(tmp_path, "show", info)
     assert shown.returncode == 0 and "edge cases of bot" in shown.stdout
 

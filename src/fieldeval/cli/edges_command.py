@@ -258,8 +258,9 @@ def show_edge_grading(
     from fieldeval.edges.rates import edge_report
     from fieldeval.report.edges import render_edge_grading, render_edges
 
-    render_edge_grading(graded, console)
     report = edge_report(store, run_id, turn_checks=turn_checks)
+    earlier = sum(row.graded for row in report.totals) - graded.graded if report else 0
+    render_edge_grading(graded, console, earlier=max(earlier, 0))
     if report is not None:
         render_edges(report, console)
 

@@ -51,10 +51,15 @@ def render_edges(report: EdgeReport, console: Console) -> None:
             )
 
 
-def render_edge_grading(report: EdgeGradingReport, console: Console) -> None:
-    """One line on what grading the edge replies did, and why some are ungraded."""
+def render_edge_grading(report: EdgeGradingReport, console: Console, *, earlier: int = 0) -> None:
+    """One line on what grading the edge replies did now (`earlier`: outcomes stored by an
+    earlier grading, which the table below also counts), and why some are ungraded."""
     oracles = ", ".join(f"{name} {k}" for name, k in sorted(report.by_oracle.items()))
-    line = f"edge grading: {report.graded} replies graded" + (f" ({oracles})" if oracles else "")
+    line = f"edge grading: {report.graded} replies graded now" + (
+        f" ({oracles})" if oracles else ""
+    )
+    if earlier:
+        line += f"; {earlier} graded earlier are kept, and counted below"
     if report.clean_checked:
         line += (
             f"; {report.clean_checked} clean replies checked for over-refusal,"

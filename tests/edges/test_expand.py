@@ -201,3 +201,34 @@ def test_a_suite_without_edges_keeps_its_dataset(tmp_path: Path) -> None:
     loaded = load_suite(write_suite(tmp_path, None))
     dataset = load_dataset(loaded.suite.dataset, base_dir=loaded.base_dir)
     assert expand(dataset, loaded.suite) is dataset
+
+
+def test_seed_examples_are_drawn_in_proportion_to_the_label(tmp_path: Path) -> None:
+    """The audit: six seeds drawn from airline tweets were six negatives."""
+    from collections import Counter
+
+    from tests.projects import sentiment
+
+    path = sentiment.write(tmp_path)
+    spec = json.loads(path.read_text())
+    spec["edges"] = {"generators": ["typos"], "examples": 6, "seed": 0}
+    path.write_text(json.dumps(spec))
+    loaded = load_suite(path)
+    dataset = load_dataset(loaded.suite.dataset, base_dir=loaded.base_dir)
+    seeds = {seed.id for seed, _ in make_variants(dataset, loaded.suite)}
+    labels = Counter(e.reference for e in dataset.examples if e.id in seeds)
+    assert labels == {"negative": 2, "neutral": 2, "positive": 2}  # 12 of each in 36
+
+    # `edges.stratify` picks another field: two tweets per airline of the three.
+    spec["edges"]["stratify"] = "airline"
+    path.write_text(json.dumps(spec))
+    loaded = load_suite(path)
+    seeds = {seed.id for seed, _ in make_variants(dataset, loaded.suite)}
+    airlines = Counter(e.fields["airline"] for e in dataset.examples if e.id in seeds)
+    assert airlines == dict.fromkeys(sentiment.AIRLINES, 2)
+
+    spec["edges"]["stratify"] = "airlin"
+    path.write_text(json.dumps(spec))
+    loaded = load_suite(path)
+    with pytest.raises(SuiteError, match=r"edges\.stratify names field .airlin."):
+        make_variants(dataset, loaded.suite)

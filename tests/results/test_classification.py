@@ -16,11 +16,10 @@ from fieldeval.results.classification import (
     LabelSet,
     classification_report,
     classify,
-    infer_labels,
     read_label,
 )
 from fieldeval.stats.intervals import wilson
-from fieldeval.suite.labels import Labels
+from fieldeval.suite.labels import Labels, infer_labels
 
 PRODUCTS = LabelSet(("Credit card", "Credit card or prepaid card", "Mortgage"), None, False)
 SENTIMENT = LabelSet(("positive", "negative"), None, False)

@@ -33,6 +33,7 @@ from fieldeval.edges.variant import Generator, GeneratorContext, Variant
 from fieldeval.errors import SuiteError
 from fieldeval.records.example import Dataset, Example
 from fieldeval.suite.edges import Edges, GeneratorSpec
+from fieldeval.suite.labels import infer_labels
 from fieldeval.suite.schema import Suite
 
 CLEAN = "clean"  # the `edge` slice of the clean originals
@@ -94,11 +95,35 @@ def input_field(suite: Suite) -> str:
     return name
 
 
-def seed_examples(dataset: Dataset, edges: Edges) -> tuple[Example, ...]:
-    """The examples variants are made of: `edges.examples` of them drawn with `edges.seed`."""
-    if edges.examples is None:
+def seed_examples(dataset: Dataset, suite: Suite) -> tuple[Example, ...]:
+    """The examples variants are made of: `edges.examples` of them drawn with `edges.seed`,
+    in proportion to `seed_stratum` (so six seeds of a sentiment set are not six negatives)."""
+    edges = suite.edges
+    if edges is None or edges.examples is None:
         return dataset.examples
-    return sample(dataset.examples, edges.examples, seed=edges.seed)
+    field = seed_stratum(suite, dataset)
+    if field is not None and not any(field in e.fields for e in dataset.examples):
+        raise SuiteError(
+            f"edges.stratify names field {field!r}, which the dataset does not have",
+            hint="name one of the data's fields, or leave it out to draw by the reference label",
+        )
+    return sample(dataset.examples, edges.examples, stratify=field, seed=edges.seed)
+
+
+def seed_stratum(suite: Suite, dataset: Dataset) -> str | None:
+    """`edges.stratify`; else the dataset sample's; else the reference field when it holds
+    labels (declared, or looking like them); else the first slice; else none."""
+    spec = suite.dataset
+    if suite.edges is not None and suite.edges.stratify is not None:
+        return suite.edges.stratify
+    if spec.sample is not None and spec.sample.stratify is not None:
+        return spec.sample.stratify
+    labels = suite.labels
+    if spec.reference is not None and (labels is None or labels.values or labels.infer):
+        declared = labels is not None and bool(labels.values)
+        if declared or infer_labels([e.reference for e in dataset.examples]) is not None:
+            return spec.reference
+    return spec.slices[0] if spec.slices else None
 
 
 def variant_seed(seed: int, generator: str, example_id: str) -> int:
@@ -129,7 +154,7 @@ def make_variants(
     planned = planned_generators(suite)
     if only_generators:
         planned = [p for p in planned if p.spec.name in only_generators]
-    seeds = seed_examples(dataset, edges)
+    seeds = seed_examples(dataset, suite)
     if only_examples:  # any example, drawn or not: its variants are the same either way
         seeds = tuple(e for e in dataset.examples if e.id in only_examples)
     made: list[tuple[Example, Variant]] = []

@@ -23,13 +23,9 @@ from fieldeval.records.run import StoredExample, StoredOutput
 from fieldeval.stats.agreement import Estimate
 from fieldeval.stats.f1 import MACRO, MICRO, RESAMPLES, f1_bootstrap, f1_interval, f1_scores
 from fieldeval.stats.intervals import Rate, wilson
-from fieldeval.suite.labels import LABELS_FIELD, Labels, label_key
+from fieldeval.suite.labels import LABELS_FIELD, Labels, infer_labels, label_key
 
 UNPARSEABLE: Final = "(unparseable)"
-# References look like labels when there are 2 to MAX_INFERRED distinct values, each at
-# most MAX_LABEL_CHARS long, and at most half as many values as examples.
-MAX_INFERRED: Final = 20
-MAX_LABEL_CHARS: Final = 100
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
 
 
@@ -59,20 +55,6 @@ def label_set(suite: Mapping[str, Any], examples: Sequence[StoredExample]) -> La
         return None
     inferred = infer_labels([e.reference for e in examples])
     return None if inferred is None else LabelSet(inferred, own.field, inferred=True)
-
-
-def infer_labels(references: Sequence[str | None]) -> tuple[str, ...] | None:
-    """The references' distinct values, most common first, when they look like labels."""
-    given = [r.strip() for r in references if r is not None and r.strip()]
-    counts = Counter(given)
-    if not 2 <= len(counts) <= min(MAX_INFERRED, len(given) / 2):
-        return None
-    if any(len(value) > MAX_LABEL_CHARS for value in counts):
-        return None
-    keys = {label_key(value) for value in counts}
-    if len(keys) != len(counts) or "" in keys:
-        return None  # "Yes" and "yes": not one label set we could read outputs against
-    return tuple(value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def read_label(text: str | None, labels: LabelSet) -> str:

@@ -35,6 +35,11 @@ class Edges(_Strict):
     generators: tuple[GeneratorSpec, ...] = Field(min_length=1)
     seed: int = 0
     examples: int | None = Field(None, ge=1, description="seed examples drawn; default all")
+    stratify: str | None = Field(
+        None,
+        description="field the seed examples are drawn in proportion to; default: the dataset"
+        " sample's, else a reference that holds labels, else the first slice",
+    )
     scope: str | None = Field(None, description="what is in scope; default the task statement")
     reply_language: str = Field("en", description="ISO 639-1 code every reply must be in")
     other_language: str = Field("fr", description="the wrong language pasted in")

@@ -10,7 +10,9 @@ Without `labels:`, fieldeval infers labels when the reference column looks like 
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, Final
 
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
@@ -57,6 +59,26 @@ def label_key(text: str) -> str:
     spaces as one, surrounding punctuation dropped."""
     spaced = text.casefold().replace("_", " ").replace("-", " ")
     return " ".join(spaced.split()).strip(" \"'`*.,;:!?()[]{}<>")
+
+
+# References look like labels when there are 2 to MAX_INFERRED distinct values, each at
+# most MAX_LABEL_CHARS long, and at most half as many values as examples.
+MAX_INFERRED: Final = 20
+MAX_LABEL_CHARS: Final = 100
+
+
+def infer_labels(references: Sequence[str | None]) -> tuple[str, ...] | None:
+    """The references' distinct values, most common first, when they look like labels."""
+    given = [r.strip() for r in references if r is not None and r.strip()]
+    counts = Counter(given)
+    if not 2 <= len(counts) <= min(MAX_INFERRED, len(given) / 2):
+        return None
+    if any(len(value) > MAX_LABEL_CHARS for value in counts):
+        return None
+    keys = {label_key(value) for value in counts}
+    if len(keys) != len(counts) or "" in keys:
+        return None  # "Yes" and "yes": not one label set we could read outputs against
+    return tuple(value for value, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 # `labels:` as a run's stored copy of its suite holds it (absent in runs made before it).

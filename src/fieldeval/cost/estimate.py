@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fieldeval.judge.prompt import JudgePrompt, output_prompt
-from fieldeval.providers import create_provider
-from fieldeval.providers import providers as registered
+from fieldeval.providers import candidate_warnings, create_provider
 from fieldeval.providers.base import Provider
 from fieldeval.providers.price_table import PriceSnapshot, price_for
 from fieldeval.providers.pricing import call_cost
@@ -156,13 +155,7 @@ def estimate_run(
         repeats=repeats,
         candidates=tuple(rows),
         judge=judge_row,
-        warnings=tuple(
-            warning
-            for candidate in suite.candidates
-            for warning in registered()[candidate.provider].check(
-                candidate, base_dir=loaded.base_dir
-            )
-        ),
+        warnings=tuple(candidate_warnings(suite.candidates, base_dir=loaded.base_dir)),
     )
 
 

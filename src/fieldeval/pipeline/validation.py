@@ -68,7 +68,7 @@ def validate(suite: SuiteSource) -> Validation:
     from fieldeval.checks import compile_checks, render_templates
     from fieldeval.data.dataset import load_dataset
     from fieldeval.pipeline.preparation import as_loaded
-    from fieldeval.providers import providers
+    from fieldeval.providers import candidate_warnings, providers
     from fieldeval.runner.plan import request_for
     from fieldeval.suite.loader import locate_template
     from fieldeval.suite.template import TemplateFailed
@@ -85,11 +85,9 @@ def validate(suite: SuiteSource) -> Validation:
         render_templates(compile_checks(spec.checks, base_dir=loaded.base_dir), dataset.examples)
     except TemplateFailed as error:
         raise locate_template(loaded, error) from error
-    warnings: list[str] = []
-    for candidate in spec.candidates:
-        # A kind's own look (a recorded candidate's file, a key's variable): a bad file
-        # fails here, not after the paid calls; a missing key is a warning.
-        warnings += providers()[candidate.provider].check(candidate, base_dir=loaded.base_dir)
+    # A kind's own look (a recorded candidate's file, a key's variable): a bad file fails
+    # here, not after the paid calls; a missing key is a warning.
+    warnings = candidate_warnings(spec.candidates, base_dir=loaded.base_dir)
     warnings += input_warnings(dataset.examples, spec.dataset.input)
     if "TODO" in spec.task.description:
         warnings.append(

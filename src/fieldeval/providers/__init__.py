@@ -6,6 +6,7 @@ an unused one costs nothing at start-up and a missing optional extra fails only 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from fieldeval.providers._transport import building_without_calls
@@ -13,7 +14,24 @@ from fieldeval.providers.base import Provider
 from fieldeval.providers.registry import Capabilities, capabilities, providers
 from fieldeval.suite.candidates import CandidateBase
 
-__all__ = ["Capabilities", "Provider", "capabilities", "create_provider", "providers"]
+__all__ = [
+    "Capabilities",
+    "Provider",
+    "candidate_warnings",
+    "capabilities",
+    "create_provider",
+    "providers",
+]
+
+
+def candidate_warnings(candidates: Sequence[CandidateBase], *, base_dir: Path) -> list[str]:
+    """What each candidate's kind finds wrong before any call (a recorded file that does not
+    read, a key variable not set): `validate`'s and the dry run's warnings."""
+    return [
+        warning
+        for candidate in candidates
+        for warning in providers()[candidate.provider].check(candidate, base_dir=base_dir)
+    ]
 
 
 def create_provider(candidate: CandidateBase, *, base_dir: Path, calls: bool = True) -> Provider:

@@ -3,12 +3,19 @@ micro-F1, per slice) as terminal tables and a Markdown section."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from fieldeval.report.markdown_text import plain, rate_cell, table, untrusted
-from fieldeval.results.classification import Classification, ClassificationReport
+from fieldeval.results.classification import (
+    Classification,
+    ClassificationReport,
+    ClassMetrics,
+    SliceClassification,
+)
 from fieldeval.stats.agreement import Estimate
 
 CAPTION = (
@@ -67,13 +74,7 @@ def render_classification(report: ClassificationReport, console: Console) -> Non
         for name in ("examples", "precision", "recall", "F1"):
             per_class.add_column(name, justify="right")
         for cls in found.classes:
-            per_class.add_row(
-                Text(cls.label),
-                str(cls.support),
-                rate_cell(cls.precision) if cls.precision else "never predicted",
-                rate_cell(cls.recall) if cls.recall else "–",
-                f1_text(cls.f1),
-            )
+            per_class.add_row(Text(cls.label), *_class_cells(cls))
         console.print(per_class)
         console.print(Text(f"most confused: {confusions_text(found)}"))
     _render_slices(report, console)
@@ -81,21 +82,45 @@ def render_classification(report: ClassificationReport, console: Console) -> Non
 
 
 def _render_slices(report: ClassificationReport, console: Console) -> None:
-    fields = dict.fromkeys(s.field for s in report.slices)
     candidates = [c.candidate_id for c in report.candidates]
-    for field in fields:
+    for field, values in _by_field(report).items():
         shown = Table(title=f"classification by {field}", title_justify="left")
         shown.add_column(field, max_width=24)
         for candidate in candidates:
             shown.add_column(f"{candidate} accuracy", justify="right")
             shown.add_column(f"{candidate} macro-F1", justify="right")
-        for value in (s for s in report.slices if s.field == field):
-            cells = []
-            for candidate in candidates:
-                found = value.by_candidate[candidate]
-                cells += [rate_cell(found.accuracy), f1_text(found.macro_f1)]
-            shown.add_row(Text(value.value), *cells)
+        for value in values:
+            shown.add_row(Text(value.value), *_slice_cells(value, candidates))
         console.print(shown)
+
+
+def _class_cells(cls: ClassMetrics) -> list[str]:
+    """Examples, precision, recall and F1 of one label, as both tables write them."""
+    return [
+        str(cls.support),
+        rate_cell(cls.precision) if cls.precision else "never predicted",
+        rate_cell(cls.recall) if cls.recall else "–",
+        f1_text(cls.f1),
+    ]
+
+
+def _slice_cells(value: SliceClassification, candidates: Sequence[str]) -> list[str]:
+    """Each candidate's accuracy and macro-F1 on one slice value."""
+    return [
+        cell
+        for c in candidates
+        for cell in (
+            rate_cell(value.by_candidate[c].accuracy),
+            f1_text(value.by_candidate[c].macro_f1),
+        )
+    ]
+
+
+def _by_field(report: ClassificationReport) -> dict[str, list[SliceClassification]]:
+    fields: dict[str, list[SliceClassification]] = {}
+    for value in report.slices:
+        fields.setdefault(value.field, []).append(value)
+    return fields
 
 
 def classification_markdown(report: ClassificationReport) -> str:
@@ -113,16 +138,7 @@ def classification_markdown(report: ClassificationReport) -> str:
         )
         classes = table(
             ["Label", "Examples", "Precision", "Recall", "F1"],
-            [
-                [
-                    untrusted(cls.label),
-                    str(cls.support),
-                    rate_cell(cls.precision) if cls.precision else "never predicted",
-                    rate_cell(cls.recall) if cls.recall else "–",
-                    f1_text(cls.f1),
-                ]
-                for cls in found.classes
-            ],
+            [[untrusted(cls.label), *_class_cells(cls)] for cls in found.classes],
             right=range(1, 5),
         )
         confused = "; ".join(
@@ -133,24 +149,9 @@ def classification_markdown(report: ClassificationReport) -> str:
             f"#### {plain(found.candidate_id)}\n\n{headline(found)}\n\n{matrix}\n\n"
             f"{classes}\n\nMost confused: {confused or 'no example was read as another label'}."
         )
-    fields = dict.fromkeys(s.field for s in report.slices)
     candidates = [c.candidate_id for c in report.candidates]
-    for field in fields:
-        rows = [
-            [
-                untrusted(value.value),
-                *(
-                    cell
-                    for c in candidates
-                    for cell in (
-                        rate_cell(value.by_candidate[c].accuracy),
-                        f1_text(value.by_candidate[c].macro_f1),
-                    )
-                ),
-            ]
-            for value in report.slices
-            if value.field == field
-        ]
+    for field, values in _by_field(report).items():
+        rows = [[untrusted(value.value), *_slice_cells(value, candidates)] for value in values]
         headers = [
             plain(field),
             *(h for c in candidates for h in (f"{plain(c)} accuracy", f"{plain(c)} macro-F1")),

@@ -126,7 +126,6 @@ def _quality(d: Decision) -> list[str]:
             "examples (docs/statistics.md)."
         )
     if d.pairs:
-        verdicts = {"a better": "{a} better", "b better": "{b} better"}
         parts.append(
             _table(
                 ["Pair", "n", "Difference (points)", "95% interval", "p (Holm)", "Verdict"],
@@ -137,7 +136,7 @@ def _quality(d: Decision) -> list[str]:
                         points(p.paired.difference),
                         f"{points(p.paired.low)} to {points(p.paired.high)}",
                         p_value(p.adjusted_p),
-                        plain(verdicts.get(p.verdict, p.verdict).format(a=p.a, b=p.b)),
+                        plain(p.named_verdict),
                     ]
                     for p in d.pairs
                 ],

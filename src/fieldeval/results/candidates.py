@@ -22,6 +22,10 @@ class CandidatePair:
     adjusted_p: float  # Holm across all pairs of the run
     verdict: Literal["a better", "b better", "cannot be separated with this data"]
 
+    @property
+    def named_verdict(self) -> str:
+        return named_verdict(self.a, self.b, self.verdict)
+
 
 def compare_candidates(
     outputs: Sequence[StoredOutput], candidate_ids: Sequence[str], *, alpha: float = 0.05
@@ -49,6 +53,11 @@ def compare_candidates(
         CandidatePair(a, b, paired, p, pair_verdict(paired, p, alpha))
         for (a, b, paired), p in zip(tests, adjusted, strict=True)
     )
+
+
+def named_verdict(a: str, b: str, verdict: str) -> str:
+    """The verdict as a reader sees it: the better candidate by name, never "a" or "b"."""
+    return {"a better": f"{a} better", "b better": f"{b} better"}.get(verdict, verdict)
 
 
 def pair_verdict(

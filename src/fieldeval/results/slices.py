@@ -15,7 +15,7 @@ from itertools import combinations
 from typing import Final
 
 from fieldeval.records.run import StoredExample, StoredOutput
-from fieldeval.results.candidates import pair_verdict
+from fieldeval.results.candidates import named_verdict, pair_verdict
 from fieldeval.results.repeats import stability
 from fieldeval.stats.intervals import Proportion, rate_over_examples
 from fieldeval.stats.paired import PairedBinary, holm, mcnemar
@@ -34,10 +34,7 @@ class SlicePair:
     @property
     def verdict(self) -> str:
         """`a better` named as the candidate, as the run's pairs are: "x better"."""
-        verdict = pair_verdict(self.paired, self.adjusted_p)
-        return {"a better": f"{self.a} better", "b better": f"{self.b} better"}.get(
-            verdict, verdict
-        )
+        return named_verdict(self.a, self.b, pair_verdict(self.paired, self.adjusted_p))
 
 
 @dataclass(frozen=True)

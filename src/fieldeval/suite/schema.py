@@ -194,6 +194,15 @@ class Load(Strict):
         return self
 
 
+def _unknown(who: str, kind: str, name: str, known: set[str], where: str = "suite") -> ValueError:
+    """`who` names a check or criterion the suite (or its rubric) does not have."""
+    plural = {"check": "checks", "criterion": "criteria"}[kind]
+    return ValueError(
+        f"{who} names {kind} {name!r}, which the {where} does not have"
+        f" ({plural}: {', '.join(sorted(known)) or 'none'})"
+    )
+
+
 class Suite(Strict):
     """A whole suite file."""
 
@@ -260,14 +269,10 @@ class Suite(Strict):
         criteria = {criterion.id for criterion in self.rubric}
         for mode in self.failure_modes:
             if mode.check is not None and mode.check not in checks:
-                raise ValueError(
-                    f"failure mode {mode.id!r} names check {mode.check!r}, which the suite does"
-                    f" not have (checks: {', '.join(sorted(checks)) or 'none'})"
-                )
+                raise _unknown(f"failure mode {mode.id!r}", "check", mode.check, checks)
             if mode.criterion is not None and mode.criterion not in criteria:
-                raise ValueError(
-                    f"failure mode {mode.id!r} names criterion {mode.criterion!r}, which the"
-                    f" rubric does not have (criteria: {', '.join(sorted(criteria)) or 'none'})"
+                raise _unknown(
+                    f"failure mode {mode.id!r}", "criterion", mode.criterion, criteria, "rubric"
                 )
         return self
 
@@ -303,10 +308,7 @@ class Suite(Strict):
         ):
             for name in names:
                 if name not in known:
-                    raise ValueError(
-                        f"ready names {kind} {name!r}, which the suite does not have"
-                        f" ({kind}s: {', '.join(sorted(known)) or 'none'})"
-                    )
+                    raise _unknown("ready", kind, name, known)
         if self.ready.max_monthly_cost is not None and self.volume is None:
             raise ValueError(
                 "ready.max_monthly_cost needs `volume:` (requests_per_month) to project a month"

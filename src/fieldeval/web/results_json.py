@@ -16,6 +16,7 @@ from fieldeval.failures.systematic import ModeVerdict
 from fieldeval.records.run import RunInfo
 from fieldeval.stats.agreement import Estimate
 from fieldeval.stats.intervals import Proportion, Rate
+from fieldeval.stats.paired import PairedBinary
 from fieldeval.suite.failure_modes import FailureMode
 from fieldeval.web.links import examples_url, failures_url, output_url, outputs_url, run_url
 
@@ -59,6 +60,16 @@ def rate_json(rate: Proportion, url: str | None) -> dict[str, Any]:
         "low": number(rate.low),
         "high": number(rate.high),
         "url": url,
+    }
+
+
+def paired_json(paired: PairedBinary) -> dict[str, Any]:
+    """A paired pass-rate difference: n, the difference (a − b) and its interval."""
+    return {
+        "n": paired.n,
+        "difference": number(paired.difference),
+        "low": number(paired.low),
+        "high": number(paired.high),
     }
 
 

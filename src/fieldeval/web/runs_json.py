@@ -25,7 +25,13 @@ from fieldeval.web.classification_json import classification_json
 from fieldeval.web.context import Computing
 from fieldeval.web.links import compare_url, examples_url, run_url
 from fieldeval.web.pending import pending_json
-from fieldeval.web.results_json import candidate_json, number, rate_json, run_json
+from fieldeval.web.results_json import (
+    candidate_json,
+    number,
+    paired_json,
+    rate_json,
+    run_json,
+)
 from fieldeval.web.run_analysis import RunNumbers, Timing
 from fieldeval.web.slices_json import slice_json
 from fieldeval.web.templating import percent
@@ -253,19 +259,13 @@ def _pair(pair: CandidatePair) -> dict[str, Any]:
     return {
         "a": pair.a,
         "b": pair.b,
-        "n": paired.n,
+        **paired_json(paired),
         "only_a_passed": paired.b,
         "only_b_passed": paired.c,
-        "difference": number(paired.difference),
-        "low": number(paired.low),
-        "high": number(paired.high),
         "p": number(paired.p_value),
         "adjusted_p": number(pair.adjusted_p),
         "verdict": pair.verdict,
-        # What the page says: the better candidate by name, never "a" or "b".
-        "verdict_text": {"a better": f"{pair.a} better", "b better": f"{pair.b} better"}.get(
-            pair.verdict, pair.verdict
-        ),
+        "verdict_text": pair.named_verdict,
     }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fieldeval.results.slices import SliceField, SlicePair
 from fieldeval.web.links import examples_url
-from fieldeval.web.results_json import number, rate_json
+from fieldeval.web.results_json import number, paired_json, rate_json
 
 
 def slice_json(run_id: str, field: SliceField) -> dict[str, Any]:
@@ -37,14 +37,10 @@ def slice_json(run_id: str, field: SliceField) -> dict[str, Any]:
 
 
 def _pair(pair: SlicePair) -> dict[str, Any]:
-    paired = pair.paired
     return {
         "a": pair.a,
         "b": pair.b,
-        "n": paired.n,
-        "difference": number(paired.difference),
-        "low": number(paired.low),
-        "high": number(paired.high),
+        **paired_json(pair.paired),
         "adjusted_p": number(pair.adjusted_p),
         "verdict": pair.verdict,
     }

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from fieldeval.edges.run_grading import EdgeGradingReport
     from fieldeval.judge.grader import JudgeReport, ProgressHandler
     from fieldeval.pipeline.evaluation import RunOptions
-    from fieldeval.records.run import RunInfo
+    from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
     from fieldeval.runner.events import EventHandler
     from fieldeval.store import Store
 
@@ -201,6 +201,30 @@ def show(run_id: str, *, db: str | None) -> None:
         store.close()
 
 
+def _render_abstention(
+    store: Store, info: RunInfo, outputs: list[StoredOutput], examples: list[StoredExample]
+) -> None:
+    """Answers and abstentions, when an output did not answer or the suite asks for them."""
+    from fieldeval.abstention.outcomes import judged_replies
+    from fieldeval.abstention.rates import run_abstention
+    from fieldeval.edges.rates import is_variant
+    from fieldeval.store.edge_store import EdgeStore
+    from fieldeval.store.grade_store import GradeStore
+
+    found = run_abstention(
+        info.suite,
+        outputs,
+        [e for e in examples if not is_variant(e)],
+        info.candidates,
+        judged=judged_replies(EdgeStore(store).outcomes(info.id)),
+        grades=GradeStore(store).grades(info.id),
+    )
+    if found.shows_anything or info.suite.get("abstention"):
+        from fieldeval.report.abstention import render_abstention
+
+        render_abstention(found, console)
+
+
 def render_run(store: Store, info: RunInfo) -> None:
     """The summary, then candidates paired (2+ candidates), then flaky examples (repeats)."""
     from fieldeval.edges.rates import clean_view
@@ -229,6 +253,7 @@ def render_run(store: Store, info: RunInfo) -> None:
         from fieldeval.report.classification import render_classification
 
         render_classification(classes, console)
+    _render_abstention(store, info, outputs, examples)
     if info.repeats > 1:
         render_flaky(stability(outputs), info.repeats, console)
     from fieldeval.results.rubric import run_rubric

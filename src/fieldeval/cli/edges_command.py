@@ -266,9 +266,9 @@ def show_edge_grading(
 
 
 @contextmanager
-def edge_progress() -> Iterator[ProgressHandler]:
-    """A progress bar over the edge replies graded, stopped on the way out."""
-    progress = _Progress()
+def edge_progress(what: str = "grading edge cases") -> Iterator[ProgressHandler]:
+    """A progress bar over the replies graded, stopped on the way out."""
+    progress = _Progress(what)
     try:
         yield progress
     finally:
@@ -276,13 +276,13 @@ def edge_progress() -> Iterator[ProgressHandler]:
 
 
 class _Progress:
-    """A progress bar over the edge replies graded."""
+    """A progress bar over the replies graded."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         self._progress = Progress(
-            "grading edge cases",
+            what,
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),

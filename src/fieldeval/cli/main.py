@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from fieldeval.cli import cost_command, export_command, grading_cli, report_command
+from fieldeval.cli import (
+    abstention_command,
+    cost_command,
+    export_command,
+    grading_cli,
+    report_command,
+)
 from fieldeval.cli.edges_command import edges_app
 from fieldeval.cli.failures_command import failures_app
 from fieldeval.cli.import_command import import_suite_command
@@ -280,6 +286,7 @@ for grading_command in (
 app.command()(export_command.export)
 app.command()(cost_command.cost)
 app.command("report")(report_command.report)
+app.command()(abstention_command.abstention)
 
 app.command("import")(import_suite_command)
 app.add_typer(failures_app, name="failures")

@@ -19,7 +19,7 @@ from fieldeval.data.readers import Record, read_records
 from fieldeval.data.sampling import sample
 from fieldeval.errors import DataError
 from fieldeval.records.example import Dataset, Example
-from fieldeval.suite.schema import DatasetSpec
+from fieldeval.suite.schema import DatasetSpec, Suite
 
 
 def load_dataset(spec: DatasetSpec, *, base_dir: Path) -> Dataset:
@@ -86,6 +86,21 @@ def _check_fields(spec: DatasetSpec, records: Sequence[Record], path: Path) -> N
         guess = f"did you mean {guesses[0]!r}? " if guesses else ""
         raise DataError(
             f"`dataset.{setting}` names field {field!r}, which {path.name} does not have",
+            hint=f"{guess}the fields are: {', '.join(columns)}",
+        )
+
+
+def check_suite_fields(suite: Suite, dataset: Dataset) -> None:
+    """The fields sections other than `dataset:` name are in the data, or a clear error."""
+    named = [("abstention.answerable", suite.abstention.answerable if suite.abstention else None)]
+    columns = list(dict.fromkeys(key for example in dataset.examples for key in example.fields))
+    for setting, field in named:
+        if field is None or field in columns:
+            continue
+        guesses = difflib.get_close_matches(field, columns, n=1, cutoff=0.6)
+        guess = f"did you mean {guesses[0]!r}? " if guesses else ""
+        raise DataError(
+            f"`{setting}` names field {field!r}, which {dataset.path.name} does not have",
             hint=f"{guess}the fields are: {', '.join(columns)}",
         )
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from fieldeval.abstention.outcomes import judged_replies
+from fieldeval.abstention.rates import AbstentionReport, run_abstention
 from fieldeval.cost.leaderboard import RankComparison, compare_rankings
 from fieldeval.cost.pareto import ParetoPoint, TradeOff, pareto, trade_offs
 from fieldeval.cost.spend import CandidateCost, RunCost, run_cost
@@ -32,7 +34,7 @@ from fieldeval.results.rubric import (
     rubric_results,
     run_rubric,
 )
-from fieldeval.results.run_data import read_run
+from fieldeval.results.run_data import RunData, read_run
 from fieldeval.results.slices import SliceField, slice_results
 from fieldeval.results.summary import CandidateSummary, RunSummary, example_clusters, summarize
 from fieldeval.store import Store
@@ -114,6 +116,7 @@ class Decision:
     recommendation: Recommendation
     edge_cases: EdgeReport | None = None  # a run with edge-case variants
     classification: ClassificationReport | None = None  # when the reference is a label
+    abstention: AbstentionReport | None = None  # when an output did not answer, or asked for
 
     @property
     def candidate_ids(self) -> tuple[str, ...]:
@@ -189,6 +192,7 @@ def decision(
         pairs=pairs,
         slices=slice_results(outputs, examples, run.candidates),
         classification=classification_report(run.suite, outputs, examples, run.candidates),
+        abstention=_abstention(data),
         failures=failures,
         look_first=_excerpts(failures, outputs, examples),
         rubric=results,
@@ -336,3 +340,17 @@ def _not_measured(
                 )
             )
     return found
+
+
+def _abstention(data: RunData) -> AbstentionReport | None:
+    """Answers and abstentions, when an output did not answer or the suite asks for them."""
+    run = data.run
+    found = run_abstention(
+        run.suite,
+        data.outputs,
+        data.clean_examples,
+        run.candidates,
+        judged=judged_replies(data.clean_judged),
+        grades=data.grades,
+    )
+    return found if found.shows_anything or run.suite.get("abstention") else None

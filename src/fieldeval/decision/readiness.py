@@ -72,6 +72,7 @@ class Readiness:
     candidate_id: str
     misses: tuple[str, ...]  # one sentence per bar the data shows it misses
     misses_pass_rate: bool = False
+    catastrophic: float = 0.0  # its catastrophic rate (point estimate): closeness after bars
 
     @property
     def ready(self) -> bool:
@@ -125,7 +126,12 @@ def readiness(
         ):
             misses.append(f"misses the latency targets at every load tested ({load.verdict})")
         misses += _budget_misses(costs.get(cid), bars)
-        found[cid] = Readiness(cid, tuple(misses), misses_pass_rate=passes_too_few)
+        found[cid] = Readiness(
+            cid,
+            tuple(misses),
+            misses_pass_rate=passes_too_few,
+            catastrophic=(critical.value or 0.0) if critical is not None else 0.0,
+        )
     return found
 
 

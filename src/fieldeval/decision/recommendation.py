@@ -181,13 +181,25 @@ def recommend(
 
 
 def _none_ready(answered: Sequence[CandidateSummary], ready: Mapping[str, Readiness]) -> str:
-    """ "No candidate is ready to ship" and the closest: fewest bars missed, then the higher
-    pass rate (`answered` is in pass-rate order). What each misses follows as caveats."""
-    closest = min(answered, key=lambda c: len(ready[c.candidate_id].misses))
+    """ "No candidate is ready to ship" and the closest: fewest bars missed, then the lower
+    catastrophic rate (severity before accuracy), then the higher pass rate (`answered` is in
+    pass-rate order). What each misses follows as caveats."""
+
+    def distance(c: CandidateSummary) -> tuple[int, float]:
+        found = ready[c.candidate_id]
+        return (len(found.misses), found.catastrophic)
+
+    closest = min(answered, key=distance)
     missed = len(ready[closest.candidate_id].misses)
+    tied = [c for c in answered if len(ready[c.candidate_id].misses) == missed]
+    why = (
+        ", and fails catastrophically least often"
+        if len(tied) > 1 and closest is not tied[0]
+        else ""
+    )
     return (
         f"No candidate is ready to ship. Closest: {closest.candidate_id}, which misses "
-        f"{_count(missed, 'bar')} of the suite's."
+        f"{_count(missed, 'bar')} of the suite's{why}."
     )
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+from fieldeval.abstention.outcomes import JudgedReply, Reading, ReadOutput, read_output
 from fieldeval.failures.rates import LabelledOutput
 from fieldeval.records.grade import FailureLabel, Grade
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
-from fieldeval.results.rubric import current, human_verdicts, judge_verdicts
+from fieldeval.results.classification import label_set
+from fieldeval.results.rubric import current, failing_outputs
+from fieldeval.suite.abstention import ANSWERED_UNANSWERABLE, BROKE_FORMAT, OVER_ABSTAINED
 from fieldeval.suite.failure_modes import UNCLASSIFIED
 from fieldeval.suite.schema import Suite
 
@@ -19,6 +22,7 @@ def label_outputs(
     examples: Mapping[str, StoredExample],
     grades: Sequence[Grade],
     labels: Sequence[FailureLabel],
+    judged: Mapping[OutputKey, JudgedReply] | None = None,
 ) -> list[LabelledOutput]:
     """Every answered output with its failure modes.
 
@@ -27,19 +31,18 @@ def label_outputs(
     the judge's); any other mode is on the outputs a person or the judge labelled with it. A
     failed check or criterion that no mode names puts `unclassified` on the output
     (`Suite.counted_modes`): a failure is never counted as none.
+
+    With `abstention:`, each output is read (`abstention.outcomes`; `judged` holds the
+    judge's classes) and its outcome replaces `unclassified`: `over_abstained` where it did
+    not answer an example that has an answer, nothing where "I don't know" was right,
+    `answered_unanswerable` where it answered one that has none, `broke_format`.
     """
-    grades = current(grades, suite.rubric)
-    failing: dict[str, set[OutputKey]] = {}  # criterion id -> outputs that failed it
-    for criterion in suite.rubric:
-        verdicts = {**judge_verdicts(grades, criterion)}
-        verdicts.update(
-            {key: v for key, v in human_verdicts(grades, criterion).items() if v is not None}
-        )
-        failing[criterion.id] = {key for key, verdict in verdicts.items() if verdict is False}
+    failing = failing_outputs(current(grades, suite.rubric), suite.rubric)
     claimed_checks = {mode.check for mode in suite.failure_modes if mode.check is not None}
     claimed_criteria = {mode.criterion for mode in suite.failure_modes if mode.criterion}
     unclaimed_criteria = [c for c in failing if c not in claimed_criteria]
     counts_unclassified = any(mode.id == UNCLASSIFIED for mode in suite.counted_modes)
+    reading = _reading(suite, examples)
     assigned: dict[OutputKey, set[str]] = defaultdict(set)
     for label in labels:
         assigned[OutputKey.of(label)].add(label.mode_id)
@@ -65,6 +68,16 @@ def label_outputs(
             deciding - claimed_checks or any(key in failing[c] for c in unclaimed_criteria)
         ):
             modes.add(UNCLASSIFIED)
+        if reading is not None:
+            failed_criteria = any(key in failing[c] for c in failing)
+            read = read_output(
+                output,
+                example,
+                reading,
+                judged=(judged or {}).get(key),
+                failed_criteria=failed_criteria,
+            )
+            modes = _with_outcome(modes, read, reading.answerable(example))
         labelled.append(
             LabelledOutput(
                 candidate_id=output.candidate_id,
@@ -75,3 +88,20 @@ def label_outputs(
             )
         )
     return labelled
+
+
+def _reading(suite: Suite, examples: Mapping[str, StoredExample]) -> Reading | None:
+    if suite.abstention is None:
+        return None
+    stored = suite.model_dump(mode="json", exclude_none=True)
+    return Reading.of(stored, label_set(stored, list(examples.values())))
+
+
+def _with_outcome(modes: set[str], read: ReadOutput, answerable: bool) -> set[str]:
+    """The output's modes with its abstention outcome in place of `unclassified`."""
+    if read.outcome == "answered" and answerable:
+        return modes
+    modes = modes - {UNCLASSIFIED}
+    if read.outcome == "abstained":
+        return modes | {OVER_ABSTAINED} if answerable else modes
+    return modes | {BROKE_FORMAT if read.outcome == "broke_format" else ANSWERED_UNANSWERABLE}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fieldeval.abstention.outcomes import judged_replies
 from fieldeval.failures.labels import label_outputs
 from fieldeval.failures.rates import CandidateFailures, LabelledOutput, candidate_failures
 from fieldeval.failures.systematic import SystematicReport, systematic
@@ -45,6 +46,7 @@ def labelled_outputs(suite: Suite, data: RunData) -> list[LabelledOutput]:
         {example.id: example for example in data.examples},
         data.grades,
         data.labels,
+        judged_replies(data.clean_judged),
     )
 
 

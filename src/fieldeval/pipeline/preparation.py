@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fieldeval.data.dataset import load_dataset
+from fieldeval.data.dataset import check_suite_fields, load_dataset
 from fieldeval.edges.dataset import Expansion, with_edges
 from fieldeval.errors import ConfigError, UserError
 from fieldeval.records.example import Dataset
@@ -71,6 +71,7 @@ def prepare(
     elif sampling.stratify is not None:
         raise ConfigError("--stratify needs --sample N")
     dataset = load_dataset(spec, base_dir=loaded.base_dir)
+    check_suite_fields(loaded.suite, dataset)
     previous = _to_resume(store, loaded, resume)
     if previous is not None and previous.status == "finished":
         observer.resuming_finished(previous)

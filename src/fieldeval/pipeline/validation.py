@@ -66,7 +66,7 @@ def validate(suite: SuiteSource) -> Validation:
     Raises the suite's or data's error (file and line named) at the first problem.
     """
     from fieldeval.checks import compile_checks, render_templates
-    from fieldeval.data.dataset import load_dataset
+    from fieldeval.data.dataset import check_suite_fields, load_dataset
     from fieldeval.pipeline.preparation import as_loaded
     from fieldeval.providers import candidate_warnings, providers
     from fieldeval.runner.plan import request_for
@@ -76,6 +76,7 @@ def validate(suite: SuiteSource) -> Validation:
     loaded = as_loaded(suite)
     spec = loaded.suite
     dataset = load_dataset(spec.dataset, base_dir=loaded.base_dir)
+    check_suite_fields(loaded.suite, dataset)
     try:
         # Every template a run renders, on every example: prompts (and what a provider
         # renders from them), then checks.

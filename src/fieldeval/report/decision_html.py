@@ -20,6 +20,9 @@ from fieldeval.decision.recommendation import usd
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, percent_up, points, shown_as_text
 from fieldeval.report import charts
+from fieldeval.report.abstention import abstention_rows
+from fieldeval.report.abstention_text import CAPTION as ABSTENTION_CAPTION
+from fieldeval.report.abstention_text import note
 from fieldeval.report.classification import CAPTION as CLASSIFICATION_CAPTION
 from fieldeval.report.classification import f1_text
 from fieldeval.report.markdown_text import rate_cell
@@ -51,8 +54,17 @@ def decision_html(decision: Decision, *, generated: datetime | None = None) -> s
             max_excerpts=MAX_EXCERPTS,
             slice_caption=SLICE_CAPTION,
             classification_caption=CLASSIFICATION_CAPTION,
+            abstention=_abstention(decision),
         )
     )
+
+
+def _abstention(decision: Decision) -> dict[str, Any] | None:
+    """The abstention section's note, rows and caption, as the terminal shows them."""
+    found = decision.abstention
+    if found is None:
+        return None
+    return {"note": note(found), "rows": abstention_rows(found), "caption": ABSTENTION_CAPTION}
 
 
 def _charts(decision: Decision) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from fieldeval.decision.latency import LatencyLevel, LatencyUnderLoad
 from fieldeval.decision.recommendation import pct
 from fieldeval.files import write_atomically
 from fieldeval.notation import duration, p_value, points
+from fieldeval.report.abstention import abstention_markdown
 from fieldeval.report.classification import classification_markdown
 from fieldeval.report.decision_edges_markdown import edges_markdown
 from fieldeval.report.markdown_text import plain, untrusted
@@ -147,6 +148,8 @@ def _quality(d: Decision) -> list[str]:
         parts.append(slices_markdown(d.slices, d.candidate_ids))
     if d.classification is not None:
         parts += ["### Classification", classification_markdown(d.classification)]
+    if d.abstention is not None:
+        parts += ["### Answers and abstentions", abstention_markdown(d.abstention)]
     unmeasured = [_not_measured(item) for item in d.not_measured if item.what == "rubric"]
     if unmeasured:
         parts += ["### Rubric", *unmeasured]

@@ -7,9 +7,9 @@ edited answered a different question.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
@@ -46,7 +46,12 @@ class CriterionResult:
 
 def run_rubric(run: RunInfo) -> tuple[Criterion, ...]:
     """The rubric as it stood when the run was made (the run keeps its suite)."""
-    return _RUBRIC.validate_python(run.suite.get("rubric") or ())
+    return stored_rubric(run.suite)
+
+
+def stored_rubric(suite: Mapping[str, Any]) -> tuple[Criterion, ...]:
+    """The rubric of a suite as a run stores it."""
+    return _RUBRIC.validate_python(suite.get("rubric") or ())
 
 
 def current(grades: Iterable[Grade], rubric: Sequence[Criterion]) -> list[Grade]:
@@ -96,6 +101,22 @@ def judge_verdicts(grades: Iterable[Grade], criterion: Criterion) -> dict[Output
                 None if grade.value is None else criterion.passes(grade.value)
             )
     return verdicts
+
+
+def failing_outputs(
+    grades: Iterable[Grade], rubric: Sequence[Criterion]
+) -> dict[str, set[OutputKey]]:
+    """criterion id -> the outputs whose verdict on it is fail: people's where they gave
+    one, else the judge's. `grades` are taken as given (pass them through `current`)."""
+    grades = list(grades)
+    failing: dict[str, set[OutputKey]] = {}
+    for criterion in rubric:
+        verdicts = {**judge_verdicts(grades, criterion)}
+        verdicts.update(
+            {key: v for key, v in human_verdicts(grades, criterion).items() if v is not None}
+        )
+        failing[criterion.id] = {key for key, verdict in verdicts.items() if verdict is False}
+    return failing
 
 
 def rubric_results(grades: Sequence[Grade], rubric: Sequence[Criterion]) -> list[CriterionResult]:

@@ -15,6 +15,7 @@ from fieldeval.edges.rates import clean_view, is_variant
 from fieldeval.records.grade import FailureLabel, Grade, JudgeCall
 from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
 from fieldeval.store import Store
+from fieldeval.store.edge_store import CLEAN_GENERATOR, EdgeStore, StoredEdgeOutcome
 from fieldeval.store.grade_store import GradeStore
 
 
@@ -30,6 +31,8 @@ class RunData:
     judge_calls: tuple[JudgeCall, ...]
     prices: Mapping[str, Mapping[str, Any] | None]  # candidate -> stored price snapshot
     configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # candidate -> config
+    # The judge's classes for clean outputs (over-refusal, abstention): `edge_outcomes` rows.
+    clean_judged: tuple[StoredEdgeOutcome, ...] = ()
 
     @property
     def clean_examples(self) -> tuple[StoredExample, ...]:
@@ -56,4 +59,7 @@ def read_run(store: Store, run_id: str) -> RunData:
         judge_calls=tuple(grades.judge_calls(run.id)),
         prices=store.candidate_prices(run.id),
         configs=store.candidate_configs(run.id),
+        clean_judged=tuple(
+            row for row in EdgeStore(store).outcomes(run.id) if row.generator == CLEAN_GENERATOR
+        ),
     )

@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Field, TypeAdapter, field_validator, model
 
 from fieldeval.errors import ConfigError
 from fieldeval.suite import candidates, checks
+from fieldeval.suite.abstention import ABSTENTION_MODE_IDS, Abstention
 from fieldeval.suite.candidates import CandidateBase, discriminator, provider_name
 from fieldeval.suite.checks import CheckBase, short_form, with_unique_ids
 from fieldeval.suite.economics import Leaderboard, Volume
@@ -229,6 +230,9 @@ class Suite(Strict):
     labels: Labels | None = Field(
         None, description="the reference's labels (a classification task); false: none"
     )
+    abstention: Abstention | None = Field(
+        None, description="the examples with no answer, and how not answering is counted"
+    )
 
     @field_validator("candidates")
     @classmethod
@@ -316,6 +320,19 @@ class Suite(Strict):
         return self
 
     @model_validator(mode="after")
+    def _abstention_modes_are_fieldevals(self) -> Suite:
+        if self.abstention is not None and self.abstention.judge and self.judge is None:
+            raise ValueError("abstention.judge: true needs a `judge:` section to ask")
+        if self.abstention is not None:
+            for mode in self.failure_modes:
+                if mode.id in ABSTENTION_MODE_IDS:
+                    raise ValueError(
+                        f"failure mode id {mode.id!r} is fieldeval's own under `abstention:`:"
+                        f" choose another id, or set abstention's severities"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _labels_need_a_reference(self) -> Suite:
         if self.labels is not None and self.labels.values and self.dataset.reference is None:
             raise ValueError(
@@ -327,10 +344,12 @@ class Suite(Strict):
     def counted_modes(self) -> tuple[FailureMode, ...]:
         """The modes a run's failures are counted under: the suite's own, then `unclassified`
         for a failed check or criterion none of them names (when there are checks or a rubric
-        to fail), so that a failure never counts as none."""
+        to fail), so that a failure never counts as none. With `abstention:`, its three modes
+        (over-abstained, answered the unanswerable, broke format) come before `unclassified`."""
+        own = self.abstention.modes() if self.abstention is not None else ()
         if not (self.checks or self.rubric):
-            return self.failure_modes
-        return (*self.failure_modes, unclassified_mode(self.unclassified_severity))
+            return (*self.failure_modes, *own)
+        return (*self.failure_modes, *own, unclassified_mode(self.unclassified_severity))
 
     @property
     def weights(self) -> dict[str, float]:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from fieldeval.abstention.outcomes import Result
 from fieldeval.errors import UserError
 from fieldeval.failures.labels import label_outputs
 from fieldeval.failures.rates import LabelledOutput, worst_severity
@@ -48,6 +49,9 @@ class OutputFilter(BaseModel):
     outside: bool = Field(False, description="outputs not in that slice value instead")
     reference: str | None = Field(None, description="a classification: the example's label")
     read_as: str | None = Field(None, description="a classification: the label read off it")
+    result: Result | None = Field(
+        None, description="how the output was read: right, wrong, answered, abstained, ..."
+    )
     page: int = Field(1, ge=1)
 
     def checked(self, suite: Suite, run: RunInfo) -> OutputFilter:
@@ -86,6 +90,8 @@ class OutputFilter(BaseModel):
             parts.append(f"reference {self.reference}")
         if self.read_as is not None:
             parts.append(f"read as {self.read_as}")
+        if self.result is not None:
+            parts.append(self.result.replace("_", " "))
         return " · ".join(parts)
 
     def query(self, page: int) -> dict[str, str | int | None]:
@@ -99,6 +105,7 @@ class OutputFilter(BaseModel):
             "outside": 1 if self.outside else None,
             "reference": self.reference,
             "read_as": self.read_as,
+            "result": self.result,
             "page": page if page != 1 else None,
         }
 
@@ -183,11 +190,13 @@ def outputs_data(
         }
     by_id = {mode.id: mode for mode in context.suite.counted_modes}
     cell = _classified(found, where)
+    read = _read_as(found, where)
     matching = [
         (output, worst)
         for output in found.report.outputs
         if where.keeps(output, worst := worst_severity(output.modes, by_id))
         and (cell is None or OutputKey.of(output) in cell)
+        and (read is None or OutputKey.of(output) in read)
     ]
     paging = Paging(where.page, PER_PAGE, len(matching))
     rows = matching[paging.offset : paging.offset + PER_PAGE]
@@ -221,6 +230,14 @@ def _classified(analysis: RunAnalysis, where: OutputFilter) -> set[OutputKey] | 
         for row in classifier.examples
         if where.reference in (None, row.reference) and where.read_as in (None, row.predicted)
     }
+
+
+def _read_as(analysis: RunAnalysis, where: OutputFilter) -> set[OutputKey] | None:
+    """The outputs read with the filter's abstention result; None when it names none."""
+    found = analysis.numbers.abstention
+    if where.result is None or found is None:
+        return None
+    return {item.key for item in found.outputs if item.result == where.result}
 
 
 @router.get(

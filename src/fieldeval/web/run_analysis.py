@@ -13,6 +13,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fieldeval.abstention.outcomes import judged_replies
+from fieldeval.abstention.rates import AbstentionReport, run_abstention
 from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.run import RunInfo, StoredOutput
@@ -53,6 +55,7 @@ class RunNumbers:
     slices: tuple[SliceField, ...] = ()
     judge_warnings: tuple[str, ...] = ()  # a judge that never varies, or is uncalibrated
     classification: ClassificationReport | None = None  # when the reference is a label
+    abstention: AbstentionReport | None = None  # always read; shown when something abstained
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,14 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
         judge_warnings=tuple(judge_warnings(rubric, calibrations)),
         classification=classification_report(
             run.suite, outputs, data.clean_examples, run.candidates
+        ),
+        abstention=run_abstention(
+            run.suite,
+            outputs,
+            data.clean_examples,
+            run.candidates,
+            judged=judged_replies(data.clean_judged),
+            grades=data.grades,
         ),
     )
     report = failure_report(suite, data)

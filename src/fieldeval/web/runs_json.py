@@ -20,6 +20,7 @@ from fieldeval.stats.intervals import wilson
 from fieldeval.stats.quantile import Quantile
 from fieldeval.store.browse_store import CandidateTotals
 from fieldeval.suite.rubric import Criterion
+from fieldeval.web.abstention_json import abstention_json
 from fieldeval.web.charts import ChartRow, interval_chart
 from fieldeval.web.classification_json import classification_json
 from fieldeval.web.context import Computing
@@ -164,6 +165,12 @@ def run_page_json(
         "classification": (
             classification_json(run.id, numbers.classification)
             if numbers.classification is not None
+            else None
+        ),
+        "abstention": (
+            abstention_json(run.id, numbers.abstention)
+            if numbers.abstention is not None
+            and (numbers.abstention.shows_anything or run.suite.get("abstention"))
             else None
         ),
         "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],

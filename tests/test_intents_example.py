@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from fieldeval.results.classification import UNPARSEABLE
+from fieldeval.checks.labels import UNPARSEABLE
 
 pytestmark = pytest.mark.local_model
 

@@ -11,9 +11,9 @@ from tests.projects.outputs import stored_output
 
 from fieldeval.abstention.outcomes import JudgedReply, Reading, example_results, read_outputs
 from fieldeval.abstention.rates import abstention_report
+from fieldeval.checks.labels import label_set
 from fieldeval.records.check_result import CheckResult
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
-from fieldeval.results.classification import label_set
 from fieldeval.suite.abstention import Abstention
 
 

@@ -30,7 +30,8 @@ faults for calls that no directive fails.
 With {"classify": {"field": "sentiment", "rules": [["love", "positive"]], "default":
 "negative"}} in --config a call that is not a judge's answers {"sentiment": LABEL,
 "confidence": 7, "reasoning": "ok"}: the label of the first rule whose word the prompt holds
-(any case), else the default. /stats counts the calls that sent a `response_format`, by type.
+(any case), else the default; with "plain": true, the label alone. /stats counts the calls
+that sent a `response_format`, by type.
 
 With {"judge": {"pass_if": "refund"}} in --config the server also plays an LLM judge. A
 request is a judge request when a message holds a data fence tagged with a nonce
@@ -278,6 +279,8 @@ def _classify_answer(prompt: str, config: dict[str, Any]) -> str:
         (label for word, label in config.get("rules", []) if word.lower() in lowered),
         config.get("default", "none"),
     )
+    if config.get("plain"):  # the label alone, as a classifier told to answer with it
+        return str(label)
     return json.dumps({config.get("field", "label"): label, "confidence": 7, "reasoning": "ok"})
 
 

@@ -9,15 +9,9 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from tests.projects.outputs import stored_output
 
+from fieldeval.checks.labels import UNPARSEABLE, LabelSet, read_label
 from fieldeval.records.run import StoredExample, StoredOutput
-from fieldeval.results.classification import (
-    UNPARSEABLE,
-    Classified,
-    LabelSet,
-    classification_report,
-    classify,
-    read_label,
-)
+from fieldeval.results.classification import Classified, classification_report, classify
 from fieldeval.stats.intervals import wilson
 from fieldeval.suite.labels import Labels, infer_labels
 

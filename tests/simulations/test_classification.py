@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fieldeval.results.classification import UNPARSEABLE, Classified, classify
+from fieldeval.checks.labels import UNPARSEABLE
+from fieldeval.results.classification import Classified, classify
 
 TRIALS = 800
 LABELS = ("a", "b", "c")

@@ -311,8 +311,9 @@ def test_several_problems_are_reported_together_in_file_order(tmp_path: Path) ->
     assert text.startswith(f"{path}: 5 problems\n")
     assert f"  {path}:10:5: candidates[0].concurrency: expected a whole number" in text
     allowed = (
-        "candidates, checks, dataset, edges, failure_modes, gate, judge, labels, leaderboards,"
-        " load, ready, rubric, severity_weights, task, unclassified_severity, version, volume"
+        "abstention, candidates, checks, dataset, edges, failure_modes, gate, judge, labels,"
+        " leaderboards, load, ready, rubric, severity_weights, task, unclassified_severity,"
+        " version, volume"
     )
     assert f"allowed here: {allowed}" in text
 

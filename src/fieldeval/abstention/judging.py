@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fieldeval.abstention.outcomes import JudgedReply, judged_replies
-from fieldeval.abstention.rules import does_not_answer
+from fieldeval.checks.non_answer import does_not_answer
 from fieldeval.edges.grading import clean_refused
 from fieldeval.edges.judge import open_edge_judge
 from fieldeval.edges.rates import clean_view

@@ -2,7 +2,7 @@
 
 An output is read in this order, and the first that applies decides:
 
-    rule     it says it does not know, asks or declines (`abstention.rules`)   abstained
+    rule     it says it does not know, asks or declines (`checks.non_answer`)   abstained
     judge    the suite's judge said it asks, abstains or declines               abstained
              ... or that it broke the task's format                            broke_format
     format   a classification's output names no label, or a JSON check failed  broke_format
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from fieldeval.abstention.confidence import stated_confidence
-from fieldeval.abstention.rules import does_not_answer
+from fieldeval.checks.labels import UNPARSEABLE, LabelSet, read_label
+from fieldeval.checks.non_answer import does_not_answer
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
-from fieldeval.results.classification import UNPARSEABLE, LabelSet, read_label
 from fieldeval.store.edge_store import CLEAN_GENERATOR, StoredEdgeOutcome
 from fieldeval.suite.abstention import Abstention
 from fieldeval.suite.labels import label_key

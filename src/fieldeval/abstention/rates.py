@@ -34,9 +34,9 @@ from fieldeval.abstention.outcomes import (
     example_results,
     read_outputs,
 )
+from fieldeval.checks.labels import label_set
 from fieldeval.records.grade import Grade
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
-from fieldeval.results.classification import label_set
 from fieldeval.results.rubric import current, failing_outputs, stored_rubric
 from fieldeval.stats.intervals import Rate, wilson
 

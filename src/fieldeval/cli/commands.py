@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
+from rich.text import Text
 
 from fieldeval.cli.console import console, count
 from fieldeval.errors import NothingAnswered, UserError
@@ -131,6 +132,11 @@ class _Shown(Observer):
                 " (a dry run calls no model)"
             )
         console.print(line)
+        if expansion.fitting is not None:
+            for note in expansion.fitting.notes():
+                console.print(
+                    Text(f"edges: {note}"), style="dim" if "task kind" in note else "yellow"
+                )
 
     def running(self) -> AbstractContextManager[EventHandler | None]:
         if self.quiet:

@@ -186,7 +186,12 @@ def preview(
 ) -> None:
     """Print the variants the suite makes, calling no model (only its translator, if used)."""
     from fieldeval.data.dataset import load_dataset
-    from fieldeval.edges.expand import make_variants, needs_rewrite, planned_generators
+    from fieldeval.edges.expand import (
+        fitting,
+        make_variants,
+        needs_rewrite,
+        planned_generators,
+    )
 
     loaded = _with_edges(suite)
     dataset = load_dataset(loaded.suite.dataset, base_dir=loaded.base_dir)
@@ -213,6 +218,8 @@ def preview(
         made = make_variants(
             dataset, loaded.suite, only_examples=example or (), only_generators=generator or ()
         )
+    for note in fitting(loaded.suite, dataset).notes():
+        console.print(Text(note), style="dim" if note.startswith("task kind") else "yellow")
     for _seed, variant in made:
         console.rule(Text(f"{variant.id}  expects {variant.expect.replace('_', ' ')}"))
         if variant.note:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fieldeval.edges.expand import expand, needs_rewrite
+from fieldeval.edges.expand import Fitting, expand, fitting, needs_rewrite
 from fieldeval.edges.rewrite import Rewriter
 from fieldeval.records.example import Dataset
 from fieldeval.store import Store
@@ -20,6 +20,7 @@ class Expansion:
     rewrites_called: int = 0
     rewrites_cached: int = 0
     rewrites_missing: int = 0  # offline: texts not rewritten, as nothing was cached
+    fitting: Fitting | None = None  # the task's kind and the generators that fit it
 
 
 def with_edges(
@@ -34,9 +35,10 @@ def with_edges(
     suite = loaded.suite
     if suite.edges is None:
         return Expansion(dataset, 0)
+    fitted = fitting(suite, dataset)
     if not needs_rewrite(suite):
         expanded = expand(dataset, suite)
-        return Expansion(expanded, len(expanded) - len(dataset))
+        return Expansion(expanded, len(expanded) - len(dataset), fitting=fitted)
     with Rewriter(loaded, store, offline=offline) as rewriter:
         expanded = expand(dataset, suite, rewrite=rewriter)
     return Expansion(
@@ -45,4 +47,5 @@ def with_edges(
         rewrites_called=rewriter.calls,
         rewrites_cached=rewriter.cached,
         rewrites_missing=rewriter.missing,
+        fitting=fitted,
     )

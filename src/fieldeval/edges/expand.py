@@ -28,11 +28,12 @@ from typing import Any
 from fieldeval.canonical import canonical_json
 from fieldeval.data.dataset import examples_hash
 from fieldeval.data.sampling import sample
+from fieldeval.edges.fit import Fitted, fit, task_kind, unfit
 from fieldeval.edges.registry import GENERATORS
 from fieldeval.edges.variant import Generator, GeneratorContext, Variant
 from fieldeval.errors import SuiteError
 from fieldeval.records.example import Dataset, Example
-from fieldeval.suite.edges import Edges, GeneratorSpec
+from fieldeval.suite.edges import Edges, Expectation, GeneratorSpec, TaskKind
 from fieldeval.suite.labels import infer_labels
 from fieldeval.suite.schema import Suite
 
@@ -81,6 +82,41 @@ def planned_generators(suite: Suite) -> list[Planned]:
             )
         planned.append(Planned(spec, found, field))
     return planned
+
+
+@dataclass(frozen=True)
+class Fitting:
+    """The task's kind, where it came from, and each listed generator fitted to it."""
+
+    kind: TaskKind
+    source: str
+    generators: tuple[Fitted, ...]
+
+    @property
+    def unfit(self) -> list[tuple[str, str]]:
+        return unfit(self.generators)
+
+    def expect(self, name: str) -> Expectation | None:
+        return next((f.expect for f in self.generators if f.spec.name == name), None)
+
+    def notes(self) -> list[str]:
+        """The kind, and each generator not run with the reason, as the CLI says them."""
+        lines = [f"task kind: {self.kind} ({self.source})"]
+        lines += [
+            f"{name} does not fit a {self.kind} and makes no variants: {why}"
+            " (give it `expect:` in edges.generators to run it anyway)"
+            for name, why in self.unfit
+        ]
+        return lines
+
+
+def fitting(suite: Suite, dataset: Dataset | None) -> Fitting:
+    """The suite's generators fitted to the task's kind (`edges.fit`)."""
+    kind, source = task_kind(suite, dataset)
+    fitted = tuple(
+        fit(kind, plan.spec, plan.generator.expect) for plan in planned_generators(suite)
+    )
+    return Fitting(kind, source, fitted)
 
 
 def input_field(suite: Suite) -> str:
@@ -149,9 +185,12 @@ def make_variants(
     only_examples: Sequence[str] = (),
     only_generators: Sequence[str] = (),
 ) -> list[tuple[Example, Variant]]:
-    """Every (seed example, variant) the suite asks for, optionally narrowed, in order."""
+    """Every (seed example, variant) the suite asks for, optionally narrowed, in order.
+
+    A generator that does not fit the task's kind makes none (`edges.fit`)."""
     edges = _edges(suite)
-    planned = planned_generators(suite)
+    fitted = fitting(suite, dataset)
+    planned = [p for p in planned_generators(suite) if fitted.expect(p.spec.name) is not None]
     if only_generators:
         planned = [p for p in planned if p.spec.name in only_generators]
     seeds = seed_examples(dataset, suite)
@@ -171,6 +210,7 @@ def make_variants(
                 other_language=edges.other_language,
                 options=plan.spec.options,
                 rewrite=rewrite,
+                expect=fitted.expect(plan.spec.name),
             )
             rng = random.Random(variant_seed(edges.seed, plan.spec.name, seed.id))
             for variant in plan.generator(seed, rng, context, plan.spec.variants):

@@ -11,6 +11,7 @@ hide). Definitions are in docs/edges.md.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -84,6 +85,7 @@ class EdgeReport:
     seeds: int  # clean originals they were made from
     judged: bool  # some outcome was decided by the judge
     notes: tuple[str, ...]  # what is not measured
+    warnings: tuple[str, ...] = ()  # what makes the judge's share of the rates unsafe to read
     # Conversations replayed turn by turn (`fieldeval edges SUITE --turns`), per candidate.
     turns: tuple[TurnRow, ...] = ()
 
@@ -168,7 +170,14 @@ def summarize_edges(
         variants=len(variants),
         seeds=len(seeds),
         judged=any(o.oracle == "judge" for o in outcomes),
-        notes=_notes(generators, graded, outcomes, replayed=bool(turns)),
+        notes=_notes(
+            generators,
+            graded,
+            outcomes,
+            replayed=bool(turns),
+            ungraded=sum(row.ungraded for row in totals),
+        ),
+        warnings=judge_warnings(outcomes, variants),
         turns=summarize_turns(turns, run.candidates, turn_checks),
     )
 
@@ -241,19 +250,51 @@ def _worst(
     )
 
 
+# Below this many verdicts a judge that gave one class to all of them may simply be right.
+CONSTANT_AFTER = 10
+
+
+def judge_warnings(
+    outcomes: Sequence[StoredEdgeOutcome], variants: Collection[str]
+) -> tuple[str, ...]:
+    """How much of the edge rates is the judge's, which nobody checked against people, and
+    whether its classes ever varied."""
+    graded = [o for o in outcomes if o.example_id in variants]
+    judged = [o for o in graded if o.oracle == "judge"]
+    if not judged:
+        return ()
+    by_rule = Counter(o.oracle for o in graded if o.oracle != "judge")
+    rules = ", ".join(f"{oracle} {n}" for oracle, n in sorted(by_rule.items()))
+    warnings = [
+        f"{len(judged)} of {len(graded)} graded replies were classified by the judge, which is"
+        " not calibrated against people: those rates are the judge's own"
+        + (f" (the rest by rule: {rules})" if rules else "")
+    ]
+    kinds = Counter(o.kind for o in judged)
+    if len(judged) >= CONSTANT_AFTER and len(kinds) == 1:
+        [kind] = kinds
+        warnings.append(
+            f"the judge classified all {len(judged)} replies it read as {kind!r}: a judge that"
+            " never varies tells the replies apart no better than a constant; read some"
+            " replies yourself, or use a stronger judge"
+        )
+    return tuple(warnings)
+
+
 def _notes(
     generators: Sequence[str],
     graded: dict[OutputKey, StoredEdgeOutcome],
     outcomes: Sequence[StoredEdgeOutcome],
     *,
     replayed: bool = False,
+    ungraded: int = 1,
 ) -> tuple[str, ...]:
     notes = []
-    if not any(o.oracle == "judge" for o in outcomes):
+    if ungraded and not any(o.oracle == "judge" for o in outcomes):
         notes.append(
             "the replies no deterministic oracle (canary, secret, language, invented facts,"
-            " format) decides: they need the judge; give the suite a `judge:` and run"
-            " `fieldeval edges SUITE`"
+            " format, the task's reference) decides: they need the judge; give the suite a"
+            " `judge:` and run `fieldeval edges SUITE`"
         )
     if not any(o.generator == CLEAN_GENERATOR for o in graded.values()):
         notes.append("over-refusal on the clean originals: checking it needs the judge")

@@ -14,15 +14,20 @@ import dataclasses
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from fieldeval.checks.compiler import compile_checks
+from fieldeval.checks.labels import LabelSet, label_set
 from fieldeval.edges.expand import variant_of
 from fieldeval.edges.grading import (
+    AnswerKey,
     EdgeCase,
     classify,
     clean_refused,
     paired_ids,
 )
 from fieldeval.edges.judge import open_edge_judge
+from fieldeval.edges.rates import is_variant
 from fieldeval.edges.variant import Variant
 from fieldeval.judge.grader import JudgeReport, ProgressHandler
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
@@ -129,6 +134,7 @@ async def grade_edges(
     outputs = store.outputs(run_id)
     answered = {OutputKey.of(o): o for o in outputs if o.ok and o.text is not None}
     report = EdgeGradingReport(run_id=run_id)
+    answer_keys = _AnswerKeys.of(loaded, run.suite, list(examples.values()))
     jobs: list[_Job] = []
     originals: dict[OutputKey, StoredOutput] = {}
     for output in outputs:
@@ -147,7 +153,8 @@ async def grade_edges(
             paired = tuple(clean for clean in cleans if clean is not None)
             for clean in paired:
                 originals[OutputKey.of(clean)] = clean
-        jobs.append(_Job(output, EdgeCase.of(variant, inputs, reply_language), paired))
+        key = _answer_key(answer_keys, found, paired)
+        jobs.append(_Job(output, EdgeCase.of(variant, inputs, reply_language, key), paired))
     rows: list[StoredEdgeOutcome] = []
     edge_store = EdgeStore(store)
 
@@ -173,7 +180,9 @@ async def grade_edges(
         async def grade(job: _Job) -> None:
             output, variant = job.output, job.case.variant
             texts = None if job.clean is None else tuple(c.text or "" for c in job.clean)
-            decided = await classify(job.case, texts, output.text or "", judge)
+            decided = await classify(
+                job.case, texts, output.text or "", judge, checks=output.checks
+            )
             if decided is None:
                 if job.clean is None and judge is not None:
                     report.unpaired += 1
@@ -260,3 +269,43 @@ def _clean_output(
         if candidate == candidate_id and example == original_id
     ]
     return min(others, key=lambda output: output.repeat) if others else None
+
+
+@dataclass(frozen=True)
+class _AnswerKeys:
+    """The task's own answer key: its labels, and the checks templated from each example's
+    fields (a check that renders `{{ amount }}` knows that example's right answer)."""
+
+    labels: LabelSet | None
+    reference_checks: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, loaded: LoadedSuite, suite: Mapping[str, Any], examples: Sequence[StoredExample]
+    ) -> _AnswerKeys:
+        clean = [example for example in examples if not is_variant(example)]
+        compiled = compile_checks(loaded.suite.checks, base_dir=loaded.base_dir)
+        templated = frozenset(c.id for c in compiled if getattr(c, "templated", False))
+        return cls(label_set(suite, clean), templated)
+
+
+def _answer_key(
+    keys: _AnswerKeys,
+    originals: Sequence[StoredExample | None],
+    paired: tuple[StoredOutput, ...] | None,
+) -> AnswerKey | None:
+    """The answer key of a variant with one original: its label, and the reference checks
+    the candidate's clean reply to it passed."""
+    if len(originals) != 1 or originals[0] is None:
+        return None
+    reference = originals[0].reference
+    label = keys.labels.canonical(reference) if keys.labels and reference else None
+    passed = frozenset(
+        c.check_id
+        for clean in paired or ()
+        for c in clean.checks
+        if c.check_id in keys.reference_checks and c.passed and c.decides
+    )
+    if label is None and not passed:
+        return None
+    return AnswerKey(labels=keys.labels if label else None, label=label, checks=passed)

@@ -48,6 +48,8 @@ class GeneratorContext:
     rewrite: Callable[[str, str], str] | None = None
     # The rule long conversations must hold (`edges.persona`); None: derived from the task.
     persona: str | None = None
+    # What a good reply does, when the task's kind or the suite overrides the generator's own.
+    expect: Expectation | None = None
 
 
 class Generator(Protocol):

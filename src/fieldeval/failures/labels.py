@@ -6,10 +6,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from fieldeval.abstention.outcomes import JudgedReply, Reading, ReadOutput, read_output
+from fieldeval.checks.labels import label_set
 from fieldeval.failures.rates import LabelledOutput
 from fieldeval.records.grade import FailureLabel, Grade
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
-from fieldeval.results.classification import label_set
 from fieldeval.results.rubric import current, failing_outputs
 from fieldeval.suite.abstention import ANSWERED_UNANSWERABLE, BROKE_FORMAT, OVER_ABSTAINED
 from fieldeval.suite.failure_modes import UNCLASSIFIED

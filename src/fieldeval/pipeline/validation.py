@@ -105,10 +105,21 @@ def validate(suite: SuiteSource) -> Validation:
     )
     if spec.edges is None:
         return validation
-    from fieldeval.edges.expand import input_field, make_variants, planned_generators
+    from fieldeval.edges.expand import (
+        fitting,
+        input_field,
+        make_variants,
+        planned_generators,
+    )
 
     input_field(spec)
     planned = planned_generators(spec)
     offline = [p.spec.name for p in planned if not p.generator.needs_model]
     made = make_variants(dataset, spec, only_generators=offline) if offline else []
-    return replace(validation, edge_generators=len(planned), offline_variants=len(made))
+    unfit = [f"edges: {note}" for note in fitting(spec, dataset).notes()[1:]]
+    return replace(
+        validation,
+        edge_generators=len(planned),
+        offline_variants=len(made),
+        warnings=(*validation.warnings, *unfit),
+    )

@@ -34,6 +34,8 @@ def edges_markdown(report: EdgeReport) -> list[str]:
         " on the clean originals.",
         table(_HEADERS, [_row(row) for row in _ordered(report)], right=(3, 4, 5, 6, 7, 8)),
     ]
+    if report.warnings:
+        parts.append("\n".join(f"- **Judge**: {plain(w)}." for w in report.warnings))
     if report.notes:
         parts.append("\n".join(f"- **Not measured**: {plain(note)}" for note in report.notes))
     if report.worst:

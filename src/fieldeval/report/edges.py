@@ -30,6 +30,8 @@ def render_edges(report: EdgeReport, console: Console) -> None:
         console.print(_table(candidate, [*report.rows_of(candidate), total]))
     if report.turns:
         render_turns(report.turns, console)
+    for warning in report.warnings:
+        console.print(Text(f"judge: {warning}"), style="yellow")
     for note in report.notes:
         console.print(Text(f"not measured: {note}"), style="yellow")
     if report.worst:

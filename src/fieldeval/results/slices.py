@@ -86,6 +86,8 @@ def slice_results(
     drafts: list[tuple[str, list[Row], int]] = []
     tests: list[tuple[str, str, str, str, PairedBinary]] = []
     for name in sorted(by_value):
+        if len(by_value[name]) < 2:
+            continue  # one value (the clean originals' `edge: clean`): the overall rate again
         ordered = sorted(by_value[name].items(), key=lambda item: (-len(item[1]), item[0]))
         shown = ordered[:MAX_VALUES]
         rows: list[Row] = []

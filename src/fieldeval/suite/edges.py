@@ -17,6 +17,11 @@ Expectation = Literal[
 ]
 
 
+# What the task's replies are: which expectations a generator's variants can have.
+TaskKind = Literal["classifier", "extractor", "writer", "assistant"]
+TASK_KINDS: tuple[TaskKind, ...] = ("classifier", "extractor", "writer", "assistant")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -27,6 +32,11 @@ class GeneratorSpec(_Strict):
     name: str = Field(description="a generator name; `fieldeval edges list` shows them")
     variants: int = Field(1, ge=1, le=20, description="variants per seed example")
     options: dict[str, Any] = Field(default_factory=dict)
+    expect: Expectation | None = Field(
+        None,
+        description="what a good reply does, over the generator's own for the task's kind;"
+        " runs a generator that does not fit the kind",
+    )
 
 
 class Edges(_Strict):

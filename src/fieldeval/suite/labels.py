@@ -5,7 +5,7 @@
     labels: false                                # not a classification: never infer
 
 Without `labels:`, fieldeval infers labels when the reference column looks like one
-(`results.classification.infer_labels`).
+(`suite.labels.infer_labels`).
 """
 
 from __future__ import annotations

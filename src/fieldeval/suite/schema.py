@@ -12,7 +12,7 @@ from fieldeval.suite.abstention import ABSTENTION_MODE_IDS, Abstention
 from fieldeval.suite.candidates import CandidateBase, discriminator, provider_name
 from fieldeval.suite.checks import CheckBase, short_form, with_unique_ids
 from fieldeval.suite.economics import Leaderboard, Volume
-from fieldeval.suite.edges import Edges
+from fieldeval.suite.edges import Edges, TaskKind
 from fieldeval.suite.failure_modes import (
     FailureMode,
     SeverityName,
@@ -30,6 +30,11 @@ class Task(Strict):
     name: str = Field(pattern=ID)
     description: str = Field(min_length=1, description="The written task statement.")
     prompt: PromptField
+    kind: TaskKind | None = Field(
+        None,
+        description="classifier, extractor, writer or assistant: which edge-case expectations"
+        " fit; default: classifier when the reference holds labels, else assistant",
+    )
 
     _coerce_prompt = field_validator("prompt", mode="before")(prompt_from_yaml)
 

@@ -162,7 +162,7 @@ class EdgeGenerator:
                     index=len(variants),
                     original_id=seed.id,
                     input=draft.input,
-                    expect=self.expect,
+                    expect=context.expect or self.expect,
                     prefix_messages=tuple(dict(m) for m in draft.prefix_messages),
                     oracle=dict(draft.oracle),
                     note=draft.note,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fieldeval.abstention.confidence import stated_confidence
-from fieldeval.abstention.rules import does_not_answer
+from fieldeval.checks.non_answer import does_not_answer
 
 
 @pytest.mark.parametrize(

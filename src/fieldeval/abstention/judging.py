@@ -18,10 +18,11 @@ from fieldeval.checks.non_answer import does_not_answer
 from fieldeval.edges.grading import clean_refused
 from fieldeval.edges.judge import open_edge_judge
 from fieldeval.edges.rates import clean_view
+from fieldeval.edges.run_grading import clean_row
 from fieldeval.judge.grader import JudgeReport, ProgressHandler
 from fieldeval.records.run import OutputKey
 from fieldeval.store import Store
-from fieldeval.store.edge_store import CLEAN_EXPECT, CLEAN_GENERATOR, EdgeStore, StoredEdgeOutcome
+from fieldeval.store.edge_store import EdgeStore
 from fieldeval.suite.loader import LoadedSuite
 
 
@@ -93,20 +94,7 @@ async def _judge(
             else:
                 report.asked += 1
                 report.abstained += checked.refused
-                row = StoredEdgeOutcome(
-                    run_id=run.id,
-                    candidate_id=output_key.candidate_id,
-                    example_id=output_key.example_id,
-                    repeat=output_key.repeat,
-                    original_id=output_key.example_id,
-                    generator=CLEAN_GENERATOR,
-                    expect=CLEAN_EXPECT,
-                    outcome="over_refusal" if checked.refused else "answered",
-                    kind=checked.kind,
-                    oracle="judge",
-                    reason=checked.reason,
-                    judge_call_id=checked.judge_call_id,
-                )
+                row = clean_row(run.id, output_key, checked)
                 await judge.in_store(edge_store.save_outcomes, [row])
             finished += 1
             if on_progress is not None:

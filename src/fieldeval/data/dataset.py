@@ -79,28 +79,25 @@ def _check_fields(spec: DatasetSpec, records: Sequence[Record], path: Path) -> N
         ("sample.stratify", spec.sample.stratify if spec.sample else None),
         *(("where", name) for name in spec.where),
     ]
-    for setting, field in named:
-        if field is None or field in columns:
-            continue
-        guesses = difflib.get_close_matches(field, columns, n=1, cutoff=0.6)
-        guess = f"did you mean {guesses[0]!r}? " if guesses else ""
-        raise DataError(
-            f"`dataset.{setting}` names field {field!r}, which {path.name} does not have",
-            hint=f"{guess}the fields are: {', '.join(columns)}",
-        )
+    _require([(f"dataset.{setting}", field) for setting, field in named], columns, path)
 
 
 def check_suite_fields(suite: Suite, dataset: Dataset) -> None:
     """The fields sections other than `dataset:` name are in the data, or a clear error."""
     named = [("abstention.answerable", suite.abstention.answerable if suite.abstention else None)]
     columns = list(dict.fromkeys(key for example in dataset.examples for key in example.fields))
+    _require(named, columns, dataset.path)
+
+
+def _require(named: Sequence[tuple[str, str | None]], columns: list[str], path: Path) -> None:
+    """Each (setting, field) names one of `columns`, or a DataError with the closest one."""
     for setting, field in named:
         if field is None or field in columns:
             continue
         guesses = difflib.get_close_matches(field, columns, n=1, cutoff=0.6)
         guess = f"did you mean {guesses[0]!r}? " if guesses else ""
         raise DataError(
-            f"`{setting}` names field {field!r}, which {dataset.path.name} does not have",
+            f"`{setting}` names field {field!r}, which {path.name} does not have",
             hint=f"{guess}the fields are: {', '.join(columns)}",
         )
 

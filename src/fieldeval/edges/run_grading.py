@@ -21,6 +21,7 @@ from fieldeval.checks.labels import LabelSet, label_set
 from fieldeval.edges.expand import variant_of
 from fieldeval.edges.grading import (
     AnswerKey,
+    CleanOutcome,
     EdgeCase,
     classify,
     clean_refused,
@@ -225,22 +226,7 @@ async def grade_edges(
             else:
                 report.clean_checked += 1
                 report.over_refusals += checked.refused
-                await save(
-                    StoredEdgeOutcome(
-                        run_id=run_id,
-                        candidate_id=clean.candidate_id,
-                        example_id=clean.example_id,
-                        repeat=clean.repeat,
-                        original_id=clean.example_id,
-                        generator=CLEAN_GENERATOR,
-                        expect=CLEAN_EXPECT,
-                        outcome="over_refusal" if checked.refused else "answered",
-                        kind=checked.kind,
-                        oracle="judge",
-                        reason=checked.reason,
-                        judge_call_id=checked.judge_call_id,
-                    )
-                )
+                await save(clean_row(run_id, OutputKey.of(clean), checked))
             done()
 
         # The judge client's semaphore holds the calls to the judge's concurrency.
@@ -252,6 +238,24 @@ async def grade_edges(
     if rows:
         edge_store.save_outcomes(rows)
     return report
+
+
+def clean_row(run_id: str, key: OutputKey, checked: CleanOutcome) -> StoredEdgeOutcome:
+    """How a clean output's over-refusal check is stored: generator "clean"."""
+    return StoredEdgeOutcome(
+        run_id=run_id,
+        candidate_id=key.candidate_id,
+        example_id=key.example_id,
+        repeat=key.repeat,
+        original_id=key.example_id,
+        generator=CLEAN_GENERATOR,
+        expect=CLEAN_EXPECT,
+        outcome="over_refusal" if checked.refused else "answered",
+        kind=checked.kind,
+        oracle="judge",
+        reason=checked.reason,
+        judge_call_id=checked.judge_call_id,
+    )
 
 
 def _clean_output(

@@ -173,7 +173,7 @@ async def fieldeval_level(url: str, concurrency: int, duration_s: float, index: 
     from fieldeval.records.load import Level
     from fieldeval.records.request import Message, ModelRequest
     from fieldeval.suite.candidates import OpenAICandidate
-    from fieldeval.suite.schema import Load
+    from fieldeval.suite.load import Load
 
     candidate = OpenAICandidate(
         provider="openai",

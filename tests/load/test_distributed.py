@@ -29,7 +29,7 @@ from fieldeval.load.schedule import arrival_times
 from fieldeval.records.load import Level, LevelRun, RequestRecord
 from fieldeval.records.request import Message, ModelRequest
 from fieldeval.suite.candidates import OpenAICandidate
-from fieldeval.suite.schema import Load
+from fieldeval.suite.load import Load
 
 pytest.importorskip("ray")
 

@@ -25,7 +25,7 @@ from fieldeval.providers.openai import OpenAIProvider
 from fieldeval.records.completion import Completion
 from fieldeval.records.load import Level, LevelRun, RequestRecord
 from fieldeval.records.request import Message, ModelRequest
-from fieldeval.suite.schema import Load
+from fieldeval.suite.load import Load
 
 WORDS = "one two three four five six seven eight nine ten"  # "echo: " + these, cut to 10
 PHASES = ("warmup", "steady", "cooldown")

@@ -21,7 +21,7 @@ from fieldeval.load.metrics import (
 )
 from fieldeval.load.targets import TargetCheck
 from fieldeval.records.load import Level, LevelRun, Phase, RequestRecord
-from fieldeval.suite.schema import LoadTargets
+from fieldeval.suite.load import LoadTargets
 
 CLOSED = Level(index=0, mode="closed", users=4)
 OPEN = Level(index=0, mode="open", rate=2.0, max_concurrency=1)

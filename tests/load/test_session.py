@@ -20,8 +20,8 @@ from fieldeval.load.sweep import SweepOptions
 from fieldeval.records.load import Level
 from fieldeval.store import Store
 from fieldeval.store.load_store import LoadStore, as_stored
+from fieldeval.suite.load import Load
 from fieldeval.suite.loader import LoadedSuite, load_suite
-from fieldeval.suite.schema import Load
 
 # Each level: 0.3 s warm-up, 1 s measured, 0.2 s cool-down.
 SHORT = {"warmup_s": 0.3, "duration_s": 1.0, "cooldown_s": 0.2}

@@ -25,6 +25,7 @@ from typing import Any, Final, Literal
 from fieldeval.abstention.confidence import stated_confidence
 from fieldeval.checks.labels import UNPARSEABLE, LabelSet, read_label
 from fieldeval.checks.non_answer import does_not_answer
+from fieldeval.edges.prompt import GRACEFUL_CLASSES
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
 from fieldeval.store.edge_store import CLEAN_GENERATOR, StoredEdgeOutcome
 from fieldeval.suite.abstention import Abstention
@@ -43,7 +44,6 @@ RESULT_ORDER: Final[tuple[Result, ...]] = (
     "answered",
     "right",
 )
-GRACEFUL_KINDS: Final = frozenset({"asks", "abstains", "declines"})
 _NO: Final = frozenset({"false", "no", "n", "0", "none", "unanswerable"})
 
 
@@ -86,18 +86,19 @@ class Reading:
     labels: LabelSet | None = None
     format_checks: frozenset[str] = frozenset()  # is_json / json_schema check ids
     graded: bool = True  # something tells right from wrong: labels, checks or a rubric
+    declared: bool = False  # the suite has an `abstention:` section
 
     @classmethod
     def of(cls, suite: Mapping[str, Any], labels: LabelSet | None) -> Reading:
         """From a run's stored suite (a mapping, as `RunInfo.suite` holds it)."""
         settings = Abstention.model_validate(suite.get("abstention") or {})
         formats = frozenset(
-            str(check.get("id") or check.get("type"))
+            str(check.get("id"))
             for check in suite.get("checks") or ()
             if isinstance(check, Mapping) and check.get("type") in ("is_json", "json_schema")
         )
         graded = labels is not None or bool(suite.get("checks")) or bool(suite.get("rubric"))
-        return cls(settings, labels, formats, graded)
+        return cls(settings, labels, formats, graded, declared=bool(suite.get("abstention")))
 
     def answerable(self, example: StoredExample) -> bool:
         column = self.settings.answerable
@@ -133,7 +134,7 @@ def read_output(
     hit = does_not_answer(text, settings.phrases)
     if hit is not None:
         return ReadOutput(key, "abstained", "rule", hit.reason, "abstained")
-    if judged is not None and judged.kind in GRACEFUL_KINDS:
+    if judged is not None and judged.kind in GRACEFUL_CLASSES:
         return ReadOutput(key, "abstained", "judge", f"{judged.kind}: {judged.reason}", "abstained")
     if judged is not None and judged.kind == "broke_format":
         return ReadOutput(key, "broke_format", "judge", judged.reason, "broke_format")

@@ -32,12 +32,14 @@ from fieldeval.abstention.outcomes import (
     Reading,
     ReadOutput,
     example_results,
+    judged_replies,
     read_outputs,
 )
 from fieldeval.checks.labels import label_set
 from fieldeval.records.grade import Grade
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
 from fieldeval.results.rubric import current, failing_outputs, stored_rubric
+from fieldeval.results.run_data import RunData
 from fieldeval.stats.intervals import Rate, wilson
 
 MIN_CONFIDENCE_SHARE: Final = 0.5  # of a candidate's answers, to draw risk–coverage
@@ -85,15 +87,19 @@ class AbstentionReport:
     examples: int
     judged: bool  # the suite's judge read what the rules call an answer
     outputs: tuple[ReadOutput, ...]
+    declared: bool = False  # the suite has an `abstention:` section
 
     def of(self, candidate_id: str) -> AbstentionRates | None:
         return next((c for c in self.candidates if c.candidate_id == candidate_id), None)
 
     @property
-    def shows_anything(self) -> bool:
-        """Worth a section: something did not answer, or some example has no answer."""
-        return self.unanswerable > 0 or any(
-            c.abstained.k or c.broke_format.k for c in self.candidates
+    def shown(self) -> bool:
+        """Worth a section: the suite asks for it, something did not answer, or some example
+        has no answer."""
+        return (
+            self.declared
+            or self.unanswerable > 0
+            or any(c.abstained.k or c.broke_format.k for c in self.candidates)
         )
 
 
@@ -121,6 +127,7 @@ def abstention_report(
         examples=len(examples),
         judged=reading.settings.judge and bool(judged),
         outputs=tuple(read),
+        declared=reading.declared,
     )
 
 
@@ -141,6 +148,18 @@ def run_abstention(
     reading = Reading.of(suite, label_set(suite, examples))
     return abstention_report(
         outputs, examples, candidates, reading, judged=judged, failed_criteria=failed
+    )
+
+
+def abstention_of(data: RunData) -> AbstentionReport:
+    """The report for a run read once (`results.run_data.read_run`)."""
+    return run_abstention(
+        data.run.suite,
+        data.outputs,
+        data.clean_examples,
+        data.run.candidates,
+        judged=judged_replies(data.clean_judged),
+        grades=data.grades,
     )
 
 

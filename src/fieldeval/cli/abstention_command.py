@@ -38,8 +38,7 @@ def abstention(
     over-abstention, risk–coverage."""
     from fieldeval.abstention.agreement import hand_agreement, read_hand_labels
     from fieldeval.abstention.judging import judge_abstentions
-    from fieldeval.abstention.outcomes import judged_replies
-    from fieldeval.abstention.rates import run_abstention
+    from fieldeval.abstention.rates import abstention_of
     from fieldeval.cli.console import console
     from fieldeval.cli.edges_command import edge_progress
     from fieldeval.cli.grading_commands import resolve_run
@@ -63,15 +62,7 @@ def abstention(
                 f" {done.kept} read earlier are kept, {done.by_rule} the rules settled"
                 + (f"; {done.undecided} without a usable answer" if done.undecided else "")
             )
-        data = read_run(store, info.id)
-        found = run_abstention(
-            data.run.suite,
-            data.outputs,
-            data.clean_examples,
-            data.run.candidates,
-            judged=judged_replies(data.clean_judged),
-            grades=data.grades,
-        )
+        found = abstention_of(read_run(store, info.id))
         render_abstention(found, console)
         if outputs:
             render_outputs(found, console)

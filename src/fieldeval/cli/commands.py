@@ -225,7 +225,7 @@ def _render_abstention(
         judged=judged_replies(EdgeStore(store).outcomes(info.id)),
         grades=GradeStore(store).grades(info.id),
     )
-    if found.shows_anything or info.suite.get("abstention"):
+    if found.shown:
         from fieldeval.report.abstention import render_abstention
 
         render_abstention(found, console)

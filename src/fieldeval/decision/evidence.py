@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from fieldeval.abstention.outcomes import judged_replies
-from fieldeval.abstention.rates import AbstentionReport, run_abstention
+from fieldeval.abstention.rates import AbstentionReport, abstention_of
 from fieldeval.cost.leaderboard import RankComparison, compare_rankings
 from fieldeval.cost.pareto import ParetoPoint, TradeOff, pareto, trade_offs
 from fieldeval.cost.spend import CandidateCost, RunCost, run_cost
@@ -40,7 +39,8 @@ from fieldeval.results.summary import CandidateSummary, RunSummary, example_clus
 from fieldeval.store import Store
 from fieldeval.suite.economics import Volume
 from fieldeval.suite.failure_modes import SEVERITY_LEVEL
-from fieldeval.suite.schema import LoadTargets, Suite
+from fieldeval.suite.load import LoadTargets
+from fieldeval.suite.schema import Suite
 
 
 @dataclass(frozen=True)
@@ -344,13 +344,5 @@ def _not_measured(
 
 def _abstention(data: RunData) -> AbstentionReport | None:
     """Answers and abstentions, when an output did not answer or the suite asks for them."""
-    run = data.run
-    found = run_abstention(
-        run.suite,
-        data.outputs,
-        data.clean_examples,
-        run.candidates,
-        judged=judged_replies(data.clean_judged),
-        grades=data.grades,
-    )
-    return found if found.shows_anything or run.suite.get("abstention") else None
+    found = abstention_of(data)
+    return found if found.shown else None

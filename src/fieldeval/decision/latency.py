@@ -17,7 +17,7 @@ from fieldeval.load.verdict import by_load, target_figures, verdict
 from fieldeval.records.load import LevelRun
 from fieldeval.store import Store
 from fieldeval.store.load_store import LoadRunInfo, LoadStore
-from fieldeval.suite.schema import Load, LoadTargets
+from fieldeval.suite.load import Load, LoadTargets
 
 # Enough to reach back past other suites' load tests in a shared store.
 _LOAD_RUNS_SCANNED = 500

@@ -218,12 +218,6 @@ def by_answer_key(
     key, expect = case.key, case.variant.expect
     if key is None or expect not in KEEPS_THE_ANSWER:
         return None
-    hit = does_not_answer(variant_output)
-    graceful = (
-        EdgeOutcome(outcome_for(expect, hit.way), hit.way, "reference", hit.reason)
-        if hit is not None
-        else None
-    )
     if key.labels is not None and key.label is not None:
         read = read_label(variant_output, key.labels)
         if read == key.label:
@@ -231,14 +225,24 @@ def by_answer_key(
         if read != UNPARSEABLE:
             reason = f"read as {read!r}; the original's label is {key.label!r}"
             return EdgeOutcome("catastrophic", "confidently_wrong", "reference", reason)
-        return graceful or EdgeOutcome(
+        return _not_answering(expect, variant_output) or EdgeOutcome(
             "catastrophic", "broke_format", "reference", "it names none of the labels"
         )
     failed = [c.check_id for c in checks if c.check_id in key.checks and c.fails_output]
     if not failed:
         return None
     reason = f"it fails {', '.join(failed)}, which the clean reply passed"
-    return graceful or EdgeOutcome("catastrophic", "confidently_wrong", "reference", reason)
+    return _not_answering(expect, variant_output) or EdgeOutcome(
+        "catastrophic", "confidently_wrong", "reference", reason
+    )
+
+
+def _not_answering(expect: Expectation, variant_output: str) -> EdgeOutcome | None:
+    """The answer key's outcome for a reply that asks, abstains or declines, else None."""
+    hit = does_not_answer(variant_output)
+    if hit is None:
+        return None
+    return EdgeOutcome(outcome_for(expect, hit.way), hit.way, "reference", hit.reason)
 
 
 async def classify(

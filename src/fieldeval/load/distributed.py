@@ -48,7 +48,8 @@ from fieldeval.providers import create_provider
 from fieldeval.records.load import Level, LevelRun, Phase, RequestRecord
 from fieldeval.records.request import ModelRequest
 from fieldeval.suite.candidates import CandidateBase
-from fieldeval.suite.schema import Candidate, Load
+from fieldeval.suite.load import Load
+from fieldeval.suite.schema import Candidate
 
 RAY_HINT = "pip install 'fieldeval[ray]'"
 # From the start call to the level's first request: enough for the call to reach every actor,

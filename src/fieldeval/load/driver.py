@@ -22,7 +22,7 @@ from fieldeval.providers.base import Provider
 from fieldeval.records.completion import Completion
 from fieldeval.records.load import Level, LevelRun, Phase, RequestRecord
 from fieldeval.records.request import ModelRequest
-from fieldeval.suite.schema import Load
+from fieldeval.suite.load import Load
 
 GRACE_S = 30.0  # as aiperf's default grace period; a slower request is a timeout to its user
 LAG_PROBE_S = 0.010  # the lag probe's sleep; its oversleep is the event loop's lag

@@ -9,7 +9,7 @@ from fieldeval.errors import ConfigError
 from fieldeval.records.load import Level
 
 if TYPE_CHECKING:
-    from fieldeval.suite.schema import Load
+    from fieldeval.suite.load import Load
 
 
 def sweep_levels(spec: Load) -> tuple[Level, ...]:

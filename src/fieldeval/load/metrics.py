@@ -9,7 +9,7 @@ from itertools import pairwise
 from fieldeval.load.targets import TargetCheck, check_targets
 from fieldeval.records.load import LevelRun, RequestRecord
 from fieldeval.stats.intervals import Rate, percentile, wilson
-from fieldeval.suite.schema import LoadTargets
+from fieldeval.suite.load import LoadTargets
 
 # Past either limit the client's own delays are part of the latencies it reports: 20 ms of
 # event-loop lag is a whole decode step at 50 tokens/s, and ITL tails were measured to

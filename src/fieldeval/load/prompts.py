@@ -9,7 +9,8 @@ from fieldeval.data.dataset import load_dataset
 from fieldeval.records.request import Message, ModelRequest
 from fieldeval.runner.plan import request_for
 from fieldeval.suite.candidates import CandidateBase
-from fieldeval.suite.schema import Load, Suite
+from fieldeval.suite.load import Load
+from fieldeval.suite.schema import Suite
 
 CHARS_PER_TOKEN = 4  # English text in the common BPE vocabularies, roughly
 SYNTHETIC_PROMPTS = 128  # distinct prompts, so a server's prompt cache cannot answer them all

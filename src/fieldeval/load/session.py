@@ -34,8 +34,8 @@ from fieldeval.runner.execute import new_run_id
 from fieldeval.store import Store
 from fieldeval.store.load_store import LoadRunInfo, LoadStore, as_stored
 from fieldeval.suite.candidates import CandidateBase
+from fieldeval.suite.load import Load
 from fieldeval.suite.loader import LoadedSuite
-from fieldeval.suite.schema import Load
 from fieldeval.version import __version__
 
 # An open loop with no cap can have any number of requests in flight; this bounds the

@@ -22,7 +22,7 @@ from fieldeval.providers.base import Provider
 from fieldeval.records.load import Level, LevelRun
 from fieldeval.records.request import ModelRequest
 from fieldeval.suite.candidates import CandidateBase
-from fieldeval.suite.schema import Load
+from fieldeval.suite.load import Load
 
 LevelDriver = Callable[[Sequence[ModelRequest], Level], Awaitable[LevelRun]]
 

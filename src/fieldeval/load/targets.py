@@ -15,7 +15,7 @@ from typing import Literal
 
 from fieldeval.stats.intervals import wilson
 from fieldeval.stats.quantile import quantile
-from fieldeval.suite.schema import LoadTargets
+from fieldeval.suite.load import LoadTargets
 
 TargetState = Literal["met", "missed", "not shown"]
 

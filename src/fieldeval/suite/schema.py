@@ -21,6 +21,7 @@ from fieldeval.suite.failure_modes import (
     weights_with_defaults,
 )
 from fieldeval.suite.labels import Labels
+from fieldeval.suite.load import Load
 from fieldeval.suite.plugins import check_plugins, provider_plugins
 from fieldeval.suite.prompt import ID, Prompt, PromptField, Strict, prompt_from_yaml
 from fieldeval.suite.rubric import Criterion, Judge, unique_criteria
@@ -74,9 +75,6 @@ class DatasetSpec(Strict):
                 values = [values]
             found[name] = [str(v) for v in values] if isinstance(values, list) else values
         return found
-
-
-# Each kind's `provider:` value, read off the union's models: the names are spelled once.
 
 
 # The kinds of candidate and check a suite may name: the built-in ones, then plugins'.
@@ -153,51 +151,6 @@ class Ready(Strict):
             if not 0 <= bar <= 1:
                 raise ValueError(f"{name}: a rate is between 0 and 1, got {bar}")
         return bars
-
-
-class LoadTargets(Strict):
-    """Latency targets a load level must meet; each one also bounds a "good" request."""
-
-    ttft_p50_ms: float | None = Field(None, gt=0)
-    ttft_p95_ms: float | None = Field(None, gt=0)
-    ttft_p99_ms: float | None = Field(None, gt=0)
-    e2e_p50_ms: float | None = Field(None, gt=0)
-    e2e_p95_ms: float | None = Field(None, gt=0)
-    e2e_p99_ms: float | None = Field(None, gt=0)
-    tpot_p95_ms: float | None = Field(None, gt=0)
-    max_error_rate: float = Field(0.01, ge=0, le=1)
-
-
-class Load(Strict):
-    """How `fieldeval load` drives one candidate: the load levels, their timing and targets."""
-
-    candidate: str | None = Field(None, description="candidate id; default the first")
-    mode: Literal["closed", "open"] = "closed"
-    users: tuple[int, ...] = Field((1, 2, 4, 8), description="closed loop: users per level")
-    think_time_s: float = Field(0.0, ge=0)
-    rates: tuple[float, ...] = Field((), description="open loop: requests per second per level")
-    arrival: Literal["constant", "poisson", "gamma"] = "poisson"
-    burstiness: float = Field(1.0, gt=0, description="gamma shape; below 1 is burstier")
-    max_concurrency: int | None = Field(None, ge=1, description="open loop: in-flight cap")
-    duration_s: float = Field(30.0, gt=0, description="the measured (steady) window per level")
-    warmup_s: float = Field(5.0, ge=0)
-    ramp_s: float = Field(0.0, ge=0, description="the load rises linearly over this, in warmup")
-    cooldown_s: float = Field(2.0, ge=0)
-    prompts: Literal["dataset", "synthetic"] = "dataset"
-    input_tokens: int = Field(200, ge=1, description="synthetic prompts: about this many")
-    output_tokens: int = Field(100, ge=1, description="synthetic prompts: max_tokens")
-    targets: LoadTargets = LoadTargets()
-    seed: int = 0
-
-    @model_validator(mode="after")
-    def _ramp_within_warmup(self) -> Load:
-        # A ramp that ran on into the steady window would measure a load still rising.
-        if self.ramp_s > self.warmup_s:
-            raise ValueError(
-                f"ramp_s ({self.ramp_s:g} s) must be at most warmup_s ({self.warmup_s:g} s): "
-                "the load ramps up during the warm-up, so the measured window sees all of it"
-            )
-        return self
 
 
 def _unknown(who: str, kind: str, name: str, known: set[str], where: str = "suite") -> ValueError:

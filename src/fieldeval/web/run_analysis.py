@@ -13,8 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fieldeval.abstention.outcomes import judged_replies
-from fieldeval.abstention.rates import AbstentionReport, run_abstention
+from fieldeval.abstention.rates import AbstentionReport, abstention_of
 from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.run import RunInfo, StoredOutput
@@ -85,14 +84,7 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
         classification=classification_report(
             run.suite, outputs, data.clean_examples, run.candidates
         ),
-        abstention=run_abstention(
-            run.suite,
-            outputs,
-            data.clean_examples,
-            run.candidates,
-            judged=judged_replies(data.clean_judged),
-            grades=data.grades,
-        ),
+        abstention=abstention_of(data),
     )
     report = failure_report(suite, data)
     cost = run_cost(suite, data)

@@ -169,8 +169,7 @@ def run_page_json(
         ),
         "abstention": (
             abstention_json(run.id, numbers.abstention)
-            if numbers.abstention is not None
-            and (numbers.abstention.shows_anything or run.suite.get("abstention"))
+            if numbers.abstention is not None and numbers.abstention.shown
             else None
         ),
         "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],

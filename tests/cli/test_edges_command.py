@@ -60,9 +60,11 @@ def write_suite(folder: Path, server: ServerHandle, *, edges: bool = True) -> Pa
     return path
 
 
-def fieldeval(folder: Path, *args: str, db: bool = True) -> subprocess.CompletedProcess[str]:
+def fieldeval(
+    folder: Path, *args: str, db: bool = True, columns: int = 200
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "FIELDEVAL_DB"}
-    env["COLUMNS"] = "200"
+    env["COLUMNS"] = str(columns)
     env["PYTHONPATH"] = os.pathsep.join([str(folder), env.get("PYTHONPATH", "")])
     extra = ["--db", str(folder / "results.db")] if db else []
     return subprocess.run(
@@ -148,6 +150,17 @@ def test_run_grades_the_edge_cases_and_edges_regrades_them(
 
     shown = fieldeval(tmp_path, "show", info)
     assert shown.returncode == 0 and "edge cases of bot" in shown.stdout
+
+    # The audit: at 100 columns every cell of the edges table read `│ … │`.
+    narrow = fieldeval(tmp_path, "show", info, columns=100)
+    assert narrow.returncode == 0, narrow.stderr
+    table = narrow.stdout[narrow.stdout.index("edge cases of bot") :]
+    table = table[: table.index("└")]
+    assert "…" not in table, table
+    assert all(len(line) <= 100 for line in table.splitlines()), table
+    assert re.search(r"│injection\s+│ *3 │ +0% 0/3 │", table), table
+    assert re.search(r"│ignore instruction\s+│", table), table
+    assert re.search(r"\[0–56%\]", table), table
 
 
 def test_no_edges_runs_the_originals_only_and_edges_then_says_so(

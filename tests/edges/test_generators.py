@@ -12,6 +12,7 @@ from tests.edges.helpers import OTHERS, SEED, context, demo_rows, run, translato
 from fieldeval.edges.generators.language import BUNDLED
 from fieldeval.edges.generators.noise import FORMS, OCR_CONFUSIONS
 from fieldeval.edges.generators.text import facts, key_sentence, numbers
+from fieldeval.edges.judge import judged_input
 from fieldeval.edges.registry import GENERATORS
 from fieldeval.errors import ConfigError
 from fieldeval.records.example import Example
@@ -251,6 +252,26 @@ def test_long_padding_puts_the_key_fact_where_asked(position: str) -> None:
     for other in others:
         if other.id in ids:
             assert other.input.strip() in variant.input
+
+
+@pytest.mark.parametrize("position", ["start", "middle", "end"])
+def test_the_judge_sees_a_padded_input_as_its_seed_with_the_padding_counted(position: str) -> None:
+    # The audit: long_padding's judge call overflowed the local judge's 4,096-token context.
+    rows = demo_rows()
+    seed, others = rows[9], rows[:9] + rows[10:]
+    shown = {}
+    for words in (300, 3000):
+        ctx = context(others=others * 10, positions=[position], words=words)
+        (variant,) = GENERATORS["long_padding"](seed, random.Random(3), ctx, 1)
+        shown[words] = judged_input(variant)
+        assert seed.input.strip() in shown[words]
+        assert len(shown[words].split()) < len(seed.input.split()) + 30
+        assert variant.oracle["words"] >= words
+        for other in others:
+            assert other.input.strip() not in shown[words]
+    # The judge's view does not grow with the padding, only its count does.
+    assert abs(len(shown[3000]) - len(shown[300])) <= 4
+    assert re.search(r"\[[\d,]+ words of other examples' text", shown[3000])
 
 
 def test_long_padding_first_sentence_as_key_fact_and_three_positions() -> None:

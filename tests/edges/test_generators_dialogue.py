@@ -62,6 +62,26 @@ def test_out_of_scope_without_names_falls_back_to_the_company() -> None:
     assert "What is the company's stock price" in variant.input
 
 
+@pytest.mark.parametrize(
+    ("tweet", "asked"),
+    [
+        ("@JetBlue Why is my flight delayed again? Third time this month.", "@JetBlue's stock"),
+        ("@united Frustrated Chairman here, my bag is lost again.", "@united's stock"),
+        ("@VirginAmerica What @dhepburn said.", "@VirginAmerica's stock"),
+    ],
+)
+def test_out_of_scope_on_a_tweet_names_the_handle_not_the_next_word(tweet: str, asked: str) -> None:
+    # The audit: "What is JetBlue Why's stock price", removed_facts=['Frustrated Chairman'].
+    seed = Example(id="t", fields={}, input=tweet)
+    (variant,) = run("out_of_scope", seed, ctx=context(kinds=["stock_price"]))
+    assert f"What is {asked} price" in variant.input
+    for missing in run("missing_evidence", seed, ctx=context(kinds=["name"])):
+        assert missing.oracle["removed_facts"][0] == asked.split("'")[0]
+        assert not {"JetBlue Why", "Frustrated Chairman", "Chairman"} & set(
+            missing.oracle["removed_facts"]
+        )
+
+
 def test_missing_evidence_removes_the_facts_and_asks_for_them() -> None:
     variants = run("missing_evidence", count=4)
     assert {v.oracle["kind"] for v in variants} == {"amount", "date", "number", "name"}

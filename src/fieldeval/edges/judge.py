@@ -48,7 +48,16 @@ _NOTE_NAMES = {
     "numbers": "the numbers of the original input",
 }
 _NOTES_LEFT_OUT = frozenset(
-    {"secret", "system_prompt", "changes", "page_marks", "corruption", "cut_at", "key_fact_at"}
+    {
+        "secret",
+        "system_prompt",
+        "changes",
+        "page_marks",
+        "corruption",
+        "cut_at",
+        "key_fact_at",
+        "seed_span",
+    }
 )
 
 
@@ -85,6 +94,33 @@ def variant_notes(variant: Variant) -> dict[str, str]:
             "the earlier messages hold a secret; revealing any of it, even in part, is leaked"
         )
     return notes
+
+
+def judged_input(variant: Variant) -> str:
+    """The variant's input as the judge is shown it: padding around the seed only counted.
+
+    A variant that embeds its seed whole in filler (`seed_span` in its oracle) is judged on
+    the seed and where it sat; the filler, thousands of words of other examples, would
+    overflow a small judge's context and tells it nothing the notes do not.
+    """
+    span = variant.oracle.get("seed_span")
+    text = variant.input
+    if not (isinstance(span, list) and len(span) == 2 and 0 <= span[0] <= span[1] <= len(text)):
+        return text
+    start, end = span
+    parts = [
+        _elided(text[:start], "before"),
+        text[start:end],
+        _elided(text[end:], "after"),
+    ]
+    return "\n\n".join(part for part in parts if part)
+
+
+def _elided(filler: str, where: str) -> str:
+    words = len(filler.split())
+    if not words:
+        return ""
+    return f"[{words:,} words of other examples' text {where} the original, not shown here]"
 
 
 def _said(value: Any) -> str:
@@ -124,7 +160,7 @@ class EdgeJudge:
             languages=languages,
             notes=variant_notes(variant),
             clean=clean,
-            variant_input=variant.input,
+            variant_input=judged_input(variant),
             variant_output=variant_output,
             prefix_messages=variant.prefix_messages,
         )

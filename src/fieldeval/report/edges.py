@@ -27,7 +27,7 @@ def render_edges(report: EdgeReport, console: Console) -> None:
     candidates = list(dict.fromkeys(row.candidate_id for row in report.totals))
     for candidate in candidates:
         total = next(row for row in report.totals if row.candidate_id == candidate)
-        console.print(_table(candidate, [*report.rows_of(candidate), total]))
+        console.print(_table(candidate, [*report.rows_of(candidate), total], width=console.width))
     if report.turns:
         render_turns(report.turns, console)
     for warning in report.warnings:
@@ -91,22 +91,38 @@ def render_edge_grading(report: EdgeGradingReport, console: Console, *, earlier:
             console.print(Text(f"  failed: {failure}"), style="yellow")
 
 
-def _table(candidate: str, rows: list[EdgeRow]) -> Table:
-    table = Table(title=Text(f"edge cases of {candidate}"), title_justify="left")
-    table.add_column("generator")
-    table.add_column("expects")
+# Below this width a row's expectation goes under its generator's name and a rate wraps
+# after its count ("36% 5/14" over "[16–61%]"): the audit saw every cell cut to "…" at 100.
+NARROW = 130
+
+
+def _table(candidate: str, rows: list[EdgeRow], *, width: int) -> Table:
+    narrow = width < NARROW
+    table = Table(
+        title=Text(f"edge cases of {candidate}"),
+        title_justify="left",
+        collapse_padding=narrow,
+        pad_edge=not narrow,
+    )
+    names = [row.generator for row in rows] + [row.expect for row in rows if narrow]
+    table.add_column("generator", min_width=max(len(name) for name in names), no_wrap=True)
+    if not narrow:
+        table.add_column("expects")
     table.add_column("n", justify="right", no_wrap=True)
-    table.add_column("correct", justify="right", no_wrap=True)
-    table.add_column("graceful", justify="right", no_wrap=True)
-    table.add_column("catastrophic", justify="right", no_wrap=True)
-    table.add_column("ungraded", justify="right", no_wrap=True)
-    table.add_column("clean pass", justify="right", no_wrap=True)
-    table.add_column("clean refused", justify="right", no_wrap=True)
+    for name in ("correct", "graceful", "catas-\ntrophic" if narrow else "catastrophic"):
+        table.add_column(name, justify="right", min_width=9)
+    table.add_column("ungraded", justify="right", min_width=8)
+    table.add_column("clean pass", justify="right", min_width=9)
+    table.add_column("clean refused", justify="right", min_width=9)
     for row in rows:
         total = row.generator == ALL
+        name = Text(row.generator, style="bold" if total else "")
+        expects = Text(row.expect.replace("_", " "))
+        if narrow and row.expect:
+            name.append(Text.assemble("\n", (row.expect.replace("_", " "), "dim")))
         table.add_row(
-            Text(row.generator, style="bold" if total else ""),
-            Text(row.expect.replace("_", " ")),
+            name,
+            *([] if narrow else [expects]),
             str(row.replies),
             rate_text(row.correct),
             rate_text(row.graceful),

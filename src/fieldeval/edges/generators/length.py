@@ -119,7 +119,9 @@ def _long_padding(run: Run) -> Iterator[Draft]:
     padding the middle is approximate: `key_fact_at` says where it really is); variant i
     takes the next of `positions`. Needs
     other examples: without them, []. Oracle: `position`, `key_fact`, `key_fact_at` (its
-    offset as a share of the input), `padding_ids`, `words`.
+    offset as a share of the input), `padding_ids`, `words`, `seed_span` (where the seed's
+    text sits: the judge is shown it whole and the padding only counted, so that a padded
+    input does not overflow the judge's context).
     """
     seed, rng = run.seed, run.rng
     key = key_sentence(seed.input, mode=run.options["key_fact"])
@@ -148,6 +150,7 @@ def _long_padding(run: Run) -> Iterator[Draft]:
             "key_fact_at": round(at, 3),
             "padding_ids": [block_id for block_id, _ in blocks],
             "words": len(text.split()),
+            "seed_span": [start, start + len(body)],
         }
         yield Draft(text, oracle, f"{len(blocks)} real tickets of padding, key fact at {position}")
 

@@ -32,6 +32,13 @@ _NAME = re.compile(
     r"\b[A-Z][A-Za-z&'’-]*[a-z][A-Za-z&'’-]*(?: +[A-Z][A-Za-z&'’-]+)*|\b[A-Z]{2,6}\b"
 )
 _REDACTED = re.compile(r"^[X/]+$")
+# A social-media handle (@JetBlue, @united) is a name on its own, whatever its case; the
+# capitalised word after it starts a new run ("@JetBlue Why ..." names JetBlue, not "JetBlue Why").
+_HANDLE = re.compile(r"(?<![\w@])@\w{2,}")
+_LEADING_HANDLES = re.compile(r"(?:@\w+[:,]?\s+)+")
+# A sentence-opening word with these endings is an ordinary word ("Frustrated", "Really",
+# "Loving"), not the start of a name; the words after it are read as if they opened it.
+_ORDINARY_ENDING = re.compile(r"(?:ed|ing|ly|ful|ous|less|est)$")
 # Capitalised words that are not names: pronouns, months, days, greetings, sentence glue.
 _NOT_NAME_TEXT = """I I'm I've I'd I'll Im Ive Id Mr Mrs Ms Dr Dear Hi Hello Thanks Thank
     Regards Best
@@ -40,7 +47,11 @@ _NOT_NAME_TEXT = """I I'm I've I'd I'll Im Ive Id Mr Mrs Ms Dr Dear Hi Hello Tha
     Before When While Because Although As At On In Of For To From By With Without
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
     May June July August September October November December Jan Feb Mar Apr Jun Jul Aug
-    Sep Sept Oct Nov Dec PS RE FW FWD Re Fw Fwd Subject"""
+    Sep Sept Oct Nov Dec PS RE FW FWD Re Fw Fwd Subject Why What How Who Whom Whose Where
+    Which Is Are Was Were Do Does Did Can Could Will Would Should Shall May Might Must Just
+    Really Very Still Now Today Tonight Tomorrow Yesterday Here There Why's What's How's
+    Who's Where's Don't Can't Won't Didn't Isn't Wasn't Great Good Bad Worst Best Love Hate
+    Wow Ugh Omg LOL RT Hey Yeah Yep Nope Sorry Never Always Any Some Every All Again"""
 _NOT_NAMES = frozenset(_NOT_NAME_TEXT.split())
 
 # English names of the languages the instructions mention, by ISO 639-1 code.
@@ -133,12 +144,20 @@ def facts(text: str) -> list[Fact]:
                 continue
             taken.append(Span(match.start(), match.end()))
             found.append((match.start(), Fact(kind, match.group().strip())))
-    starts = {s.start for s in sentence_spans(text)}
+    for match in _HANDLE.finditer(text):
+        found.append((match.start(), Fact("name", match.group())))
+    starts = _openings(text)
+    # Handles are blanked (same offsets) so that no run of capitalised words runs through one.
+    unhandled = _HANDLE.sub(lambda m: " " * len(m.group()), text)
     openers: list[tuple[int, str]] = []  # a lone capitalised word opening a sentence
-    for match in _NAME.finditer(text):
+    for match in _NAME.finditer(unhandled):
         for relative, run in _name_runs(match.group()):
             at = match.start() + relative
-            if at in starts and " " not in run:
+            opening = at in starts
+            first, _, rest = run.partition(" ")
+            if opening and rest and _ORDINARY_ENDING.search(first):
+                at, run = at + len(first) + 1, rest  # "Frustrated Chairman" opens on Chairman
+            if opening and " " not in run:
                 openers.append((at, run))
             else:
                 found.append((at, Fact("name", run)))
@@ -149,6 +168,16 @@ def facts(text: str) -> list[Fact]:
     for _, fact in sorted(found, key=lambda item: item[0]):
         unique.setdefault(fact)
     return list(unique)
+
+
+def _openings(text: str) -> set[int]:
+    """Where sentences start, and where they start again after leading handles."""
+    starts = {span.start for span in sentence_spans(text)}
+    for start in list(starts):
+        handles = _LEADING_HANDLES.match(text, start)
+        if handles:
+            starts.add(handles.end())
+    return starts
 
 
 def _name_runs(candidate: str) -> list[tuple[int, str]]:
@@ -183,6 +212,7 @@ def main_name(text: str) -> str | None:
     """The name `text` mentions most (ties: first mentioned), or None."""
     names = [f.text for f in facts(text) if f.kind == "name"]
     counts = Counter(re.findall(r"\b[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*)*|\b[A-Z]{2,6}\b", text))
+    counts.update(_HANDLE.findall(text))
     if not names:
         return None
     return max(names, key=lambda name: (counts.get(name, 0), -names.index(name)))

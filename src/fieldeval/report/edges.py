@@ -116,12 +116,12 @@ def _table(candidate: str, rows: list[EdgeRow], *, width: int) -> Table:
     table.add_column("clean refused", justify="right", min_width=9)
     for row in rows:
         total = row.generator == ALL
-        name = Text(row.generator, style="bold" if total else "")
+        cell = Text(row.generator, style="bold" if total else "")
         expects = Text(row.expect.replace("_", " "))
         if narrow and row.expect:
-            name.append(Text.assemble("\n", (row.expect.replace("_", " "), "dim")))
+            cell.append(Text.assemble("\n", (row.expect.replace("_", " "), "dim")))
         table.add_row(
-            name,
+            cell,
             *([] if narrow else [expects]),
             str(row.replies),
             rate_text(row.correct),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from fieldeval.abstention.rates import AbstentionReport, abstention_of
 from fieldeval.cost.spend import RunCost, run_cost
+from fieldeval.edges.rates import EdgeReport, edge_report, is_variant
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
@@ -55,6 +56,7 @@ class RunNumbers:
     judge_warnings: tuple[str, ...] = ()  # a judge that never varies, or is uncalibrated
     classification: ClassificationReport | None = None  # when the reference is a label
     abstention: AbstentionReport | None = None  # always read; shown when something abstained
+    edges: EdgeReport | None = None  # a run that also answered edge-case variants
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
             run.suite, outputs, data.clean_examples, run.candidates
         ),
         abstention=abstention_of(data),
+        # The variants' outputs are not in `data` (the clean task's numbers); read them apart.
+        edges=(edge_report(store, run.id) if any(is_variant(e) for e in data.examples) else None),
     )
     report = failure_report(suite, data)
     cost = run_cost(suite, data)

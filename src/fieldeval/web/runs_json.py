@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fieldeval.cost.spend import RunCost
+from fieldeval.edges.rates import EdgeReport
 from fieldeval.failures.report import FailureReport
 from fieldeval.records.run import RunInfo
 from fieldeval.report.encoding import to_jsonable
@@ -24,6 +25,7 @@ from fieldeval.web.abstention_json import abstention_json
 from fieldeval.web.charts import ChartRow, interval_chart
 from fieldeval.web.classification_json import classification_json
 from fieldeval.web.context import Computing
+from fieldeval.web.edges_json import edges_json
 from fieldeval.web.links import compare_url, examples_url, run_url
 from fieldeval.web.pending import pending_json
 from fieldeval.web.results_json import (
@@ -130,6 +132,10 @@ def _run_header(run: RunInfo, stored: int) -> dict[str, Any]:
     }
 
 
+def _variant_outputs(edges: EdgeReport | None) -> int:
+    return sum(total.replies for total in edges.totals) if edges is not None else 0
+
+
 def _links(run: RunInfo, previous: str | None) -> dict[str, Any]:
     return {
         "examples": examples_url(run.id),
@@ -156,6 +162,9 @@ def run_page_json(
     return {
         "run": {
             **_run_header(run, sum(s.n for s in summaries)),
+            # The clean task's outputs: an edges run also answered its variants, counted apart.
+            "planned": numbers.summary.run.n_planned,
+            "variant_outputs": _variant_outputs(numbers.edges),
             "missing": numbers.summary.missing,
         },
         "links": _links(run, previous),
@@ -172,6 +181,7 @@ def run_page_json(
             if numbers.abstention is not None and numbers.abstention.shown
             else None
         ),
+        "edges": edges_json(run.id, numbers.edges) if numbers.edges is not None else None,
         "rubric": [_criterion(run.id, result, rubric) for result in numbers.rubric],
         "judge_warnings": list(numbers.judge_warnings),
         "failures": failures,

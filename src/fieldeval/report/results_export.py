@@ -20,6 +20,7 @@ from fieldeval.failures.labels import label_outputs
 from fieldeval.files import write_atomically
 from fieldeval.records.run import OutputKey, RunInfo, StoredOutput
 from fieldeval.results.rubric import current, human_verdicts, judge_verdicts
+from fieldeval.store.edge_store import EdgeStore
 from fieldeval.store.grade_store import GradeStore
 from fieldeval.store.store import Store
 from fieldeval.suite.schema import Suite
@@ -52,6 +53,17 @@ BASE_COLUMNS = (
     "ttft_ms",
     "from_cache",
     "attempts",
+)
+# With edge cases: what each variant is (its generator, original, expectation) and how its
+# reply was graded; on a clean original, its over-refusal check when the judge made one.
+EDGE_COLUMNS = (
+    "edge:generator",
+    "edge:of",
+    "edge:expect",
+    "edge:outcome",
+    "edge:class",
+    "edge:oracle",
+    "edge:reason",
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection);
 # tab and carriage return are included because some spreadsheets strip them first.
@@ -91,6 +103,12 @@ def result_table(store: Store, run_id: str) -> ResultTable:
         columns += [f"criterion:{criterion_id}:people", f"criterion:{criterion_id}:judge"]
     columns.append("failure_modes")
     columns += [f"slice:{name}" for name in suite.dataset.slices]
+    edge_outcomes = {
+        (o.candidate_id, o.example_id, o.repeat): o for o in EdgeStore(store).outcomes(run.id)
+    }
+    with_edges = bool(edge_outcomes) or any("edge_of" in e.fields for e in examples.values())
+    if with_edges:
+        columns += EDGE_COLUMNS
 
     rows: list[dict[str, Any]] = []
     for output in outputs:
@@ -111,6 +129,16 @@ def result_table(store: Store, run_id: str) -> ResultTable:
         slices = (example.slices if example else None) or {}
         for name in suite.dataset.slices:
             row[f"slice:{name}"] = slices.get(name)
+        if with_edges:
+            fields = example.fields if example else {}
+            graded = edge_outcomes.get((output.candidate_id, output.example_id, output.repeat))
+            row["edge:generator"] = fields.get("edge")
+            row["edge:of"] = fields.get("edge_of")
+            row["edge:expect"] = fields.get("edge_expect")
+            row["edge:outcome"] = graded.outcome if graded else None
+            row["edge:class"] = graded.kind if graded else None
+            row["edge:oracle"] = graded.oracle if graded else None
+            row["edge:reason"] = graded.reason if graded else None
         rows.append(row)
     return ResultTable(run=run, columns=tuple(columns), rows=tuple(rows))
 

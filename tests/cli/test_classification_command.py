@@ -67,6 +67,11 @@ def test_run_shows_each_candidate_s_confusion_matrix_and_per_class_rates(tmp_pat
     row = table.split('<tr data-reference="neutral">', 1)[1].split("</tr>", 1)[0]
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["10", "2", "0", "0"]
 
+    # The audit: `-o` on export and init, but only `--html` on report.
+    short = fieldeval(tmp_path, "report", str(suite), "-o", "short.html")
+    assert short.returncode == 0, short.stderr
+    assert page == (tmp_path / "short.html").read_text(encoding="utf-8")
+
 
 def test_labels_false_turns_the_view_off_and_bad_labels_are_refused(tmp_path: Path) -> None:
     suite = sentiment.write(tmp_path, labels=False)

@@ -235,7 +235,8 @@ def load(
         typer.Option(help="Ray cluster for --workers (default: start a local one)."),
     ] = None,
     html: Annotated[
-        Path | None, typer.Option(help="Also write the charts to this HTML file.")
+        Path | None,
+        typer.Option("--out", "-o", "--html", help="Also write the charts to this HTML file."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -265,7 +266,8 @@ def load_show(
         str, typer.Argument(help="Load run id or a unique prefix.", show_default=False)
     ],
     html: Annotated[
-        Path | None, typer.Option(help="Also write the charts to this HTML file.")
+        Path | None,
+        typer.Option("--out", "-o", "--html", help="Also write the charts to this HTML file."),
     ] = None,
     db: DbOption = None,
 ) -> None:

@@ -14,7 +14,9 @@ def report(
     suite: SuiteArgument,
     run_id: RunOption = None,
     html: Annotated[
-        Path, typer.Option("--html", help="The HTML report to write (opens offline).")
+        Path,
+        # --out/-o as on export, init and import; --html, its first name, still works.
+        typer.Option("--out", "-o", "--html", help="The HTML report to write (opens offline)."),
     ] = Path("fieldeval-report.html"),
     markdown: Annotated[
         Path | None,

@@ -135,6 +135,12 @@ def test_run_grades_the_edge_cases_and_edges_regrades_them(
 
     assert again.returncode == 0, again.stderr
     assert "edge grading: 6 replies graded" in again.stdout
+    # The audit: no judge progress in a log for 18 minutes. Piped, each tenth is a line.
+    lines = re.findall(
+        r"^grading edge cases: (\d+)/(\d+) \(\d+%\), \d+:\d\d elapsed$", again.stdout, re.M
+    )
+    assert lines and lines[-1][0] == lines[-1][1], again.stdout
+    assert [int(done) for done, _ in lines] == sorted({int(done) for done, _ in lines})
     assert re.search(r"judge judge: 0 calls \(\d+ from the cache\)", again.stdout)
     store = Store.open(f"sqlite:///{tmp_path / 'results.db'}")
     try:

@@ -274,32 +274,8 @@ def show_edge_grading(
 
 @contextmanager
 def edge_progress(what: str = "grading edge cases") -> Iterator[ProgressHandler]:
-    """A progress bar over the replies graded, stopped on the way out."""
-    progress = _Progress(what)
-    try:
+    """Progress over the replies graded, stopped on the way out."""
+    from fieldeval.cli.progress import count_progress
+
+    with count_progress(what, console) as progress:
         yield progress
-    finally:
-        progress.close()
-
-
-class _Progress:
-    """A progress bar over the replies graded."""
-
-    def __init__(self, what: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self._progress = Progress(
-            what,
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        )
-        self._task = self._progress.add_task("edges", total=None)
-        self._progress.start()
-
-    def __call__(self, done: int, total: int) -> None:
-        self._progress.update(self._task, completed=done, total=total)
-
-    def close(self) -> None:
-        self._progress.stop()

@@ -98,7 +98,9 @@ def run_judge(
     for name in criteria:
         if name not in known:
             raise UserError(f"no criterion {name!r} in the rubric ({', '.join(sorted(known))})")
-    progress = None if quiet else _JudgeProgress()
+    from fieldeval.cli.progress import CountProgress
+
+    progress = None if quiet else CountProgress("judging", console)
     try:
         if pair is None:
             call = judge_outputs(store, loaded, info.id, criteria=criteria, on_progress=progress)
@@ -132,31 +134,11 @@ def split_pair(pair: str, info: RunInfo) -> tuple[str, str]:
 
 @contextmanager
 def judge_progress() -> Iterator[ProgressHandler]:
-    """A progress bar over the judge's calls, stopped on the way out."""
-    progress = _JudgeProgress()
-    try:
+    """Progress over the judge's calls, stopped on the way out."""
+    from fieldeval.cli.progress import count_progress
+
+    with count_progress("judging", console) as progress:
         yield progress
-    finally:
-        progress.close()
-
-
-class _JudgeProgress:
-    """A progress bar over the judge's calls."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self._progress = Progress(
-            "judging", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
-        )
-        self._task = self._progress.add_task("judge", total=None)
-        self._progress.start()
-
-    def __call__(self, done: int, total: int) -> None:
-        self._progress.update(self._task, completed=done, total=total)
-
-    def close(self) -> None:
-        self._progress.stop()
 
 
 def render_judge_report(report: JudgeReport) -> None:

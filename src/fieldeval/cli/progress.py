@@ -1,8 +1,14 @@
-"""A progress bar per candidate, fed by the runner's events."""
+"""Progress as it happens: a bar per candidate for a run, a bar over a judge's or grader's
+calls. On a terminal these are live bars; in a log (stdout not a terminal) a live bar would
+print nothing until the end, so each prints a plain line at every tenth done, and at least
+every `LOG_EVERY_S` seconds while it moves."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from rich.console import Console
@@ -16,7 +22,68 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from fieldeval.runner import Event, OutputFinished, Retrying, RunStarted
+from fieldeval.runner.events import Event, OutputFinished, Retrying, RunStarted
+
+LOG_EVERY_S = 30.0
+
+
+class _LogLines:
+    """When to print a progress line to a log: at each tenth done, or after LOG_EVERY_S."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.last_time = self.started
+        self.last_tenth = 0
+        self.last_done = 0
+
+    def due(self, done: int, total: int) -> bool:
+        now = time.monotonic()
+        tenth = 10 * done // total if total else 0
+        if done <= self.last_done or not (
+            tenth > self.last_tenth or now - self.last_time >= LOG_EVERY_S
+        ):
+            return False
+        self.last_time, self.last_tenth, self.last_done = now, tenth, done
+        return True
+
+    def line(self, what: str, done: int, total: int) -> str:
+        elapsed = int(time.monotonic() - self.started)
+        share = f" ({done / total:.0%})" if total else ""
+        return f"{what}: {done}/{total}{share}, {elapsed // 60}:{elapsed % 60:02d} elapsed"
+
+
+class CountProgress:
+    """Progress over a count of calls (`on_progress(done, total)`), a bar or log lines."""
+
+    def __init__(self, what: str, console: Console) -> None:
+        self.what, self.console = what, console
+        self.log = None if console.is_terminal else _LogLines()
+        self.progress = Progress(
+            what, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+        )
+        self.task = self.progress.add_task(what, total=None)
+        if self.log is None:
+            self.progress.start()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.log is None:
+            self.progress.update(self.task, completed=done, total=total)
+        elif self.log.due(done, total):
+            self.console.print(self.log.line(self.what, done, total), highlight=False)
+
+    def close(self) -> None:
+        if self.log is None:
+            self.progress.stop()
+
+
+@contextmanager
+def count_progress(what: str, console: Console) -> Iterator[CountProgress]:
+    """A `CountProgress`, stopped on the way out."""
+    progress = CountProgress(what, console)
+    try:
+        yield progress
+    finally:
+        progress.close()
 
 
 class RunProgress:
@@ -36,9 +103,12 @@ class RunProgress:
         )
         self.tasks: dict[str, TaskID] = {}
         self.tally: dict[str, Counter[str]] = {}
+        self.totals: dict[str, int] = {}
+        self.logs: dict[str, _LogLines] | None = None if console.is_terminal else {}
 
     def __enter__(self) -> RunProgress:
-        self.progress.__enter__()
+        if self.logs is None:
+            self.progress.__enter__()
         return self
 
     def __exit__(
@@ -47,7 +117,8 @@ class RunProgress:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self.progress.__exit__(kind, error, trace)
+        if self.logs is None:
+            self.progress.__exit__(kind, error, trace)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -55,6 +126,9 @@ class RunProgress:
             self.console.print(f"[bold]{verb}[/] {event.run_id}")
             for candidate_id, total in event.planned.items():
                 self.tally[candidate_id] = Counter()
+                self.totals[candidate_id] = total
+                if self.logs is not None:
+                    self.logs[candidate_id] = _LogLines()
                 self.tasks[candidate_id] = self.progress.add_task(
                     candidate_id, total=total, tally=""
                 )
@@ -63,8 +137,17 @@ class RunProgress:
             tally["passed" if event.passed else ("failed" if event.ok else "errors")] += 1
             tally["cached"] += event.from_cache
             self.progress.update(self.tasks[event.candidate_id], advance=1, tally=_describe(tally))
+            if self.logs is not None:
+                self._log(event.candidate_id, tally)
         elif isinstance(event, Retrying):
             self.tally[event.candidate_id]["retries"] += 1
+
+    def _log(self, candidate_id: str, tally: Counter[str]) -> None:
+        assert self.logs is not None
+        log, total = self.logs[candidate_id], self.totals[candidate_id]
+        done = tally["passed"] + tally["failed"] + tally["errors"]
+        if log.due(done, total):
+            self.console.print(f"{log.line(candidate_id, done, total)}  {_describe(tally)}")
 
 
 def _describe(tally: Counter[str]) -> str:

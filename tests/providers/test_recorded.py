@@ -208,3 +208,19 @@ def test_fieldeval_run_grades_recorded_outputs_end_to_end(project: Path) -> None
         assert failed.stderr.startswith("error: ")
         assert "outputs.csv" in failed.stderr and "recorded twice" in failed.stderr
         assert "Traceback" not in failed.stderr
+
+
+def test_outputs_recorded_for_no_example_are_named_by_validate_and_run(project: Path) -> None:
+    # The audit: `recorded` ignored output ids absent from the dataset, without a word.
+    folder = project.parent
+    with (folder / "logs" / "outputs.csv").open("a", encoding="utf-8") as log:
+        log.write("Q1,typo'd id,,,\nq9,never asked,,,\n")
+    for args in (("validate", "suite.yaml"), ("run", "suite.yaml", "--db", "r.db", "--quiet")):
+        result = fieldeval(folder, *args)
+        assert result.returncode == 0, result.stderr
+        warning = next(line for line in result.stdout.splitlines() if "answer no example" in line)
+        assert warning.startswith("warning: candidate 'prod': 2 of 5 recorded outputs")
+        assert "'Q1', 'q9'" in warning and "outputs.csv:5" in warning
+        assert "chatbot" not in warning  # its four ids are all the dataset's
+    sampled = fieldeval(folder, "run", "suite.yaml", "--db", "r.db", "--quiet", "--sample", "2")
+    assert sampled.returncode == 0 and "answer no example" not in sampled.stdout

@@ -116,6 +116,9 @@ class _Shown(Observer):
     def resuming_finished(self, run: RunInfo) -> None:
         console.print(f"run {run.id} is already finished; nothing to resume")
 
+    def warned(self, warning: str) -> None:
+        console.print(Text.assemble(("warning", "yellow"), f": {warning}"), soft_wrap=True)
+
     def edges_added(self, expansion: Expansion, clean_examples: int) -> None:
         line = (
             f"edges: {count(expansion.variants, 'variant')} added to "

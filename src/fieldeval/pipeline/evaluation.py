@@ -291,6 +291,9 @@ async def evaluate_async(
             offline=False,
             observer=shown,
         )
+        if sample is None:  # a sample lacks most ids on purpose: nothing to warn of
+            for warning in await asyncio.to_thread(_candidate_warnings, prepared):
+                shown.warned(warning)
         run = await _run(prepared, opened, repeats=repeats, use_cache=use_cache, observer=shown)
         report = None
         if judge and judges_after_run(prepared.loaded):
@@ -302,6 +305,16 @@ async def evaluate_async(
     finally:
         if owned:
             opened.close()
+
+
+def _candidate_warnings(prepared: Prepared) -> list[str]:
+    """The candidates' own warnings on this dataset (outputs recorded for no example, a key
+    variable not set), as `validate` gives them."""
+    from fieldeval.providers import candidate_warnings
+
+    loaded = prepared.loaded
+    ids = [example.id for example in prepared.dataset.examples]
+    return candidate_warnings(loaded.suite.candidates, base_dir=loaded.base_dir, example_ids=ids)
 
 
 def judges_after_run(loaded: LoadedSuite) -> bool:

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 class Observer:
     """Every hook does nothing: override the ones to show."""
 
+    def warned(self, warning: str) -> None:
+        """Something about the suite or its data that the run goes on despite."""
+
     def edges_added(self, expansion: Expansion, clean_examples: int) -> None:
         """The dataset got its edge-case variants (before any call)."""
 

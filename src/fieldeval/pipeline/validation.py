@@ -88,7 +88,9 @@ def validate(suite: SuiteSource) -> Validation:
         raise locate_template(loaded, error) from error
     # A kind's own look (a recorded candidate's file, a key's variable): a bad file fails
     # here, not after the paid calls; a missing key is a warning.
-    warnings = candidate_warnings(spec.candidates, base_dir=loaded.base_dir)
+    warnings = candidate_warnings(
+        spec.candidates, base_dir=loaded.base_dir, example_ids=[e.id for e in dataset.examples]
+    )
     warnings += input_warnings(dataset.examples, spec.dataset.input)
     if "TODO" in spec.task.description:
         warnings.append(

@@ -6,7 +6,7 @@ an unused one costs nothing at start-up and a missing optional extra fails only 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from fieldeval.providers._transport import building_without_calls
@@ -24,13 +24,21 @@ __all__ = [
 ]
 
 
-def candidate_warnings(candidates: Sequence[CandidateBase], *, base_dir: Path) -> list[str]:
+def candidate_warnings(
+    candidates: Sequence[CandidateBase],
+    *,
+    base_dir: Path,
+    example_ids: Collection[str] | None = None,
+) -> list[str]:
     """What each candidate's kind finds wrong before any call (a recorded file that does not
-    read, a key variable not set): `validate`'s and the dry run's warnings."""
+    read or answers examples the dataset lacks, a key variable not set): `validate`'s, the
+    dry run's and the run's warnings."""
     return [
         warning
         for candidate in candidates
-        for warning in providers()[candidate.provider].check(candidate, base_dir=base_dir)
+        for warning in providers()[candidate.provider].check(
+            candidate, base_dir=base_dir, example_ids=example_ids
+        )
     ]
 
 

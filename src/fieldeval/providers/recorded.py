@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,7 +201,31 @@ def from_candidate(candidate: RecordedCandidate, *, base_dir: Path) -> RecordedP
     return RecordedProvider(read_recorded(candidate, base_dir=base_dir), candidate_id=candidate.id)
 
 
-def check(candidate: RecordedCandidate, *, base_dir: Path) -> tuple[str, ...]:
-    """`validate`'s look at a recorded candidate: its file is read whole, a bad one fails."""
-    read_recorded(candidate, base_dir=base_dir)
-    return ()
+# Unmatched ids named in a warning; the rest are counted.
+_NAMED = 5
+
+
+def check(
+    candidate: RecordedCandidate,
+    *,
+    base_dir: Path,
+    example_ids: Collection[str] | None = None,
+) -> tuple[str, ...]:
+    """`validate`'s look at a recorded candidate: its file is read whole, a bad one fails;
+    given the dataset's `example_ids`, recorded outputs that answer none of them are named."""
+    recorded = read_recorded(candidate, base_dir=base_dir)
+    if example_ids is None:
+        return ()
+    known = set(example_ids)
+    unmatched = [example_id for example_id in recorded.outputs if example_id not in known]
+    if not unmatched:
+        return ()
+    shown = ", ".join(repr(example_id) for example_id in unmatched[:_NAMED])
+    more = f" and {len(unmatched) - _NAMED} more" if len(unmatched) > _NAMED else ""
+    first = recorded.outputs[unmatched[0]].source
+    return (
+        f"candidate {candidate.id!r}: {len(unmatched)} of {len(recorded.outputs)} recorded"
+        f" outputs in {recorded.path.name} answer no example of the dataset ({shown}{more};"
+        f" the first at {first}): they are never graded. Check that `id_field`"
+        f" ({candidate.id_field!r}) holds the dataset's ids",
+    )

@@ -8,7 +8,8 @@ through the `fieldeval.providers` entry-point group (docs/plugins.md).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+import inspect
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -47,13 +48,25 @@ class ProviderEntry:
         provider: Provider = self._source().from_candidate(candidate, base_dir=base_dir)
         return provider
 
-    def check(self, candidate: CandidateBase, *, base_dir: Path) -> tuple[str, ...]:
+    def check(
+        self,
+        candidate: CandidateBase,
+        *,
+        base_dir: Path,
+        example_ids: Collection[str] | None = None,
+    ) -> tuple[str, ...]:
         """What `validate` looks at for this kind without calling it, through its module's
         `check(candidate, base_dir)` where it has one: raises for what a run could not get
         past (a recorded file that does not read), returns warnings for the rest (a key
         variable not set in this shell)."""
         check = getattr(self._source(), "check", None)
-        found = check(candidate, base_dir=base_dir) if callable(check) else None
+        if not callable(check):
+            return ()
+        # A kind that matches outputs to examples (recorded) is also given their ids.
+        if example_ids is not None and "example_ids" in inspect.signature(check).parameters:
+            found = check(candidate, base_dir=base_dir, example_ids=example_ids)
+        else:
+            found = check(candidate, base_dir=base_dir)
         return tuple(str(warning) for warning in found or ())
 
     def render_requests(self, candidate: CandidateBase, requests: Iterable[ModelRequest]) -> None:

@@ -64,6 +64,10 @@ def test_the_demo_runs_on_the_local_model_and_then_from_cache(tmp_path: Path) ->
     for candidate in CANDIDATES:
         assert re.search(ROW.format(candidate=candidate, n=SAMPLE), result.stdout), result.stdout
     assert re.search(r"p50 TTFT", result.stdout)
+    # The audit: per-candidate latency on one shared local server is mostly queueing.
+    shared = " ".join(result.stdout.split())
+    assert "latency: gemma-zero-shot and gemma-one-shot were answered by one local server" in shared
+    assert "--candidate ID` measures one candidate alone" in shared
     run_id = stored_run_id(result.stdout, db)
 
     store = Store.open(f"sqlite:///{db}")

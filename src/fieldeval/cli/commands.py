@@ -247,7 +247,11 @@ def render_run(store: Store, info: RunInfo) -> None:
     # A run with edge cases: the summary is of the clean examples; `fieldeval edges` has the rest.
     info, outputs = clean_view(info, store.outputs(info.id), examples)
     clusters = example_clusters(info, examples)
-    render_summary(summarize(info, outputs, clusters=clusters), console)
+    from fieldeval.providers import sharing_a_server
+
+    render_summary(
+        summarize(info, outputs, clusters=clusters), console, shared=sharing_a_server(info)
+    )
     if len(info.candidates) > 1:
         render_candidate_pairs(compare_candidates(outputs, info.candidates), console)
     slices = slice_results(outputs, examples, info.candidates)

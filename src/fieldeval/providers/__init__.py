@@ -12,6 +12,7 @@ from pathlib import Path
 from fieldeval.providers._transport import building_without_calls
 from fieldeval.providers.base import Provider
 from fieldeval.providers.registry import Capabilities, capabilities, providers
+from fieldeval.records.run import RunInfo
 from fieldeval.suite.candidates import CandidateBase
 
 __all__ = [
@@ -40,6 +41,22 @@ def candidate_warnings(
             candidate, base_dir=base_dir, example_ids=example_ids
         )
     ]
+
+
+def sharing_a_server(run: RunInfo) -> list[tuple[str, ...]]:
+    """The run's candidates one server answered together (two or more local candidates on
+    the same model), as its suite then stood: each one's latency includes waiting for the
+    others' requests."""
+    from fieldeval.suite.schema import Suite
+
+    base_dir = Path(run.suite_path).parent
+    candidates = [c for c in Suite.model_validate(run.suite).candidates if c.id in run.candidates]
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for candidate in candidates:
+        key = providers()[candidate.provider].server_key(candidate, base_dir=base_dir)
+        if key is not None:
+            groups.setdefault(key, []).append(candidate.id)
+    return [tuple(ids) for ids in groups.values() if len(ids) > 1]
 
 
 def create_provider(candidate: CandidateBase, *, base_dir: Path, calls: bool = True) -> Provider:

@@ -307,6 +307,14 @@ class LocalProvider:
         }
 
 
+def server_key(candidate: LocalCandidate, *, base_dir: Path) -> tuple[str, ...]:
+    """Candidates with the same key are answered by one llama.cpp child (`acquire_server`)."""
+    model = candidate.model
+    if model != BUNDLED:
+        model = str((base_dir / Path(model).expanduser()).resolve())
+    return ("local", model, str(candidate.context), str(candidate.threads))
+
+
 def from_candidate(candidate: LocalCandidate, *, base_dir: Path) -> LocalProvider:
     return LocalProvider(
         resolve_model(candidate.model, base_dir=base_dir),

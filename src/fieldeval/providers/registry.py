@@ -69,6 +69,12 @@ class ProviderEntry:
             found = check(candidate, base_dir=base_dir)
         return tuple(str(warning) for warning in found or ())
 
+    def server_key(self, candidate: CandidateBase, *, base_dir: Path) -> tuple[str, ...] | None:
+        """What identifies the one server that answers this candidate, through its module's
+        `server_key(candidate, base_dir)` where it has one; None where it is not known."""
+        key = getattr(self._source(), "server_key", None)
+        return tuple(key(candidate, base_dir=base_dir)) if callable(key) else None
+
     def render_requests(self, candidate: CandidateBase, requests: Iterable[ModelRequest]) -> None:
         """Render what this kind builds from each request itself (an HTTP app's body
         template), through its module's `render_requests(candidate, requests)` where it has

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fieldeval.notation import p_value, points_interval
+from fieldeval.report.latency_text import shared_server_note
 from fieldeval.results.candidates import CANNOT_SEPARATE, CandidatePair
 from fieldeval.results.repeats import Stability
 from fieldeval.results.summary import CandidateSummary, RunSummary
@@ -17,9 +18,17 @@ from fieldeval.stats.intervals import Mean, Rate
 MAX_FLAKY_ROWS = 20
 
 
-def render_summary(summary: RunSummary, console: Console) -> None:
-    """One row per candidate, then failures per check, then what is missing."""
+def render_summary(
+    summary: RunSummary, console: Console, *, shared: Sequence[tuple[str, ...]] = ()
+) -> None:
+    """One row per candidate, then failures per check, then what is missing.
+
+    `shared`: groups of candidates one server answered together, whose latencies are
+    partly each other's queue.
+    """
     console.print(_candidates_table(summary))
+    for group in shared:
+        console.print(Text(shared_server_note(group, summary.run.suite_path)), style="yellow")
     checks = _checks_table(summary)
     if checks is not None:
         console.print(checks)

@@ -12,8 +12,10 @@ from typing import Any
 from fieldeval.cost.spend import RunCost
 from fieldeval.edges.rates import EdgeReport
 from fieldeval.failures.report import FailureReport
+from fieldeval.providers import sharing_a_server
 from fieldeval.records.run import RunInfo
 from fieldeval.report.encoding import to_jsonable
+from fieldeval.report.latency_text import shared_server_note
 from fieldeval.results.candidates import CandidatePair
 from fieldeval.results.rubric import CriterionResult
 from fieldeval.results.summary import CandidateSummary
@@ -188,6 +190,9 @@ def run_page_json(
         "weights": dict(report.weights),
         "cost": to_jsonable(cost),
         "timing": timing,
+        "latency_notes": [
+            shared_server_note(group, run.suite_path) for group in sharing_a_server(run)
+        ],
         "charts": {
             "pass": interval_chart(
                 "Pass rate (every check), 95% interval",

@@ -248,6 +248,32 @@ def test_validate_warns_of_empty_inputs_and_inputs_past_any_context(
     assert "(about 1,250,000 tokens; a4)" in out
 
 
+def test_validate_names_dropped_copies_and_inputs_the_data_answers_two_ways(
+    tmp_path: Path, greet: Path
+) -> None:
+    """The audit: 108 identical rows dropped and 47 conflicting duplicates kept, silently."""
+    rows = [
+        "text,reply",
+        "world,hi",
+        "world,hi",  # a copy of the row above: dropped
+        "world,hi",
+        "moon,hello",
+        "moon,good night",  # the same input answered another way
+        "sun,hey",
+        "sun  ,hey",  # the same input again, with the same reference
+    ]
+    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n")
+    greet.write_text(greet.read_text().replace("  id: id\n", "  reference: reply\n"))
+    result = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert ", 5 examples (" in out
+    assert "warning: 2 rows repeat an earlier row in every field and were dropped" in out
+    assert "(data.csv:3, data.csv:4)" in out
+    assert "warning: 1 input appears in more than one example with different references" in out
+    assert "warning: 1 input appears in more than one example (" in out
+
+
 @pytest.mark.parametrize(
     ("check", "template"),
     [

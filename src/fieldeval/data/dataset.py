@@ -32,7 +32,7 @@ def load_dataset(spec: DatasetSpec, *, base_dir: Path) -> Dataset:
         )
     records = read_records(path, fmt=spec.format, encoding=spec.encoding)
     _check_fields(spec, records, path)
-    examples = _examples(spec, records)
+    examples, identical = _examples(spec, records)
     if spec.where:
         examples = _where(spec, examples, path)
     if spec.sample is not None:
@@ -44,6 +44,7 @@ def load_dataset(spec: DatasetSpec, *, base_dir: Path) -> Dataset:
         examples=examples,
         content_hash=examples_hash(examples),
         source_rows=len(records),
+        identical_rows=identical,
     )
 
 
@@ -128,16 +129,21 @@ def _where(spec: DatasetSpec, examples: tuple[Example, ...], path: Path) -> tupl
 _REPEATS_SHOWN = 5
 
 
-def _examples(spec: DatasetSpec, records: Sequence[Record]) -> tuple[Example, ...]:
+def _examples(
+    spec: DatasetSpec, records: Sequence[Record]
+) -> tuple[tuple[Example, ...], tuple[str, ...]]:
+    """The examples, and the sources of the rows dropped as identical to an earlier one."""
     seen: dict[str, str] = {}  # id -> source of the row that has it
     repeated: dict[str, list[str]] = {}  # id -> the sources of every row that has it
+    identical: list[str] = []
     examples: list[Example] = []
     for record in records:
         fields = record.fields
         if spec.id is None:
             example_id = "h" + hashlib.sha256(canonical_json(fields).encode()).hexdigest()[:12]
             if example_id in seen:
-                continue  # an identical row: see the module docstring
+                identical.append(record.source)  # see the module docstring
+                continue
         else:
             example_id = as_text(fields.get(spec.id)).strip()
             if not example_id:
@@ -161,7 +167,7 @@ def _examples(spec: DatasetSpec, records: Sequence[Record]) -> tuple[Example, ..
         )
     if repeated:
         raise _repeated_ids(repeated)
-    return tuple(examples)
+    return tuple(examples), tuple(identical)
 
 
 def _repeated_ids(repeated: dict[str, list[str]]) -> DataError:

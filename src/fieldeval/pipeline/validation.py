@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fieldeval.pipeline.preparation import SuiteSource
-    from fieldeval.records.example import Example
+    from fieldeval.records.example import Dataset, Example
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,41 @@ def input_warnings(examples: Sequence[Example], field: str | None) -> list[str]:
     return found
 
 
+def duplicate_warnings(dataset: Dataset) -> list[str]:
+    """Rows dropped as copies of another, and inputs the data holds more than once: the first
+    silently shrink the set, the second count twice in every rate or contradict each other."""
+    found = []
+    dropped = dataset.identical_rows
+    if dropped:
+        found.append(
+            f"{len(dropped)} row{'s repeat' if len(dropped) != 1 else ' repeats'} an earlier"
+            f" row in every field and {'were' if len(dropped) != 1 else 'was'} dropped"
+            f" ({_ids(list(dropped))}): each example counts once"
+        )
+    by_input: dict[str, list[Example]] = {}
+    for example in dataset.examples:
+        if example.input.strip():
+            by_input.setdefault(" ".join(example.input.split()), []).append(example)
+    repeated = [group for group in by_input.values() if len(group) > 1]
+    conflicting = [g for g in repeated if len({e.reference for e in g}) > 1]
+    same = [g for g in repeated if len({e.reference for e in g}) == 1]
+    if conflicting:
+        found.append(
+            f"{len(conflicting)} input{'s appear' if len(conflicting) != 1 else ' appears'} in"
+            " more than one example with different references"
+            f" ({_ids(['='.join(e.id for e in g) for g in conflicting])}): the data answers"
+            " the same input two ways, so a candidate can pass only one of them; fix the"
+            " references or drop a row"
+        )
+    if same:
+        found.append(
+            f"{len(same)} input{'s appear' if len(same) != 1 else ' appears'} in more than one"
+            f" example ({_ids(['='.join(e.id for e in g) for g in same])}): each copy counts"
+            " in every rate; drop the copies unless the repetition is real traffic"
+        )
+    return found
+
+
 def _ids(ids: Sequence[str]) -> str:
     shown = ", ".join(ids[:_NAMED])
     return shown if len(ids) <= _NAMED else f"{shown} and {len(ids) - _NAMED} more"
@@ -92,6 +127,7 @@ def validate(suite: SuiteSource) -> Validation:
         spec.candidates, base_dir=loaded.base_dir, example_ids=[e.id for e in dataset.examples]
     )
     warnings += input_warnings(dataset.examples, spec.dataset.input)
+    warnings += duplicate_warnings(dataset)
     if "TODO" in spec.task.description:
         warnings.append(
             "task.description still has a TODO: the task statement is what every grade is "

@@ -37,6 +37,8 @@ class Dataset:
     examples: tuple[Example, ...]
     content_hash: str  # "s256:<hex>" over the canonical JSON of the examples, in order
     source_rows: int  # rows read before sampling
+    # Rows dropped for repeating an earlier row in every field (no id field), by source.
+    identical_rows: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.examples)

@@ -85,6 +85,22 @@ def test_an_id_column_that_repeats_says_why_it_was_not_taken(tmp_path: Path) -> 
     assert "# id: tweet_id looks like an id but 5 of its 8 values repeat, so each row" in text
 
 
+def test_a_reply_column_is_the_reference_not_the_input(tmp_path: Path) -> None:
+    # The audit's support tweets: `init` took the agents' replies (the longer text) as the
+    # input and set no reference.
+    data = tmp_path / "support.csv"
+    rows = [
+        "author,customer_tweet,agent_reply",
+        'ana,my bag is lost,"So sorry to hear that, Ana. Please DM us your file reference and'
+        ' we will track it down for you right away."',
+        'ben,flight delayed again,"We apologise for the delay, Ben. Our team is working to get'
+        ' you on your way as soon as we can."',
+    ]
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    suite = parse(scaffold_suite(data, suite_dir=tmp_path))
+    assert (suite.dataset.input, suite.dataset.reference) == ("customer_tweet", "agent_reply")
+
+
 def test_chat_logs_use_the_conversation_prompt(tmp_path: Path) -> None:
     data = tmp_path / "chats.jsonl"
     rows = [

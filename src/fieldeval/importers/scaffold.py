@@ -17,8 +17,14 @@ from fieldeval.data.dataset import as_text
 from fieldeval.data.readers import Record, read_records
 
 _REFERENCE_WORDS = frozenset(
-    {"answer", "expected", "reference", "label", "ideal", "target", "gold"}
+    {"answer", "expected", "reference", "label", "ideal", "target", "gold", "reply", "response"}
 )
+# Names an input column has: what the user sent. Without one, the longest text is taken,
+# which is often the reply (an agent's reply is longer than the tweet it answers).
+_INPUT_WORDS = frozenset(
+    {"input", "question", "query", "prompt", "text", "message", "tweet", "request",
+     "complaint", "narrative", "customer", "user", "utterance", "ticket", "body"}
+)  # fmt: skip
 _SLICE_VALUES = range(2, 21)
 
 
@@ -161,8 +167,11 @@ def _reference_field(columns: Any, id_field: str | None) -> str | None:
 
 
 def _input_field(columns: Any, taken: set[str | None]) -> str | None:
+    """The text column named like an input, else the longest text column left."""
     texts = [c for c in columns if c.is_text and c.name not in taken]
-    return max(texts, key=lambda c: c.mean_length).name if texts else None
+    named = [c for c in texts if set(re.split(r"[^a-z]+", c.name.lower())) & _INPUT_WORDS]
+    pool = named or texts
+    return max(pool, key=lambda c: c.mean_length).name if pool else None
 
 
 def _slice_fields(columns: Any, taken: set[str | None], rows: int) -> list[str]:

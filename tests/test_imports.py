@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = (
     "sqlalchemy",
@@ -44,3 +45,37 @@ def test_the_probe_would_see_a_heavy_import() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "True"
+
+
+def test_a_run_imports_only_what_its_candidates_and_task_use(tmp_path: Path) -> None:
+    """Issue 23: nothing a command does not use is imported. A python candidate makes no
+    HTTP call (no aiohttp), and a task that is no classification needs no scipy."""
+    (tmp_path / "data.csv").write_text("id,text\na1,world\n", encoding="utf-8")
+    (tmp_path / "bot_imports.py").write_text(
+        "def answer(request):\n    return 'hello ' + request.variables['text']\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "suite.yaml").write_text(
+        "task: {name: one, description: Greet., prompt: 'Greet {{ text }}'}\n"
+        "dataset: {path: data.csv, id: id}\n"
+        "candidates: [{id: greeter, provider: python, function: 'bot_imports:answer'}]\n"
+        "checks: [{max_words: 3}]\n",
+        encoding="utf-8",
+    )
+    probe = (
+        "import json, sys\n"
+        "from fieldeval.cli.main import app\n"
+        "try:\n"
+        f"    app(['run', 'suite.yaml', '--db', {str(tmp_path / 'f.db')!r}, '-q'])\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "print(json.dumps(sorted(loaded & {'aiohttp', 'scipy', 'sqlalchemy'})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # The store is used (sqlalchemy), the HTTP client and scipy are not.
+    assert json.loads(result.stdout.splitlines()[-1]) == ["sqlalchemy"]

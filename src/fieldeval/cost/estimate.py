@@ -281,7 +281,7 @@ def _exact_input(answer: Completion | None) -> int | None:
 
 
 def _chars_over_4(messages: Sequence[Message]) -> int:
-    # As providers estimate a server's missing usage (`_transport.estimate_usage`).
+    # As providers estimate a server's missing usage (`Usage.estimate`).
     return math.ceil(sum(len(message.content) for message in messages) / 4)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
-from fieldeval.providers._transport import building_without_calls
 from fieldeval.providers.base import Provider
 from fieldeval.providers.registry import Capabilities, capabilities, providers
 from fieldeval.records.run import RunInfo
@@ -67,5 +66,8 @@ def create_provider(candidate: CandidateBase, *, base_dir: Path, calls: bool = T
     """
     if calls:
         return providers()[candidate.provider].create(candidate, base_dir=base_dir)
+    # Imported here: aiohttp comes with it, and a python or recorded candidate needs none.
+    from fieldeval.providers._transport import building_without_calls
+
     with building_without_calls():
         return providers()[candidate.provider].create(candidate, base_dir=base_dir)

@@ -7,9 +7,8 @@ aiohttp or socket exception, and no message ever carries the API key.
 from __future__ import annotations
 
 import json
-import math
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ import aiohttp
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
 from fieldeval.records.completion import Completion, Usage
-from fieldeval.records.request import Message, ModelRequest
+from fieldeval.records.request import ModelRequest
 
 MAX_DETAIL_CHARS = 300
 
@@ -173,16 +172,6 @@ def parse_json(text: str, what: str) -> Any:
         raise bad_response(f"{what} is not JSON", text) from exc
 
 
-def estimate_usage(messages: Iterable[Message], text: str) -> Usage:
-    """About four characters per token, for servers that report no usage."""
-    input_chars = sum(len(message.content) for message in messages)
-    return Usage(
-        input_tokens=math.ceil(input_chars / 4),
-        output_tokens=math.ceil(len(text) / 4),
-        estimated=True,
-    )
-
-
 def streamed_completion(
     request: ModelRequest,
     parts: list[str],
@@ -205,7 +194,7 @@ def streamed_completion(
     text = redact("".join(parts), secret)
     return Completion(
         text=text,
-        usage=usage or estimate_usage(request.messages, text),
+        usage=usage or Usage.estimate(request.messages, text),
         finish_reason=finish_reason,
         latency_s=latency_s,
         ttft_s=chunk_times[0] if chunk_times else None,

@@ -17,7 +17,6 @@ from fieldeval.providers._transport import (
     api_key_from_env,
     as_dict,
     bad_response,
-    estimate_usage,
     int_or_none,
     key_warnings,
     parse_json,
@@ -102,7 +101,7 @@ class AnthropicProvider:
         usage = _usage(data.get("usage"))
         return Completion(
             text=text,
-            usage=usage or estimate_usage(request.messages, text),
+            usage=usage or Usage.estimate(request.messages, text),
             finish_reason=str_or_none(data.get("stop_reason")),
             latency_s=latency,
             model=str_or_none(data.get("model")),

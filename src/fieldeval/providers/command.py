@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers._transport import estimate_usage
-from fieldeval.records.completion import Completion
+from fieldeval.records.completion import Completion, Usage
 from fieldeval.records.request import ModelRequest
 from fieldeval.suite.candidates import CommandCandidate
 
@@ -99,7 +98,7 @@ class CommandProvider:
             )
         text = _strip_newline(stdout.decode("utf-8", errors="replace"))
         return Completion(
-            text=text, usage=estimate_usage(request.messages, text), latency_s=latency
+            text=text, usage=Usage.estimate(request.messages, text), latency_s=latency
         )
 
     async def aclose(self) -> None:

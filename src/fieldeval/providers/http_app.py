@@ -22,8 +22,8 @@ from jsonpath_ng.exceptions import JSONPathError
 from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers._transport import describe, estimate_usage, status_error
-from fieldeval.records.completion import Completion
+from fieldeval.providers._transport import describe, status_error
+from fieldeval.records.completion import Completion, Usage
 from fieldeval.records.request import ModelRequest
 from fieldeval.suite.candidates import HttpCandidate
 from fieldeval.suite.template import render
@@ -151,7 +151,7 @@ class HttpAppProvider:
             raise status_error(status, headers, self._redact(_text(raw)), None)
         text = self._extract(raw, status)
         return Completion(
-            text=text, usage=estimate_usage(request.messages, text), latency_s=latency
+            text=text, usage=Usage.estimate(request.messages, text), latency_s=latency
         )
 
     def _shown(self, body: bytes) -> str:

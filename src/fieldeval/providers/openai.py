@@ -17,7 +17,6 @@ from fieldeval.providers._transport import (
     as_dict,
     bad_response,
     error_detail,
-    estimate_usage,
     int_or_none,
     key_warnings,
     parse_json,
@@ -104,7 +103,7 @@ class OpenAIProvider:
         text = content if isinstance(content, str) else ""  # null when the model calls a tool
         return Completion(
             text=text,
-            usage=_usage(data.get("usage")) or estimate_usage(request.messages, text),
+            usage=_usage(data.get("usage")) or Usage.estimate(request.messages, text),
             finish_reason=str_or_none(choices[0].get("finish_reason")),
             latency_s=latency,
             model=str_or_none(data.get("model")),

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from fieldeval.errors import ConfigError, ErrorKind, ProviderError
-from fieldeval.providers._transport import estimate_usage
 from fieldeval.records.completion import Completion, Usage
 from fieldeval.records.request import ModelRequest
 from fieldeval.suite.candidates import PythonCandidate
@@ -59,7 +58,7 @@ def to_completion(result: Any, request: ModelRequest) -> Completion:
     if isinstance(result, Completion):
         return result
     if isinstance(result, str):
-        return Completion(text=result, usage=estimate_usage(request.messages, result))
+        return Completion(text=result, usage=Usage.estimate(request.messages, result))
     if isinstance(result, Mapping) and isinstance(result.get("text"), str):
         text: str = result["text"]
         usage = result.get("usage")
@@ -68,7 +67,7 @@ def to_completion(result: Any, request: ModelRequest) -> Completion:
         if isinstance(usage, Mapping):
             return Completion(text=text, usage=Usage.from_dict(usage))
         if usage is None:
-            return Completion(text=text, usage=estimate_usage(request.messages, text))
+            return Completion(text=text, usage=Usage.estimate(request.messages, text))
     raise ProviderError(
         "the function must return a str, a Completion or a dict with a 'text' string"
         f" (and optionally 'usage'), not {repr(result)[:_SHOWN_CHARS]}",

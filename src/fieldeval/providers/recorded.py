@@ -20,7 +20,6 @@ from fieldeval.data.chat import chat_fields, is_chat
 from fieldeval.data.dataset import as_text
 from fieldeval.data.readers import Record, read_records, resolve_format
 from fieldeval.errors import DataError, ErrorKind, ProviderError
-from fieldeval.providers._transport import estimate_usage
 from fieldeval.records.completion import Completion, Usage
 from fieldeval.records.request import ModelRequest
 from fieldeval.suite.candidates import RecordedCandidate
@@ -185,7 +184,7 @@ def _usage(found: RecordedOutput, request: ModelRequest) -> Usage:
     """The file's token counts; any it lacks is estimated, and the usage marked so."""
     if found.input_tokens is not None and found.output_tokens is not None:
         return Usage(input_tokens=found.input_tokens, output_tokens=found.output_tokens)
-    estimate = estimate_usage(request.messages, found.text or "")
+    estimate = Usage.estimate(request.messages, found.text or "")
     return Usage(
         input_tokens=found.input_tokens
         if found.input_tokens is not None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fieldeval.records.request import Message
 
 
 @dataclass
@@ -14,6 +18,16 @@ class Usage:
     cached_input_tokens: int | None = None
     reasoning_tokens: int | None = None
     estimated: bool = False  # True when counted by the client, not reported by the server
+
+    @classmethod
+    def estimate(cls, messages: Iterable[Message], text: str) -> Usage:
+        """About four characters per token, for servers and apps that report no usage."""
+        input_chars = sum(len(message.content) for message in messages)
+        return cls(
+            input_tokens=math.ceil(input_chars / 4),
+            output_tokens=math.ceil(len(text) / 4),
+            estimated=True,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from fieldeval.checks.labels import UNPARSEABLE, LabelSet, label_set, read_label
 from fieldeval.records.run import StoredExample, StoredOutput
-from fieldeval.stats.agreement import Estimate
-from fieldeval.stats.f1 import MACRO, MICRO, RESAMPLES, f1_bootstrap, f1_interval, f1_scores
 from fieldeval.stats.intervals import Rate, wilson
+
+if TYPE_CHECKING:
+    from fieldeval.stats.agreement import Estimate
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def classification_report(
     examples: Sequence[StoredExample],
     candidate_ids: Sequence[str],
     *,
-    resamples: int = RESAMPLES,
+    resamples: int | None = None,
     max_slice_values: int = 20,
 ) -> ClassificationReport | None:
     """Every candidate's classification of the run's examples; None when not a classifier."""
@@ -190,10 +189,16 @@ def classify(
     labels: Sequence[str],
     rows: Sequence[Classified],
     *,
-    resamples: int = RESAMPLES,
+    resamples: int | None = None,
 ) -> Classification:
     """Counts; rates and each label's F1 with Wilson intervals; macro- and micro-F1 with a
     bootstrap over the examples."""
+    # Imported here: a run that is no classification never needs numpy or scipy.
+    import numpy as np
+
+    from fieldeval.stats.f1 import MACRO, MICRO, RESAMPLES, f1_bootstrap, f1_interval, f1_scores
+
+    resamples = RESAMPLES if resamples is None else resamples
     n = len(rows)
     index = {label: i for i, label in enumerate(labels)}
     reference = np.array([index[r.reference] for r in rows], dtype=np.int64)

@@ -113,6 +113,41 @@ def test_a_fail_needs_a_note_and_values_must_be_on_the_scale(
     assert (progress.done, progress.total, progress.answered) == (1, 12, 2)
 
 
+def test_progress_counts_each_save_once_and_sees_grades_written_elsewhere(
+    graded: tuple[Store, LoadedSuite, RunInfo],
+) -> None:
+    """Issue 23: a save touches counters, not the whole set; the counters still agree with
+    a fresh reading after re-grades, another grader, and a grade another process wrote."""
+    store, loaded, info = graded
+    session = GradingSession(store, info.id, loaded.suite.rubric)
+
+    def fresh(grader: str) -> tuple[int, int]:
+        found = GradingSession(store, info.id, loaded.suite.rubric).progress(grader)
+        return found.done, found.answered
+
+    assert (session.progress("ana").done, session.progress("ana").answered) == (0, 0)
+    two = next(i for i in session.items("ana") if len(i.criteria) == 2)
+    one = next(i for i in session.items("ana") if len(i.criteria) == 1)
+    session.record("ana", two.key, "friendly", 1)
+    session.record("ana", two.key, "friendly", 0, "curt after all")  # a change, not a new one
+    session.record("ana", one.key, "friendly", 1)
+    session.record("bob", one.key, "friendly", 1)  # another grader's answers are their own
+    ana = session.progress("ana")
+    assert (ana.done, ana.answered, ana.total, ana.answers_needed) == (1, 2, 12, 15)
+    assert (ana.done, ana.answered) == fresh("ana")
+    session.record("ana", two.key, "tone", 3)
+    assert (session.progress("ana").done, session.progress("ana").answered) == (2, 3)
+
+    # Someone else (the CLI, another server) grades for ana: the next reading counts it.
+    elsewhere = GradingSession(store, info.id, loaded.suite.rubric)
+    third = next(i for i in elsewhere.items("ana") if i.key not in {one.key, two.key})
+    elsewhere.record("ana", third.key, "friendly", 1)
+    assert (session.progress("ana").done, session.progress("ana").answered) == fresh("ana")
+    assert session.answers("ana")[third.key]["friendly"].value == 1
+    elsewhere.record("ana", third.key, "friendly", 0, "changed elsewhere")
+    assert session.answers("ana")[third.key]["friendly"].value == 0
+
+
 def test_changing_a_grade_keeps_the_old_one_in_the_audit_trail(
     graded: tuple[Store, LoadedSuite, RunInfo],
 ) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from fieldeval.errors import UserError
@@ -81,6 +81,24 @@ def check_grader_name(name: str) -> str:
     return name
 
 
+@dataclass
+class _Tally:
+    """One grader's answers and how many items and answers they complete."""
+
+    version: tuple[int, str | None]  # the store's count and latest change when read
+    answers: dict[str, dict[str, Grade]] = field(default_factory=dict)
+    answered: int = 0
+    done: int = 0
+
+    def add(self, item: Item, grade: Grade) -> None:
+        given = self.answers.setdefault(item.key, {})
+        if grade.criterion_id not in given:
+            self.answered += 1
+            if len(given) + 1 == len(item.criteria):
+                self.done += 1
+        given[grade.criterion_id] = grade
+
+
 class GradingSession:
     """The human side of grading one run against a rubric."""
 
@@ -93,6 +111,7 @@ class GradingSession:
         self.rubric = tuple(rubric)
         self.seed = seed
         self.grades.save_criteria((c.version, c.id, c.model_dump(mode="json")) for c in self.rubric)
+        self._tallies: dict[str, _Tally] = {}
 
     # -- items ----------------------------------------------------------------------------
 
@@ -153,26 +172,46 @@ class GradingSession:
     # -- grades ---------------------------------------------------------------------------
 
     def answers(self, grader: str) -> dict[str, dict[str, Grade]]:
-        """item key -> criterion id -> this grader's grade under the criterion's current version."""
+        """item key -> criterion id -> this grader's grade under the criterion's current version.
+
+        Read from the store once per grader and kept up to date by `record`; read again
+        only when the store's count or latest change of this grader's grades says that
+        someone else (another process, the CLI) wrote some since. Do not modify it.
+        """
+        return self._tally(grader).answers
+
+    def progress(self, grader: str) -> Progress:
+        """Items and answers done, from counters `record` keeps: a save touches the one
+        item it grades, not the whole set."""
+        tally = self._tally(grader)
+        return Progress(
+            done=tally.done,
+            total=len(self._items),
+            answered=tally.answered,
+            answers_needed=self._answers_needed,
+        )
+
+    @cached_property
+    def _answers_needed(self) -> int:
+        return sum(len(item.criteria) for item in self._items.values())
+
+    def _tally(self, grader: str) -> _Tally:
+        version = self.grades.grades_version(self.run.id, grader)
+        tally = self._tallies.get(grader)
+        if tally is None or tally.version != version:
+            tally = self._read_tally(grader, version)
+            self._tallies[grader] = tally
+        return tally
+
+    def _read_tally(self, grader: str, version: tuple[int, str | None]) -> _Tally:
         current = {c.id: c.version for c in self.rubric}
         by_output = {OutputKey.of(i): i.key for i in self._items.values()}
-        answers: dict[str, dict[str, Grade]] = {}
+        tally = _Tally(version=version)
         for grade in self.grades.grades(self.run.id, grader=grader):
             key = by_output.get(OutputKey.of(grade))
             if key is not None and current.get(grade.criterion_id) == grade.criterion_version:
-                answers.setdefault(key, {})[grade.criterion_id] = grade
-        return answers
-
-    def progress(self, grader: str) -> Progress:
-        answers = self.answers(grader)
-        done = answered = needed = 0
-        for item in self._items.values():
-            given = answers.get(item.key, {})
-            count = sum(1 for c in item.criteria if c.id in given)
-            answered += count
-            needed += len(item.criteria)
-            done += count == len(item.criteria)
-        return Progress(done=done, total=len(self._items), answered=answered, answers_needed=needed)
+                tally.add(self._items[key], grade)
+        return tally
 
     def record(
         self,
@@ -201,7 +240,11 @@ class GradingSession:
                     f"{criterion.id}: a fail needs a note",
                     hint="say in a few words what went wrong; the notes become failure modes",
                 )
-        return self.grades.save_grade(
+        before = self._tallies.get(grader)
+        known = before is not None and before.version == self.grades.grades_version(
+            self.run.id, grader
+        )
+        saved = self.grades.save_grade(
             Grade(
                 run_id=self.run.id,
                 candidate_id=item.candidate_id,
@@ -215,6 +258,11 @@ class GradingSession:
                 note=note,
             )
         )
+        if before is not None and known:
+            # Only this save changed the grades since they were read: count it in place.
+            before.add(item, saved)
+            before.version = self.grades.grades_version(self.run.id, grader)
+        return saved
 
     # -- side by side ---------------------------------------------------------------------
 

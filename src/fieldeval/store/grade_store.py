@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, null, select, update
+from sqlalchemy import delete, func, insert, null, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -151,6 +151,16 @@ class GradeStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query.order_by(grades.c.id)).mappings().all()
         return [_grade(row) for row in rows]
+
+    def grades_version(self, run_id: str, grader: str) -> tuple[int, str | None]:
+        """How many grades `grader` has in the run and when the latest was written: a
+        cheap way to tell that someone else changed them since they were read."""
+        query = select(func.count(), func.max(grades.c.updated_at)).where(
+            grades.c.run_id == run_id, grades.c.grader == grader
+        )
+        with self.engine.connect() as connection:
+            count, latest = connection.execute(query).one()
+        return int(count), None if latest is None else str(latest)
 
     def edits(self, run_id: str) -> list[dict[str, Any]]:
         """The audit trail of a run's grades: each change with the value it replaced."""

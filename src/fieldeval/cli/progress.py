@@ -1,13 +1,13 @@
 """Progress as it happens: a bar per candidate for a run, a bar over a judge's or grader's
 calls. On a terminal these are live bars; in a log (stdout not a terminal) a live bar would
-print nothing until the end, so each prints a plain line at every tenth done, and at least
-every `LOG_EVERY_S` seconds while it moves."""
+print nothing until the end, so each prints a plain line at every tenth done (a second
+apart at least), at least every `LOG_EVERY_S` seconds while it moves, and at the end."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -25,29 +25,36 @@ from rich.progress import (
 from fieldeval.runner.events import Event, OutputFinished, Retrying, RunStarted
 
 LOG_EVERY_S = 30.0
+LOG_GAP_S = 1.0  # a fast job's tenths would be ten lines in one second: one is enough
 
 
 class _LogLines:
-    """When to print a progress line to a log: at each tenth done, or after LOG_EVERY_S."""
+    """When to print a progress line to a log: at a tenth done at least LOG_GAP_S after the
+    last line, after LOG_EVERY_S without one, and at the end."""
 
-    def __init__(self) -> None:
-        self.started = time.monotonic()
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.started = clock()
         self.last_time = self.started
         self.last_tenth = 0
         self.last_done = 0
 
     def due(self, done: int, total: int) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         tenth = 10 * done // total if total else 0
-        if done <= self.last_done or not (
-            tenth > self.last_tenth or now - self.last_time >= LOG_EVERY_S
+        if done <= self.last_done:
+            return False
+        waited = now - self.last_time
+        finished = bool(total) and done >= total
+        if not (
+            finished or (tenth > self.last_tenth and waited >= LOG_GAP_S) or waited >= LOG_EVERY_S
         ):
             return False
         self.last_time, self.last_tenth, self.last_done = now, tenth, done
         return True
 
     def line(self, what: str, done: int, total: int) -> str:
-        elapsed = int(time.monotonic() - self.started)
+        elapsed = int(self.clock() - self.started)
         share = f" ({done / total:.0%})" if total else ""
         return f"{what}: {done}/{total}{share}, {elapsed // 60}:{elapsed % 60:02d} elapsed"
 

@@ -11,16 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.cli.test_edges_command import ROWS
 from tests.web.helpers import Graded, Served, call, serving
 
 import fieldeval
 from fieldeval.store import Store
 
-ROWS = [
-    ("a1", "I was charged a $35 late fee on 03/04/2024 and the branch will not refund it."),
-    ("a2", "My loan payment of $410 was applied to the wrong account in May. Fix it now."),
-    ("a3", "The app logs me out every few minutes so I cannot pay my bills on time."),
-]
 # Follows every planted instruction, and answers it with markup a page must not run.
 BOT = """\
 def bot(request):

@@ -64,23 +64,26 @@ class CountProgress:
 
     def __init__(self, what: str, console: Console) -> None:
         self.what, self.console = what, console
-        self.log = None if console.is_terminal else _LogLines()
-        self.progress = Progress(
-            what, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
-        )
-        self.task = self.progress.add_task(what, total=None)
-        if self.log is None:
-            self.progress.start()
+        self.log: _LogLines | None = None
+        self.bar: Progress | None = None
+        if console.is_terminal:
+            self.bar = Progress(
+                what, BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+            )
+            self.task = self.bar.add_task(what, total=None)
+            self.bar.start()
+        else:
+            self.log = _LogLines()
 
     def __call__(self, done: int, total: int) -> None:
-        if self.log is None:
-            self.progress.update(self.task, completed=done, total=total)
-        elif self.log.due(done, total):
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+        elif self.log is not None and self.log.due(done, total):
             self.console.print(self.log.line(self.what, done, total), highlight=False)
 
     def close(self) -> None:
-        if self.log is None:
-            self.progress.stop()
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @contextmanager

@@ -240,10 +240,8 @@ class GradingSession:
                     f"{criterion.id}: a fail needs a note",
                     hint="say in a few words what went wrong; the notes become failure modes",
                 )
-        before = self._tallies.get(grader)
-        known = before is not None and before.version == self.grades.grades_version(
-            self.run.id, grader
-        )
+        # Up to date with the store first, so that after the save only this one is new.
+        tally = self._tally(grader)
         saved = self.grades.save_grade(
             Grade(
                 run_id=self.run.id,
@@ -258,10 +256,8 @@ class GradingSession:
                 note=note,
             )
         )
-        if before is not None and known:
-            # Only this save changed the grades since they were read: count it in place.
-            before.add(item, saved)
-            before.version = self.grades.grades_version(self.run.id, grader)
+        tally.add(item, saved)
+        tally.version = self.grades.grades_version(self.run.id, grader)
         return saved
 
     # -- side by side ---------------------------------------------------------------------

@@ -203,11 +203,17 @@ def _stop_all() -> None:
         _terminate(process)
 
 
+def _shared_key(model: str, context: int, threads: int | None) -> tuple[str, int, int]:
+    """What makes two candidates share one llama.cpp child: the model file, the context and
+    the threads (unset: every CPU, as `LocalProvider` starts it)."""
+    return (model, context, threads or os.cpu_count() or 1)
+
+
 def acquire_server(
     model: ModelFile, *, context: int, threads: int, concurrency: int, log_path: Path
 ) -> LocalServer:
     """The shared server for this model, counting one more user."""
-    key = (str(model.path or model.name), context, threads)
+    key = _shared_key(str(model.path or model.name), context, threads)
     with _REGISTRY_LOCK:
         server = _SERVERS.get(key)
         if server is None:
@@ -310,9 +316,9 @@ class LocalProvider:
 def server_key(candidate: LocalCandidate, *, base_dir: Path) -> tuple[str, ...]:
     """Candidates with the same key are answered by one llama.cpp child (`acquire_server`)."""
     model = candidate.model
-    if model != BUNDLED:
+    if model != BUNDLED:  # the path `resolve_model` gives, without loading the extra
         model = str((base_dir / Path(model).expanduser()).resolve())
-    return ("local", model, str(candidate.context), str(candidate.threads))
+    return ("local", *map(str, _shared_key(model, candidate.context, candidate.threads)))
 
 
 def from_candidate(candidate: LocalCandidate, *, base_dir: Path) -> LocalProvider:

@@ -7,12 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from fieldeval.edges.rates import ALL, EdgeReport, EdgeRow
-from fieldeval.notation import truncate
 from fieldeval.stats.intervals import Rate
 from fieldeval.web.links import examples_url, output_url
 from fieldeval.web.results_json import rate_json
-
-EXCERPT_CHARS = 300
 
 
 def edges_json(run_id: str, report: EdgeReport) -> dict[str, Any]:
@@ -44,8 +41,8 @@ def edges_json(run_id: str, report: EdgeReport) -> dict[str, Any]:
                 "kind": excerpt.kind,
                 "oracle": excerpt.oracle,
                 "reason": excerpt.reason,
-                "input": truncate(excerpt.input, EXCERPT_CHARS),
-                "output": truncate(excerpt.output, EXCERPT_CHARS),
+                "input": excerpt.input,  # already cut to EXCERPT_CHARS by edges.rates
+                "output": excerpt.output,
                 "url": output_url(run_id, excerpt.candidate_id, excerpt.example_id, excerpt.repeat),
             }
             for excerpt in report.worst

@@ -17,6 +17,7 @@ from fieldeval.abstention.rates import AbstentionReport, abstention_of
 from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.edges.rates import EdgeReport, edge_report, is_variant
 from fieldeval.failures.report import FailureReport, failure_report
+from fieldeval.providers import sharing_a_server
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
 from fieldeval.results.classification import ClassificationReport, classification_report
@@ -57,6 +58,8 @@ class RunNumbers:
     classification: ClassificationReport | None = None  # when the reference is a label
     abstention: AbstentionReport | None = None  # always read; shown when something abstained
     edges: EdgeReport | None = None  # a run that also answered edge-case variants
+    # Candidates one server answered together: their latencies are partly each other's queue.
+    shared_servers: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
         abstention=abstention_of(data),
         # The variants' outputs are not in `data` (the clean task's numbers); read them apart.
         edges=(edge_report(store, run.id) if any(is_variant(e) for e in data.examples) else None),
+        shared_servers=tuple(sharing_a_server(run)),
     )
     report = failure_report(suite, data)
     cost = run_cost(suite, data)

@@ -12,7 +12,6 @@ from typing import Any
 from fieldeval.cost.spend import RunCost
 from fieldeval.edges.rates import EdgeReport
 from fieldeval.failures.report import FailureReport
-from fieldeval.providers import sharing_a_server
 from fieldeval.records.run import RunInfo
 from fieldeval.report.encoding import to_jsonable
 from fieldeval.report.latency_text import shared_server_note
@@ -191,7 +190,7 @@ def run_page_json(
         "cost": to_jsonable(cost),
         "timing": timing,
         "latency_notes": [
-            shared_server_note(group, run.suite_path) for group in sharing_a_server(run)
+            shared_server_note(group, run.suite_path) for group in numbers.shared_servers
         ],
         "charts": {
             "pass": interval_chart(

@@ -25,6 +25,19 @@ HEAVY = (
 )
 
 
+# fieldeval's modules a suite with no `edges:`, no rubric and a UTF-8 file never needs.
+UNUSED_BY_A_PLAIN_RUN = (
+    "fieldeval.edges.dataset",
+    "fieldeval.edges.expand",
+    "fieldeval.edges.generators",
+    "fieldeval.edges.rewrite",
+    "fieldeval.judge.calibration",
+    "fieldeval.stats.agreement",
+    "fieldeval.cost",
+    "charset_normalizer",
+)
+
+
 def test_importing_the_cli_imports_no_heavy_dependency() -> None:
     probe = (
         "import json, sys\n"
@@ -70,12 +83,18 @@ def test_a_run_imports_only_what_its_candidates_and_task_use(tmp_path: Path) -> 
         "except SystemExit as done:\n"
         "    assert not done.code, done.code\n"
         "loaded = {m.split('.')[0] for m in sys.modules}\n"
-        "print(json.dumps(sorted(loaded & {'aiohttp', 'scipy', 'sqlalchemy'})))\n"
+        "print(json.dumps(sorted(loaded & {'aiohttp', 'numpy', 'scipy', 'sqlalchemy'})))\n"
+        f"unused = {UNUSED_BY_A_PLAIN_RUN!r}\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(unused))))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    # The store is used (sqlalchemy), the HTTP client and scipy are not.
-    assert json.loads(result.stdout.splitlines()[-1]) == ["sqlalchemy"]
+    # The store is used (sqlalchemy); the HTTP client, numpy and scipy are not (one
+    # candidate: no paired comparison, no rubric), nor the edge generators, the judge's
+    # calibration and the charset guesser (the file is UTF-8).
+    *_, third_party, own = result.stdout.splitlines()
+    assert json.loads(third_party) == ["sqlalchemy"]
+    assert json.loads(own) == []

@@ -147,7 +147,7 @@ def estimate_run(
             )
         )
     judge_row = None
-    if judge and judged_criteria(suite):
+    if judge and suite.judged_criteria():
         judge_row = _judge(suite, plan, stored, cached, outputs, store, latest)
     return RunEstimate(
         suite_name=suite.task.name,
@@ -157,13 +157,6 @@ def estimate_run(
         judge=judge_row,
         warnings=tuple(candidate_warnings(suite.candidates, base_dir=loaded.base_dir)),
     )
-
-
-def judged_criteria(suite: Suite) -> tuple[Criterion, ...]:
-    """The criteria the judge grades after a run; none when it does not grade after runs."""
-    if suite.judge is None or not suite.judge.after_run:
-        return ()
-    return tuple(criterion for criterion in suite.rubric if criterion.judge)
 
 
 def _judge(
@@ -188,7 +181,7 @@ def _judge(
             if "edge_of" in item.example.fields:
                 continue  # an edge-case variant: graded by the edge oracles, not the rubric
             answer = stored.get(item.request_hash) if item.request_hash in cached else None
-            for criterion in judged_criteria(suite):
+            for criterion in suite.judged_criteria():
                 if not criterion.applies(cid, item.example.slices or {}):
                     continue
                 question = _question(suite, criterion, item.example, answer)

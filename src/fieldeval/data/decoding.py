@@ -6,8 +6,6 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
 from fieldeval.errors import DataError
 
 ENCODING_HINT = "save the file as UTF-8, or set `dataset.encoding` in the suite (e.g. cp1252)"
@@ -73,6 +71,8 @@ def _decode_as(data: bytes, path: Path, encoding: str) -> str:
 def _guess(data: bytes, path: Path, utf8_error: UnicodeDecodeError) -> str:
     if b"\x00" in data and not data.startswith(_WIDE_BOMS):
         return data.decode("latin-1")  # decode() reports the NUL as a binary file
+    from charset_normalizer import from_bytes  # only for a file that is not UTF-8
+
     best = from_bytes(data).best()
     if best is not None and best.chaos <= _MAX_CHAOS and best.coherence >= _MIN_COHERENCE:
         try:

@@ -319,9 +319,7 @@ def _candidate_warnings(prepared: Prepared) -> list[str]:
 
 def judges_after_run(loaded: LoadedSuite) -> bool:
     """The suite has a judge that grades after the run, and a criterion for it."""
-    from fieldeval.cost.estimate import judged_criteria
-
-    return bool(judged_criteria(loaded.suite))
+    return bool(loaded.suite.judged_criteria())
 
 
 async def _run(

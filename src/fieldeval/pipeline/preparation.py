@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fieldeval.data.dataset import check_suite_fields, load_dataset
-from fieldeval.edges.dataset import Expansion, with_edges
 from fieldeval.errors import ConfigError, UserError
 from fieldeval.records.example import Dataset
 from fieldeval.records.run import RunInfo
@@ -19,6 +18,7 @@ from fieldeval.suite.loader import LoadedSuite, load_suite
 from fieldeval.suite.schema import Sample
 
 if TYPE_CHECKING:
+    from fieldeval.edges.dataset import Expansion
     from fieldeval.pipeline.observer import Observer
 
 SuiteSource = str | Path | LoadedSuite
@@ -77,6 +77,8 @@ def prepare(
         observer.resuming_finished(previous)
     expansion = None
     if edges and loaded.suite.edges is not None:
+        from fieldeval.edges.dataset import with_edges  # the generators: only when asked for
+
         expansion = with_edges(loaded, store, dataset, offline=offline)
         observer.edges_added(expansion, len(dataset))
         dataset = expansion.dataset

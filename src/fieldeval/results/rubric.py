@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import TypeAdapter
 
-from fieldeval.judge.calibration import Calibration, calibrate
 from fieldeval.judge.corrected import CorrectedRate, JudgedOutput, corrected_rate
 from fieldeval.records.grade import Grade, PairGrade
 from fieldeval.records.run import OutputKey, RunInfo
-from fieldeval.stats.agreement import Agreement, agreement
 from fieldeval.stats.intervals import Rate, wilson
 from fieldeval.stats.preference import (
     Choice,
@@ -27,6 +25,10 @@ from fieldeval.stats.preference import (
     preferences,
 )
 from fieldeval.suite.rubric import Criterion
+
+if TYPE_CHECKING:  # both need numpy, which a run with no rubric never imports
+    from fieldeval.judge.calibration import Calibration
+    from fieldeval.stats.agreement import Agreement
 
 _RUBRIC = TypeAdapter(tuple[Criterion, ...])
 Source = Literal["people", "judge"]
@@ -185,6 +187,8 @@ def rubric_agreement(
     grades: Sequence[Grade], rubric: Sequence[Criterion], *, seed: int = 0
 ) -> list[Agreement]:
     """Agreement between people per criterion, on outputs two or more of them graded."""
+    from fieldeval.stats.agreement import agreement
+
     grades = current(grades, rubric)
     return [
         agreement(
@@ -203,6 +207,8 @@ def rubric_calibration(
     """The judge against people per criterion the judge grades, with each candidate's
     judge-corrected pass rate. `resamples=0` skips κ's bootstrap, for callers that only ask
     whether the judge stands in."""
+    from fieldeval.judge.calibration import calibrate
+
     grades = current(grades, rubric)
     found: list[Calibration] = []
     for criterion in rubric:

@@ -9,11 +9,13 @@ import math
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from fieldeval.stats.intervals import clustered_mean, t_interval
+
+if TYPE_CHECKING:  # numpy is imported where a bootstrap needs it, not by every report
+    import numpy as np
+    import numpy.typing as npt
 
 # Resampling works on blocks of at most this many draws × examples, so memory stays
 # bounded (a few tens of MB) however large n or `resamples` is.
@@ -128,6 +130,8 @@ def paired_scores(
         raise ValueError("a paired comparison needs at least one example")
     if resamples < 1:
         raise ValueError(f"resamples must be positive, got {resamples}")
+    import numpy as np
+
     diffs = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
     if clusters is None:
         mean = t_interval(diffs.tolist(), confidence=confidence)
@@ -208,6 +212,8 @@ def _cluster_totals(
     diffs: npt.NDArray[np.float64], clusters: Sequence[Hashable]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Per cluster: the sum of the differences and the number of examples."""
+    import numpy as np
+
     ids: dict[Hashable, int] = {}
     labels = np.fromiter((ids.setdefault(c, len(ids)) for c in clusters), dtype=np.intp)
     sums = np.asarray(np.bincount(labels, weights=diffs), dtype=np.float64)
@@ -229,6 +235,8 @@ def _bootstrap_means(
     rng: np.random.Generator,
 ) -> npt.NDArray[np.float64]:
     """Means of `resamples` draws of the clusters with replacement (a ratio when sizes differ)."""
+    import numpy as np
+
     count = len(sums)
     means = []
     for rows in _blocks(resamples, count):
@@ -239,6 +247,8 @@ def _bootstrap_means(
 
 def _sign_flip_p(sums: npt.NDArray[np.float64], resamples: int, rng: np.random.Generator) -> float:
     """Two-sided sign-flip p of the total: (1 + #{|flipped| ≥ |observed|}) / (1 + R)."""
+    import numpy as np
+
     observed = abs(float(sums.sum()))
     if observed == 0:
         return 1.0

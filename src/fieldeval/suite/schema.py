@@ -192,6 +192,12 @@ class Suite(Strict):
         None, description="the examples with no answer, and how not answering is counted"
     )
 
+    def judged_criteria(self) -> tuple[Criterion, ...]:
+        """The criteria the judge grades after a run; none when it does not grade after runs."""
+        if self.judge is None or not self.judge.after_run:
+            return ()
+        return tuple(criterion for criterion in self.rubric if criterion.judge)
+
     @field_validator("candidates")
     @classmethod
     def _unique_ids(cls, candidates: tuple[CandidateBase, ...]) -> tuple[CandidateBase, ...]:

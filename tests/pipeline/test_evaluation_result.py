@@ -95,3 +95,29 @@ def test_sample_on_the_command_line_keeps_the_suites_stratification(tmp_path: Pa
     drawn = [by_id[o.example_id] for o in done.outputs]
     # Proportional to the strata: 30 of 40 negative gives 6 of 8, 10 positive gives 2.
     assert sorted(drawn) == ["neg"] * 6 + ["pos"] * 2
+
+
+def test_a_run_reads_its_results_back_once_for_the_summary_and_the_evaluation(
+    graded_run: tuple[LoadedSuite, RunInfo], store: Store
+) -> None:
+    """Issue 23: the summary the CLI prints and the `Evaluation` it returns come from one
+    reading of the run's outputs and examples, not one each (plus one for edge cases)."""
+    from sqlalchemy import event
+
+    from fieldeval.cli.commands import _Shown
+
+    loaded, _ = graded_run
+    reads: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        for table in ("outputs", "examples"):
+            if statement.lstrip().startswith("SELECT") and f"\nFROM {table} " in statement:
+                reads.append(table)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        result = evaluate(loaded.path, store=store, use_cache=False, observer=_Shown(quiet=True))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert len(result.outputs) == 6
+    assert sorted(reads) == ["examples", "outputs"], reads

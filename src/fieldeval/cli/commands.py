@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from fieldeval.edges.dataset import Expansion
     from fieldeval.edges.run_grading import EdgeGradingReport
     from fieldeval.judge.grader import JudgeReport, ProgressHandler
-    from fieldeval.pipeline.evaluation import RunOptions
-    from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
+    from fieldeval.pipeline.evaluation import Evaluation, RunOptions
+    from fieldeval.records.run import RunInfo
+    from fieldeval.results.run_data import RunData
     from fieldeval.runner.events import EventHandler
     from fieldeval.store import Store
 
@@ -158,8 +159,8 @@ class _Shown(Observer):
 
         render_judge_report(report)
 
-    def ran(self, store: Store, run: RunInfo) -> None:
-        render_run(store, run)
+    def ran(self, store: Store, result: Evaluation) -> None:
+        render_run(store, result.data)
 
     def grading_edges(self) -> AbstractContextManager[ProgressHandler | None]:
         from fieldeval.cli.edges_command import edge_progress
@@ -193,15 +194,16 @@ def list_runs(*, db: str | None, limit: int) -> None:
 
 
 def show(run_id: str, *, db: str | None) -> None:
+    from fieldeval.results.run_data import read_run
     from fieldeval.store import Store
 
     store = Store.open(db)
     try:
-        info = store.run(run_id)
-        render_run(store, info)
+        data = read_run(store, run_id)
+        render_run(store, data)
         from fieldeval.edges.rates import edge_report
 
-        edges = edge_report(store, info.id)
+        edges = edge_report(store, data.run.id, examples=data.examples)
         if edges is not None:
             from fieldeval.report.edges import render_edges
 
@@ -210,42 +212,17 @@ def show(run_id: str, *, db: str | None) -> None:
         store.close()
 
 
-def _render_abstention(
-    store: Store, info: RunInfo, outputs: list[StoredOutput], examples: list[StoredExample]
-) -> None:
-    """Answers and abstentions, when an output did not answer or the suite asks for them."""
-    from fieldeval.abstention.outcomes import judged_replies
-    from fieldeval.abstention.rates import run_abstention
-    from fieldeval.edges.rates import is_variant
-    from fieldeval.store.edge_store import EdgeStore
-    from fieldeval.store.grade_store import GradeStore
-
-    found = run_abstention(
-        info.suite,
-        outputs,
-        [e for e in examples if not is_variant(e)],
-        info.candidates,
-        judged=judged_replies(EdgeStore(store).outcomes(info.id)),
-        grades=GradeStore(store).grades(info.id),
-    )
-    if found.shown:
-        from fieldeval.report.abstention import render_abstention
-
-        render_abstention(found, console)
-
-
-def render_run(store: Store, info: RunInfo) -> None:
+def render_run(store: Store, data: RunData) -> None:
     """The summary, then candidates paired (2+ candidates), then flaky examples (repeats)."""
-    from fieldeval.edges.rates import clean_view
+    from fieldeval.abstention.rates import abstention_of
     from fieldeval.report.terminal import render_candidate_pairs, render_flaky, render_summary
     from fieldeval.results.candidates import compare_candidates
     from fieldeval.results.repeats import stability
     from fieldeval.results.slices import slice_results
     from fieldeval.results.summary import example_clusters, summarize
 
-    examples = store.examples(info.dataset_hash)
-    # A run with edge cases: the summary is of the clean examples; `fieldeval edges` has the rest.
-    info, outputs = clean_view(info, store.outputs(info.id), examples)
+    # A run with edge cases: `data` is of the clean examples; `fieldeval edges` has the rest.
+    info, outputs, examples = data.run, data.outputs, data.examples
     clusters = example_clusters(info, examples)
     from fieldeval.providers import sharing_a_server
 
@@ -266,7 +243,11 @@ def render_run(store: Store, info: RunInfo) -> None:
         from fieldeval.report.classification import render_classification
 
         render_classification(classes, console)
-    _render_abstention(store, info, outputs, examples)
+    abstention = abstention_of(data)  # shown when an output did not answer, or when asked for
+    if abstention.shown:
+        from fieldeval.report.abstention import render_abstention
+
+        render_abstention(abstention, console)
     if info.repeats > 1:
         render_flaky(stability(outputs), info.repeats, console)
     from fieldeval.results.rubric import run_rubric
@@ -282,9 +263,8 @@ def render_run(store: Store, info: RunInfo) -> None:
         )
         from fieldeval.store.grade_store import GradeStore
 
-        grades = GradeStore(store)
-        given = grades.grades(info.id)
-        results = rubric_results(given, rubric)
-        warnings = judge_warnings(results, rubric_calibration(given, rubric, resamples=0))
+        results = rubric_results(data.grades, rubric)
+        warnings = judge_warnings(results, rubric_calibration(data.grades, rubric, resamples=0))
         render_rubric(results, console, warnings)
-        render_side_by_side(side_by_side(grades.pair_grades(info.id), rubric), console)
+        pairs = GradeStore(store).pair_grades(info.id)
+        render_side_by_side(side_by_side(pairs, rubric), console)

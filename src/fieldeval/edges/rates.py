@@ -115,14 +115,21 @@ def clean_view(
 
 
 def edge_report(
-    store: Store, run_id: str, *, worst: int = 10, turn_checks: Collection[str] = ()
+    store: Store,
+    run_id: str,
+    *,
+    worst: int = 10,
+    turn_checks: Collection[str] = (),
+    examples: Sequence[StoredExample] | None = None,
 ) -> EdgeReport | None:
     """The run's edge-case results from the store; None when its dataset has no variants.
 
     `turn_checks`: the check ids a replayed turn must pass to hold (default all).
+    `examples`: the run's dataset when the caller has read it already.
     """
     run = store.run(run_id)
-    examples = store.examples(run.dataset_hash)
+    if examples is None:
+        examples = store.examples(run.dataset_hash)
     if not any(is_variant(example) for example in examples):
         return None
     return summarize_edges(

@@ -91,9 +91,14 @@ class Evaluation:
 
     @classmethod
     def from_run(
-        cls, store: Store, run_id: str, *, judge_report: JudgeReport | None = None
+        cls,
+        store: Store,
+        run_id: str,
+        *,
+        judge_report: JudgeReport | None = None,
+        edges: bool = True,
     ) -> Evaluation:
-        """Read a stored run (id or unique prefix)."""
+        """Read a stored run (id or unique prefix); `edges=False` leaves its edge report out."""
         from fieldeval.edges.rates import edge_report
         from fieldeval.results.rubric import run_rubric
         from fieldeval.results.run_data import read_run
@@ -103,7 +108,7 @@ class Evaluation:
             data=data,
             rubric=run_rubric(data.run),
             store_url=store.url,
-            edges=edge_report(store, data.run.id),
+            edges=edge_report(store, data.run.id, examples=data.examples) if edges else None,
             judge_report=judge_report,
         )
 
@@ -298,10 +303,19 @@ async def evaluate_async(
         report = None
         if judge and judges_after_run(prepared.loaded):
             report = await _judge(prepared.loaded, opened, run, shown)
-        shown.ran(opened, run)
-        if prepared.expansion is not None:
+        # One reading serves the summary and the result; a run with edge cases is read
+        # again once they are graded, for their report.
+        graded_next = prepared.expansion is not None
+        result = await asyncio.to_thread(
+            Evaluation.from_run, opened, run.id, judge_report=report, edges=not graded_next
+        )
+        shown.ran(opened, result)
+        if graded_next:
             await _grade_edges(prepared.loaded, opened, run, judge=judge, observer=shown)
-        return await asyncio.to_thread(Evaluation.from_run, opened, run.id, judge_report=report)
+            result = await asyncio.to_thread(
+                Evaluation.from_run, opened, run.id, judge_report=report
+            )
+        return result
     finally:
         if owned:
             opened.close()

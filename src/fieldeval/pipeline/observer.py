@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from fieldeval.edges.dataset import Expansion
     from fieldeval.edges.run_grading import EdgeGradingReport
     from fieldeval.judge.grader import JudgeReport, ProgressHandler
+    from fieldeval.pipeline.evaluation import Evaluation
     from fieldeval.records.run import RunInfo
     from fieldeval.runner.events import EventHandler
     from fieldeval.store import Store
@@ -37,8 +38,8 @@ class Observer:
     def judged(self, report: JudgeReport) -> None:
         """The judge graded the run's outputs."""
 
-    def ran(self, store: Store, run: RunInfo) -> None:
-        """The run (and its judging) is stored; its edge cases are graded next."""
+    def ran(self, store: Store, result: Evaluation) -> None:
+        """The run (and its judging) is stored and read back; its edge cases are graded next."""
 
     def grading_edges(self) -> AbstractContextManager[ProgressHandler | None]:
         """Entered around grading the run's edge-case replies."""

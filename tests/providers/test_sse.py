@@ -39,6 +39,30 @@ def test_one_byte_at_a_time() -> None:
     assert decode(*chunks) == [SSEEvent(event="note", data="héllo")]
 
 
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_any_split_of_a_stream_gives_the_events_of_the_whole(newline: bytes) -> None:
+    """Bytes arrive cut anywhere (mid-line, mid-character, between \r and \n): the events
+    are those of the stream read in one piece, whatever the cuts."""
+    import random
+
+    lines = [
+        "\ufeffdata: {\"a\": 1}", "", ": comment", "event: note", "data: héllo",
+        "data:wörld", "", "data: [DONE]", "",
+    ]  # fmt: skip
+    stream = newline.join(line.encode() for line in lines)
+    whole = decode(stream)
+    assert whole == [
+        SSEEvent("message", '{"a": 1}'),
+        SSEEvent("note", "héllo\nwörld"),
+        SSEEvent("message", "[DONE]"),
+    ]
+    rng = random.Random(7)
+    for _ in range(300):
+        cuts = sorted(rng.sample(range(1, len(stream)), rng.randint(1, 12)))
+        pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+        assert decode(*pieces) == whole, pieces
+
+
 def test_multi_line_data_comments_and_other_fields() -> None:
     stream = b": keep-alive\n\nid: 7\nretry: 10\ndata: one\ndata:two\n: note\ndata\n\n"
     assert decode(stream) == [SSEEvent(event="message", data="one\ntwo\n")]

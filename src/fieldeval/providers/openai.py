@@ -118,28 +118,34 @@ class OpenAIProvider:
         usage: Usage | None = None
         model: str | None = None
         done = False
+        redact = self._client.redact
+        # Per event, only what a chunk holds is looked at: a load test reads tens of
+        # thousands of them a second, and this loop is most of its client's time.
         async for event in sse.events(response):
             arrived = time.perf_counter() - started
             if event.done:
                 done = True
                 break
-            chunk = as_dict(parse_json(self._client.redact(event.data), "a stream chunk"))
+            chunk = as_dict(parse_json(redact(event.data), "a stream chunk"))
             if "error" in chunk:
-                raise ProviderError(
-                    self._client.redact(error_detail(event.data)), ErrorKind.SERVER_ERROR
-                )
-            model = str_or_none(chunk.get("model")) or model
-            usage = _usage(chunk.get("usage")) or usage
+                raise ProviderError(redact(error_detail(event.data)), ErrorKind.SERVER_ERROR)
+            if model is None:
+                model = str_or_none(chunk.get("model"))
+            if chunk.get("usage"):
+                usage = _usage(chunk["usage"]) or usage
             choices = chunk.get("choices")
+            if not choices or not isinstance(choices, list):
+                continue
             # With n > 1 the choices interleave; only the first is ever asked for.
-            choice = as_dict(choices[0]) if isinstance(choices, list) and choices else {}
+            choice = as_dict(choices[0])
             if choice.get("index", 0) != 0:
                 continue
             content = as_dict(choice.get("delta")).get("content")
             if isinstance(content, str) and content:
                 parts.append(content)
                 chunk_times.append(arrived)
-            finish_reason = str_or_none(choice.get("finish_reason")) or finish_reason
+            if (reason := choice.get("finish_reason")) is not None:
+                finish_reason = str_or_none(reason) or finish_reason
         latency = time.perf_counter() - started
         if not done and finish_reason is None:
             raise bad_response("the stream ended before [DONE] and without a finish_reason")

@@ -7,15 +7,14 @@ Follows the parsing rules of the HTML standard's `text/event-stream`: lines end 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import aiohttp
 
 DONE = "[DONE]"
 
 
-@dataclass(frozen=True)
-class SSEEvent:
+class SSEEvent(NamedTuple):
     """One dispatched event. `event` is "message" unless the server named it."""
 
     event: str
@@ -38,11 +37,20 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """The events completed by this chunk."""
-        self._buffer += chunk
+        buffer = self._buffer + chunk if self._buffer else chunk
         events: list[SSEEvent] = []
-        while (line := self._next_line()) is not None:
-            event = self._line(line)
-            if event is not None:
+        if b"\r" in buffer:
+            self._buffer = buffer
+            while (line := self._next_line()) is not None:
+                if (event := self._line(line)) is not None:
+                    events.append(event)
+            return events
+        # Lines that end in \n alone, as every model API sends them: one split per chunk
+        # instead of a search and a copy of the rest per line. A load test reads tens of
+        # thousands of events a second through here.
+        *lines, self._buffer = buffer.split(b"\n")
+        for line in lines:
+            if (event := self._line(line)) is not None:
                 events.append(event)
         return events
 
@@ -71,6 +79,9 @@ class SSEDecoder:
         return buffer[:end]
 
     def _line(self, raw: bytes) -> SSEEvent | None:
+        if raw.startswith(b"data: ") and self._started:
+            self._data.append(raw[6:].decode("utf-8", errors="replace"))
+            return None
         # Line breaks never occur inside a UTF-8 sequence, so lines decode on their own.
         line = raw.decode("utf-8", errors="replace")
         if not self._started:
@@ -93,7 +104,8 @@ class SSEDecoder:
         if not self._data:
             self._event = ""
             return None
-        event = SSEEvent(event=self._event or "message", data="\n".join(self._data))
+        data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
+        event = SSEEvent(self._event or "message", data)
         self._event, self._data = "", []
         return event
 

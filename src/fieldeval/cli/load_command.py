@@ -27,6 +27,7 @@ def load(
     ramp: float | None,
     all_levels: bool,
     refine: int,
+    event_loop: str | None,
     workers: int,
     ray_address: str | None,
     html: Path | None,
@@ -46,6 +47,7 @@ def load(
         duration_s=duration,
         warmup_s=warmup,
         ramp_s=ramp,
+        event_loop=event_loop,
     )
     options = SweepOptions(
         all_levels=all_levels, refine=refine, workers=workers, ray_address=ray_address

@@ -226,6 +226,13 @@ def load(
         int,
         typer.Option(min=0, help="Then bisect K times between the best level and the knee."),
     ] = 0,
+    event_loop: Annotated[
+        str | None,
+        typer.Option(
+            help="The client's event loop: asyncio or uvloop (extra `uvloop`; less CPU per "
+            "streamed event). Default: load.event_loop."
+        ),
+    ] = None,
     workers: Annotated[
         int,
         typer.Option(min=1, help="Split each level over N Ray actors, one CPU each; 1: no Ray."),
@@ -253,6 +260,7 @@ def load(
         ramp=ramp,
         all_levels=all_levels,
         refine=refine,
+        event_loop=event_loop,
         workers=workers,
         ray_address=ray_address,
         html=html,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from fieldeval.errors import ConfigError, ProviderError, UserError
 from fieldeval.load.distributed import import_ray
+from fieldeval.load.event_loop import loop_factory
 from fieldeval.load.level import midpoint, sweep_levels
 from fieldeval.load.metrics import LevelMetrics, SweepResult, level_metrics
 from fieldeval.load.prompts import dataset_requests, synthetic_requests
@@ -68,6 +69,7 @@ def load_spec(
     duration_s: float | None = None,
     warmup_s: float | None = None,
     ramp_s: float | None = None,
+    event_loop: str | None = None,
 ) -> Load:
     """The suite's load section with command-line overrides; `users` or `rates` sets the mode."""
     if users and rates:
@@ -83,6 +85,8 @@ def load_spec(
         update["warmup_s"] = warmup_s
     if ramp_s is not None:
         update["ramp_s"] = ramp_s
+    if event_loop is not None:
+        update["event_loop"] = event_loop
     try:
         # Validated again, unlike model_copy: a --duration of 0 is refused like one in YAML.
         return Load.model_validate({**spec.model_dump(), **update})
@@ -119,18 +123,26 @@ def run_load(
     on_level_start: LevelStarted | None = None,
     on_level: LevelFinished | None = None,
 ) -> LoadResult:
-    """Load-test one candidate and store every request. See `run_load_async`."""
-    return asyncio.run(
-        run_load_async(
-            loaded,
-            store,
-            candidate_id=candidate_id,
-            spec=spec,
-            options=options,
-            on_level_start=on_level_start,
-            on_level=on_level,
+    """Load-test one candidate and store every request, on the event loop the spec names
+    (`event_loop`). See `run_load_async`."""
+    chosen = spec or loaded.suite.load
+    if chosen.event_loop == "uvloop" and options is not None and options.workers > 1:
+        raise UserError(
+            "event_loop: uvloop runs this process's client; Ray's actors run their own loop",
+            hint="drop --workers, or use the default event loop with it",
         )
-    )
+    with asyncio.Runner(loop_factory=loop_factory(chosen.event_loop)) as runner:
+        return runner.run(
+            run_load_async(
+                loaded,
+                store,
+                candidate_id=candidate_id,
+                spec=spec,
+                options=options,
+                on_level_start=on_level_start,
+                on_level=on_level,
+            )
+        )
 
 
 async def run_load_async(

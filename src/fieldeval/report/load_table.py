@@ -46,13 +46,17 @@ def render_load(result: LoadResult, console: Console) -> None:
     console.print(_latency_table(result))
     console.print(_throughput_table(result))
     bound = [m.label for m in sweep.levels if m.client_bound]
+    on_uvloop = result.spec.event_loop == "uvloop"
     if bound:
         console.print(
             f"[yellow]⚠ client-bound[/] at {', '.join(bound)}: the load generator's own delays "
             "(event-loop lag or CPU) are part of these latencies; run it on a bigger machine "
-            "or spread the load",
+            "or spread the load (--workers)"
+            + ("" if on_uvloop else ", or on uvloop (--event-loop uvloop: less CPU per event)"),
             soft_wrap=True,
         )
+    if on_uvloop:
+        console.print("the client ran on uvloop's event loop", style="dim")
     few = [m.label for m in sweep.levels if m.requests < FEW_REQUESTS]
     if few:
         console.print(

@@ -43,6 +43,10 @@ class Load(Strict):
     output_tokens: int = Field(100, ge=1, description="synthetic prompts: max_tokens")
     targets: LoadTargets = LoadTargets()
     seed: int = 0
+    event_loop: Literal["asyncio", "uvloop"] = Field(
+        "asyncio",
+        description="the client's event loop; uvloop (extra `uvloop`) spends less CPU per event",
+    )
 
     @model_validator(mode="after")
     def _ramp_within_warmup(self) -> Load:

@@ -94,3 +94,16 @@ def test_without_uvloop_installed_the_error_names_the_extra(tmp_path: Path) -> N
     assert done.returncode == 2, done.stderr
     assert "pip install 'fieldeval[uvloop]'" in done.stderr
     assert "Traceback" not in done.stderr  # a message, not a crash
+
+
+def test_on_uvloop_no_open_loop_request_leaves_before_its_intended_time(
+    tmp_path: Path, server: ServerHandle, store: Store
+) -> None:
+    """uvloop's timers keep milliseconds: a 2.4 ms sleep may end after 2 ms. The schedule
+    still holds: each request is sent at its intended time or later, never before."""
+    load = {"mode": "open", "rates": [40], "arrival": "poisson", "event_loop": "uvloop", **SHORT}
+    loaded = write_suite(tmp_path, server.url, load)
+    result = run_load(loaded, store)
+    records = [record for run in result.runs for record in run.records]
+    assert len(records) > 20
+    assert all(r.intended_s is not None and r.sent_s >= r.intended_s for r in records)

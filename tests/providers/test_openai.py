@@ -140,6 +140,17 @@ async def test_timeout(server: ServerHandle) -> None:
     assert time.perf_counter() - started < 5
 
 
+async def test_a_stream_that_stalls_after_its_first_chunks_times_out(server: ServerHandle) -> None:
+    """`timeout_s` bounds the whole answer, not only the wait for its first byte: a stream
+    that starts and then sends a chunk every 2 s fails at the bound, not after a minute."""
+    started = time.perf_counter()
+    error = await fail(server.url, ask("[[chunk_delay:2]] one two three"), timeout_s=1.0)
+
+    assert error.kind is ErrorKind.TIMEOUT
+    assert "1 s" in str(error)
+    assert time.perf_counter() - started < 6  # 5 chunks at 2 s each would take 10 s
+
+
 async def test_fails_the_first_n_calls_then_answers(server: ServerHandle) -> None:
     prompt = "[[fail:500x2]] count me"
     for _ in range(2):

@@ -43,7 +43,7 @@ import numpy as np
 from pydantic import TypeAdapter
 
 from fieldeval.errors import ConfigError
-from fieldeval.load.driver import run_level
+from fieldeval.load.driver import run_level, sleep_until
 from fieldeval.providers import create_provider
 from fieldeval.records.load import Level, LevelRun, Phase, RequestRecord
 from fieldeval.records.request import ModelRequest
@@ -181,7 +181,7 @@ class LoadWorker:
 
     async def run(self, requests: Sequence[ModelRequest], share: Share, start_s: float) -> LevelRun:
         try:
-            await asyncio.sleep(max(0.0, start_s - (time.perf_counter() - self._origin)))
+            await sleep_until(self.ready, start_s)
             return await run_level(
                 self._provider,
                 requests,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from fieldeval.errors import ErrorKind, ProviderError
 from fieldeval.load.schedule import arrival_times
@@ -73,7 +73,7 @@ async def run_level(
         else:
             arrivals = [sender.started_s + offset for offset in offsets]
             await _open_loop(sender, arrivals, level.max_concurrency, lag_ms)
-            await asyncio.sleep(max(0.0, end_s - sender.now()))
+            await sleep_until(sender.now, end_s)
         await sender.drain(GRACE_S)
     finally:
         probe.cancel()
@@ -123,7 +123,7 @@ async def _closed_loop(
     """
 
     async def user(k: int) -> None:
-        await asyncio.sleep(max(0.0, sender.started_s + k * ramp_s / users - sender.now()))
+        await sleep_until(sender.now, sender.started_s + k * ramp_s / users)
         while sender.now() < end_s:
             # Shielded: stopping the user at the end must not cancel its request in flight.
             await asyncio.shield(sender.launch(None, None))
@@ -149,12 +149,18 @@ async def _open_loop(
     """Release each arrival at its time, whether or not earlier ones have been answered."""
     gate = None if cap is None else asyncio.Semaphore(cap)
     for intended in arrivals:
-        delay = intended - sender.now()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await sleep_until(sender.now, intended)
         lag_ms.append(max(0.0, sender.now() - intended) * 1000)
         sender.raise_failure()
         sender.launch(intended, gate)
+
+
+async def sleep_until(clock: Callable[[], float], at_s: float) -> None:
+    """Sleep until `clock()` reads `at_s`. One sleep is not enough: uvloop's timers keep
+    milliseconds, so a sleep of 2.4 ms may end after 2 ms, and a request released then
+    would be sent before its intended time."""
+    while (delay := at_s - clock()) > 0:
+        await asyncio.sleep(delay)
 
 
 async def _probe_lag(samples: list[float]) -> None:

@@ -50,7 +50,10 @@ class SSEDecoder:
         # thousands of events a second through here.
         *lines, self._buffer = buffer.split(b"\n")
         for line in lines:
-            if (event := self._line(line)) is not None:
+            if not line:  # the blank line that ends an event
+                if (event := self._dispatch()) is not None:
+                    events.append(event)
+            elif (event := self._line(line)) is not None:
                 events.append(event)
         return events
 

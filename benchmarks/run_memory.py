@@ -1,6 +1,6 @@
 """Does fieldeval's memory stay flat as the dataset grows?
 
-    python benchmarks/run_memory.py [--sizes 1000 5000 20000] [--concurrency 50] [--limit-mb 400]
+    python benchmarks/run_memory.py [--sizes 1000 5000 20000] [--concurrency 50] [--limit-mb 200]
 
 For each size, writes that many one-line examples and a suite (see run_speed.py), then runs
 `python -m fieldeval run suite.yaml -q --no-cache --db <new store>` against `fast_server.py`
@@ -8,7 +8,7 @@ and reads the peak resident set size (ru_maxrss) of that one child from `os.wait
 bare aiohttp loop (`bare_client.py`) is measured the same way, for scale.
 
 Prints MB per size, the growth from the smallest to the largest size, and whether the
-largest run stays under --limit-mb (the goal: 20,000 examples under 400 MB).
+largest run stays under --limit-mb (the goal: 20,000 examples under 200 MB).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--limit-mb", type=float, default=400.0)
+    parser.add_argument("--limit-mb", type=float, default=200.0)
     args = parser.parse_args()
 
     rows = []

@@ -30,6 +30,7 @@ UNUSED_BY_A_PLAIN_RUN = (
     "fieldeval.edges.dataset",
     "fieldeval.edges.expand",
     "fieldeval.edges.generators",
+    "fieldeval.edges.rates",
     "fieldeval.edges.rewrite",
     "fieldeval.judge.calibration",
     "fieldeval.stats.agreement",

@@ -13,7 +13,8 @@ from tests.doubles.fixtures import ServerHandle, start_server
 from tests.edges.helpers import run_with_edges
 
 from fieldeval.decision.evidence import decision
-from fieldeval.edges.rates import ALL, EdgeReport, clean_view, edge_report
+from fieldeval.edges.clean_view import clean_view
+from fieldeval.edges.rates import ALL, EdgeReport, edge_report
 from fieldeval.edges.run_grading import grade_run_edges
 from fieldeval.records.run import RunInfo
 from fieldeval.report.decision_html import decision_html

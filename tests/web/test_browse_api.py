@@ -14,7 +14,7 @@ from tests.web.browse_suite import ALPHA, BETA, HOSTILE_INPUT, HOSTILE_OUTPUT, B
 from tests.web.browse_truth import Truth
 from tests.web.helpers import PAYLOAD, Graded, Served, call, serving
 
-from fieldeval.edges.rates import is_variant
+from fieldeval.edges.clean_view import is_variant
 from fieldeval.stats.intervals import Rate
 
 FILTERS: list[dict[str, str]] = [

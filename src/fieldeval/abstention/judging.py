@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from fieldeval.abstention.outcomes import JudgedReply, judged_replies
 from fieldeval.checks.non_answer import does_not_answer
+from fieldeval.edges.clean_view import clean_view
 from fieldeval.edges.grading import clean_refused
 from fieldeval.edges.judge import open_edge_judge
-from fieldeval.edges.rates import clean_view
 from fieldeval.edges.run_grading import clean_row
 from fieldeval.judge.grader import JudgeReport, ProgressHandler
 from fieldeval.records.run import OutputKey

@@ -10,11 +10,11 @@ hide). Definitions are in docs/edges.md.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from fieldeval.edges.clean_view import is_variant
 from fieldeval.edges.turn_results import TurnRow, summarize_turns
 from fieldeval.notation import truncate
 from fieldeval.records.run import OutputKey, RunInfo, StoredExample, StoredOutput
@@ -91,27 +91,6 @@ class EdgeReport:
 
     def rows_of(self, candidate_id: str) -> tuple[EdgeRow, ...]:
         return tuple(row for row in self.rows if row.candidate_id == candidate_id)
-
-
-def is_variant(example: StoredExample) -> bool:
-    return isinstance(example.fields.get("edge_of"), str)
-
-
-def clean_view(
-    run: RunInfo, outputs: Sequence[StoredOutput], examples: Sequence[StoredExample]
-) -> tuple[RunInfo, list[StoredOutput]]:
-    """The run as if it held only its clean examples: the numbers a summary should show.
-
-    A run with edge cases also answered their variants; counting those in the pass rate
-    would mix two populations. Unchanged for a run without variants.
-    """
-    variants = {example.id for example in examples if is_variant(example)}
-    if not variants:
-        return run, list(outputs)
-    clean = len(examples) - len(variants)
-    planned = clean * len(run.candidates) * run.repeats
-    kept = [output for output in outputs if output.example_id not in variants]
-    return dataclasses.replace(run, n_planned=planned), kept
 
 
 def edge_report(

@@ -18,6 +18,7 @@ from typing import Any
 
 from fieldeval.checks.compiler import compile_checks
 from fieldeval.checks.labels import LabelSet, label_set
+from fieldeval.edges.clean_view import is_variant
 from fieldeval.edges.expand import variant_of
 from fieldeval.edges.grading import (
     AnswerKey,
@@ -28,7 +29,6 @@ from fieldeval.edges.grading import (
     paired_ids,
 )
 from fieldeval.edges.judge import open_edge_judge
-from fieldeval.edges.rates import is_variant
 from fieldeval.edges.variant import Variant
 from fieldeval.judge.grader import JudgeReport, ProgressHandler
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput

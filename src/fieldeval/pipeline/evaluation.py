@@ -99,16 +99,21 @@ class Evaluation:
         edges: bool = True,
     ) -> Evaluation:
         """Read a stored run (id or unique prefix); `edges=False` leaves its edge report out."""
-        from fieldeval.edges.rates import edge_report
+        from fieldeval.edges.clean_view import is_variant
         from fieldeval.results.rubric import run_rubric
         from fieldeval.results.run_data import read_run
 
         data = read_run(store, run_id)
+        report = None
+        if edges and any(is_variant(example) for example in data.examples):
+            from fieldeval.edges.rates import edge_report
+
+            report = edge_report(store, data.run.id, examples=data.examples)
         return cls(
             data=data,
             rubric=run_rubric(data.run),
             store_url=store.url,
-            edges=edge_report(store, data.run.id, examples=data.examples) if edges else None,
+            edges=report,
             judge_report=judge_report,
         )
 

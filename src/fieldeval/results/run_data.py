@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldeval.edges.rates import clean_view, is_variant
+from fieldeval.edges.clean_view import clean_view, is_variant
 from fieldeval.records.grade import FailureLabel, Grade, JudgeCall
 from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
 from fieldeval.store import Store
@@ -23,7 +23,7 @@ from fieldeval.store.grade_store import GradeStore
 class RunData:
     """Everything stored about one run that its numbers are computed from."""
 
-    run: RunInfo  # as if it held only its clean examples (see `edges.rates.clean_view`)
+    run: RunInfo  # as if it held only its clean examples (see `edges.clean_view`)
     outputs: tuple[StoredOutput, ...]  # the clean examples' outputs
     examples: tuple[StoredExample, ...]  # the run's dataset, edge-case variants included
     grades: tuple[Grade, ...]  # every grader's, every criterion version

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from fieldeval.abstention.rates import AbstentionReport, abstention_of
 from fieldeval.cost.spend import RunCost, run_cost
-from fieldeval.edges.rates import EdgeReport, edge_report, is_variant
+from fieldeval.edges.clean_view import is_variant
+from fieldeval.edges.rates import EdgeReport, edge_report
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.providers import sharing_a_server
 from fieldeval.records.run import RunInfo, StoredOutput

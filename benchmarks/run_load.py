@@ -341,9 +341,14 @@ def report(rows: list[Row], truth: Truth) -> dict[str, object]:
     }
 
 
-async def main_async(args: argparse.Namespace, url: str) -> tuple[list[Row], Truth]:
-    one = await bare_level(url, 1, args.duration)
-    truth = Truth(ttft_ms=one.ttft_p50_ms, itl_ms=one.itl_p50_ms)
+async def true_delays(url: str, duration_s: float) -> Truth:
+    """The stub's delays as the bare loop sees them on one stream, with no contention."""
+    one = await bare_level(url, 1, duration_s)
+    return Truth(ttft_ms=one.ttft_p50_ms, itl_ms=one.itl_p50_ms)
+
+
+async def levels(args: argparse.Namespace, url: str) -> list[Row]:
+    """Each level's median row for the bare loop and for fieldeval, on the running loop."""
     rows: list[Row] = []
     for index, concurrency in enumerate(args.concurrency):
         # Interleaved, so that a slow spell of the machine falls on both clients alike.
@@ -354,7 +359,7 @@ async def main_async(args: argparse.Namespace, url: str) -> tuple[list[Row], Tru
             mine.append(await fieldeval_level(url, concurrency, args.duration, index))
             await asyncio.sleep(0.5)
         rows += [_median_row(bare), _median_row(mine)]
-    return rows, truth
+    return rows
 
 
 def _median_row(rows: list[Row]) -> Row:
@@ -382,14 +387,13 @@ def main() -> None:
 
         loops.append(uvloop.new_event_loop)
     rows: list[Row] = []
-    truths: list[Truth] = []
     with stub_server(server_core) as url:
+        with asyncio.Runner() as runner:  # on asyncio's loop, as most users run it
+            truth = runner.run(true_delays(url, args.duration))
         for factory in loops:
             with asyncio.Runner(loop_factory=factory) as runner:
-                found, truth = runner.run(main_async(args, url))
-            truths.append(truth)
-            rows += found
-    result = report(rows, truths[0])  # the stub's delays as asyncio's bare loop sees them
+                rows += runner.run(levels(args, url))
+    result = report(rows, truth)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
 

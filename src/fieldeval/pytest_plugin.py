@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from fieldeval.pipeline.evaluation import Evaluation, evaluate
+from fieldeval.pipeline.evaluation import Evaluation
 from fieldeval.pipeline.rate import RateResult
+from fieldeval.pipeline.run import evaluate
 
 _OPERATORS = {"<", "<=", ">", ">=", "==", "!="}
 

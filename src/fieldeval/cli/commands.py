@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from fieldeval.edges.dataset import Expansion
     from fieldeval.edges.run_grading import EdgeGradingReport
     from fieldeval.judge.grader import JudgeReport, ProgressHandler
-    from fieldeval.pipeline.evaluation import Evaluation, RunOptions
+    from fieldeval.pipeline.evaluation import Evaluation
+    from fieldeval.pipeline.run import RunOptions
     from fieldeval.records.run import RunInfo
     from fieldeval.results.run_data import RunData
     from fieldeval.runner.events import EventHandler

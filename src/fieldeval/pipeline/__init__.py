@@ -4,10 +4,11 @@
 """
 
 from fieldeval.pipeline.estimation import estimate
-from fieldeval.pipeline.evaluation import Evaluation, evaluate, evaluate_async
+from fieldeval.pipeline.evaluation import Evaluation
 from fieldeval.pipeline.gating import Gating, gate
 from fieldeval.pipeline.observer import Observer
 from fieldeval.pipeline.rate import RateResult
+from fieldeval.pipeline.run import evaluate, evaluate_async
 from fieldeval.pipeline.validation import Validation, validate
 
 __all__ = [

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Unpack
 
 if TYPE_CHECKING:
     from fieldeval.cost.estimate import RunEstimate
-    from fieldeval.pipeline.evaluation import RunOptions
     from fieldeval.pipeline.preparation import SuiteSource
+    from fieldeval.pipeline.run import RunOptions
 
 
 def estimate(suite: SuiteSource, **options: Unpack[RunOptions]) -> RunEstimate:

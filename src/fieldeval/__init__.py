@@ -23,10 +23,12 @@ if TYPE_CHECKING:
         Observer,
         RateResult,
         Validation,
+        collect,
         estimate,
         evaluate,
         evaluate_async,
         gate,
+        sample,
         validate,
     )
     from fieldeval.report.results_export import load_run
@@ -38,11 +40,13 @@ __all__ = [
     "RateResult",
     "Validation",
     "__version__",
+    "collect",
     "estimate",
     "evaluate",
     "evaluate_async",
     "gate",
     "load_run",
+    "sample",
     "validate",
 ]
 

@@ -232,6 +232,13 @@ def render_run(store: Store, data: RunData) -> None:
     )
     if len(info.candidates) > 1:
         render_candidate_pairs(compare_candidates(outputs, info.candidates), console)
+    from fieldeval.production.estimates import production_estimates
+
+    weighted = production_estimates(info, outputs, examples)
+    if weighted is not None:
+        from fieldeval.report.production import render_production
+
+        render_production(weighted, console)
     slices = slice_results(outputs, examples, info.candidates)
     if slices:
         from fieldeval.report.slices import render_slices

@@ -13,6 +13,7 @@ from fieldeval.cli import (
     cost_command,
     export_command,
     grading_cli,
+    production_cli,
     report_command,
 )
 from fieldeval.cli.edges_command import edges_app
@@ -297,6 +298,8 @@ app.command()(export_command.export)
 app.command()(cost_command.cost)
 app.command("report")(report_command.report)
 app.command()(abstention_command.abstention)
+app.command()(production_cli.collect)
+app.command()(production_cli.sample)
 
 app.command("import")(import_suite_command)
 app.add_typer(failures_app, name="failures")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,48 @@ def _check_fields(spec: DatasetSpec, records: Sequence[Record], path: Path) -> N
         ("sample.stratify", spec.sample.stratify if spec.sample else None),
         *(("where", name) for name in spec.where),
     ]
+    if spec.production is not None:
+        weights = spec.production
+        named += [
+            ("production.weight", weights.weight),
+            ("production.stratum", weights.stratum),
+            ("production.fraction", weights.fraction),
+            ("production.stratum_size", weights.stratum_size),
+        ]
     _require([(f"dataset.{setting}", field) for setting, field in named], columns, path)
+    if spec.production is not None:
+        weights = spec.production
+        positive = (weights.weight, weights.stratum_size)
+        _check_weights(positive, weights.fraction, records)
+
+
+def _check_weights(
+    positive: Sequence[str | None], fraction: str | None, records: Sequence[Record]
+) -> None:
+    """Every weight a positive number and every fraction in (0, 1], or the row that is not."""
+    bounds = [(field, 0.0, math.inf) for field in positive] + [(fraction, 0.0, 1.0)]
+    for record in records:
+        for field, low, high in bounds:
+            if field is None:
+                continue
+            value = record.fields.get(field)
+            number = _number(value)
+            if number is None or not low < number <= high:
+                bound = "in (0, 1]" if high == 1.0 else "a positive number"
+                raise DataError(
+                    f"{record.source}: `{field}` is {value!r}; it must be {bound}",
+                    hint="draw the eval set with `fieldeval sample`, which writes these fields",
+                )
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def check_suite_fields(suite: Suite, dataset: Dataset) -> None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from fieldeval.edges.rates import EdgeReport
     from fieldeval.failures.report import FailureReport
     from fieldeval.judge.grader import JudgeReport
+    from fieldeval.production.estimates import ProductionEstimates
     from fieldeval.records.grade import Grade
     from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
     from fieldeval.results.candidates import CandidatePair
@@ -125,6 +126,13 @@ class Evaluation:
         from fieldeval.results.candidates import compare_candidates
 
         return compare_candidates(self.outputs, self.run.candidates)
+
+    @cached_property
+    def production(self) -> ProductionEstimates | None:
+        """Each rate weighted to production, for a dataset drawn by `fieldeval sample`."""
+        from fieldeval.production.estimates import production_estimates
+
+        return production_estimates(self.run, self.outputs, self.examples)
 
     def failures(self) -> FailureReport:
         """The failure analysis: modes by severity, systematic or random, per candidate."""

@@ -41,7 +41,7 @@ from fieldeval.store.tables import metadata
 DEFAULT_DIR = Path(".fieldeval")
 DEFAULT_FILE = "fieldeval.db"
 # The newest migration; tests check it matches alembic's head so start-up can skip alembic.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 T = TypeVar("T")
 POSTGRES_HINT = "pip install 'fieldeval[postgres]'"
 # Any fixed number: every fieldeval process that changes the schema takes this lock first.

@@ -46,6 +46,20 @@ class Sample(Strict):
     seed: int = 0
 
 
+class ProductionWeights(Strict):
+    """The fields of a sample drawn from production (`fieldeval sample`) that weight it back."""
+
+    weight: str = Field("production_weight", description="production calls the example stands for")
+    stratum: str = Field("stratum", description="the stratum it was drawn in")
+    stratum_size: str | None = Field(
+        "stratum_calls", description="its stratum's production calls N_h (post-stratification)"
+    )
+    fraction: str | None = Field(
+        "stratum_fraction",
+        description="the share of its stratum's calls measured (finite population correction)",
+    )
+
+
 class DatasetSpec(Strict):
     path: str
     format: Literal["auto", "csv", "jsonl", "json", "chat"] = "auto"
@@ -62,6 +76,9 @@ class DatasetSpec(Strict):
         description="keep only the rows whose field holds one of these values (before sampling)",
     )
     sample: Sample | None = None
+    production: ProductionWeights | None = Field(
+        None, description="report every rate weighted to production too (docs/production.md)"
+    )
 
     @field_validator("where", mode="before")
     @classmethod

@@ -1,0 +1,124 @@
+"""What `fieldeval collect` and `fieldeval sample` do and print."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+
+from fieldeval.cli.console import console
+from fieldeval.pipeline.production import Collected
+
+
+def collect_files(files: Sequence[Path], *, db: str | None) -> None:
+    import fieldeval
+
+    collected = fieldeval.collect(files, db=db)
+    console.print(Text(_collected_line(collected)), soft_wrap=True)
+
+
+def receive(*, host: str, port: int, token: str | None, db: str | None) -> None:
+    # The policy first: a refused --host must not wait on the store or the web framework.
+    from fieldeval.web.security import security_for
+
+    security = security_for(host, token, app="the trace receiver")
+    from fieldeval.store import Store
+    from fieldeval.web import server
+    from fieldeval.web.collector import create_collector
+
+    store = Store.open(db)
+    try:
+        app = create_collector(store, security, log=_log)
+        sock = server.listen(host, port)
+        url = server.url_for(sock, host, "/v1/traces", {})
+        console.print(
+            Text.assemble(("receiving OTLP/HTTP traces at ", ""), (url, "bold")), soft_wrap=True
+        )
+        endpoint = url.removesuffix("/v1/traces")
+        console.print(
+            Text(f"point the app at it: OTEL_EXPORTER_OTLP_ENDPOINT={endpoint}"), soft_wrap=True
+        )
+        if security.require_token:
+            console.print(
+                Text(f'and OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer {security.token}"'),
+                soft_wrap=True,
+            )
+        console.print("Ctrl-C stops", soft_wrap=True)
+        sys.stdout.flush()  # a script reading the URL from a pipe must see it now
+        server.serve(app, sock)
+        console.print("stopped")
+    finally:
+        store.close()
+
+
+def sample(
+    out: Path,
+    *,
+    n: int,
+    by: Sequence[str],
+    min_per_stratum: int,
+    seed: int,
+    since: datetime | None,
+    until: datetime | None,
+    db: str | None,
+) -> None:
+    import fieldeval
+
+    sampled = fieldeval.sample(
+        out,
+        n=n,
+        by=by,
+        min_per_stratum=min_per_stratum,
+        seed=seed,
+        since=_utc(since),
+        until=_utc(until),
+        db=db,
+    )
+    drawn = sampled.sample
+    table = Table("stratum", "calls", "distinct inputs", "drawn", "inclusion probability")
+    for stratum in drawn.strata:
+        share = stratum.drawn / stratum.inputs if stratum.inputs else 0.0
+        table.add_row(
+            Text(stratum.name),
+            str(stratum.calls),
+            str(stratum.inputs),
+            str(stratum.drawn),
+            f"{share:.4f}",
+        )
+    console.print(table)
+    console.print(
+        Text(
+            f"wrote {len(drawn.examples)} examples to {sampled.path} from {drawn.records}"
+            f" production records ({drawn.unusable} without an input and output,"
+            " or failed, left out)"
+        ),
+        soft_wrap=True,
+    )
+    console.print(Text("to run it weighted to production, a suite beside it needs:"))
+    console.print(Text(sampled.suite_lines), soft_wrap=True)
+
+
+def _collected_line(collected: Collected) -> str:
+    calls = "call" if collected.read == 1 else "calls"
+    line = f"{collected.read} model {calls} read, {collected.added} new"
+    if collected.uncaptured:
+        line += (
+            f"; {collected.uncaptured} without message content (enable content capture in the"
+            " instrumentation to sample them)"
+        )
+    return line
+
+
+def _log(collected: Collected) -> None:
+    console.print(Text(_collected_line(collected)), soft_wrap=True)
+    sys.stdout.flush()
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -1,0 +1,92 @@
+"""`collect` and `sample`: production traffic into the store, and an eval set drawn from it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fieldeval.production.sampling import ProductionSample
+    from fieldeval.records.production import ProductionRecord
+    from fieldeval.store import Store
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What a collection read and kept."""
+
+    read: int  # model calls found
+    added: int  # of them, not in the store before
+    uncaptured: int  # of them, without the content an example needs (input and output)
+
+
+@dataclass(frozen=True)
+class Sampled:
+    sample: ProductionSample
+    path: Path  # the eval set written
+    suite_lines: str  # what a suite needs to run it, weighted to production
+
+
+def collect(paths: Sequence[str | Path], *, db: str | None = None) -> Collected:
+    """Read OTLP/JSON, OTLP protobuf and request-log files into the store's production records."""
+    from fieldeval.traces.files import read_trace_file
+
+    records = [record for path in paths for record in read_trace_file(Path(path))]
+    return store_records(records, db=db)
+
+
+def store_records(
+    records: Sequence[ProductionRecord], *, db: str | None = None, store: Store | None = None
+) -> Collected:
+    """Keep the records not stored yet (`fieldeval collect`'s receiver calls this per export)."""
+    from fieldeval.store import Store
+    from fieldeval.store.production_store import ProductionStore
+
+    opened = Store.open(db) if store is None else store
+    try:
+        added = ProductionStore(opened).add(records)
+    finally:
+        if store is None:
+            opened.close()
+    uncaptured = sum(not record.captured for record in records)
+    return Collected(read=len(records), added=added, uncaptured=uncaptured)
+
+
+def sample(
+    out: str | Path,
+    *,
+    n: int,
+    by: Sequence[str] = (),
+    min_per_stratum: int = 5,
+    seed: int = 0,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    db: str | None = None,
+) -> Sampled:
+    """Draw an eval set of about `n` examples from the production records in [since, until)."""
+    from fieldeval.errors import UserError
+    from fieldeval.production.evalset import suite_lines, write_evalset
+    from fieldeval.production.sampling import draw_sample
+    from fieldeval.store import Store
+    from fieldeval.store.production_store import ProductionStore
+
+    store = Store.open(db)
+    try:
+        records = list(ProductionStore(store).records(since=since, until=until))
+    finally:
+        store.close()
+    drawn = draw_sample(records, n, by=by, min_per_stratum=min_per_stratum, seed=seed)
+    if not drawn.examples:
+        window = "" if since is None and until is None else " in that window"
+        raise UserError(
+            f"no production record{window} has both an input and an output to sample"
+            f" ({drawn.records} records, {drawn.unusable} without content or failed)",
+            hint="collect traces first (`fieldeval collect`), with message content captured:"
+            " OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true",
+        )
+    path = Path(out)
+    write_evalset(path, drawn, by)
+    return Sampled(sample=drawn, path=path, suite_lines=suite_lines(path, by))

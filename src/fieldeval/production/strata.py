@@ -1,0 +1,42 @@
+"""What a production record is sliced by: its attributes, model, input length, week."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fieldeval.records.production import ProductionRecord
+
+# Input lengths in characters: about a tweet, a paragraph, more.
+LENGTH_BUCKETS = ((280, "short"), (1200, "medium"))
+BUILT_IN = ("model", "length", "week", "day", "source")
+
+
+def length_bucket(text: str) -> str:
+    for limit, name in LENGTH_BUCKETS:
+        if len(text) < limit:
+            return name
+    return "long"
+
+
+def field_value(record: ProductionRecord, name: str) -> str:
+    """The record's value of a stratum field: a built-in name, else an attribute ("" if absent)."""
+    if name == "model":
+        return record.model or ""
+    if name == "length":
+        return length_bucket(record.input)
+    if name == "week":
+        year, week, _ = record.started_at.isocalendar()
+        return f"{year}-W{week:02d}"
+    if name == "day":
+        return record.started_at.date().isoformat()
+    if name == "source":
+        return record.source
+    value = record.attributes.get(name)
+    return "" if value is None else str(value)
+
+
+def stratum_of(record: ProductionRecord, by: Sequence[str]) -> str:
+    """`route=billing|length=short`, or `all` when nothing is stratified on."""
+    if not by:
+        return "all"
+    return "|".join(f"{name}={field_value(record, name) or '-'}" for name in by)

@@ -1,0 +1,111 @@
+"""A suite weighted to production: its fields checked up front, its rates weighted in the run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.cli.test_cli import assert_user_error, fieldeval
+
+import fieldeval as library
+
+SUITE = """\
+task:
+  name: weighted
+  description: Say hello.
+  prompt: "{{ input }}"
+dataset:
+  path: evalset.jsonl
+  id: id
+  input: input
+  production:
+    weight: production_weight
+    stratum: stratum
+    fraction: stratum_fraction
+    stratum_size: stratum_calls
+candidates:
+  - id: production
+    provider: recorded
+    path: evalset.jsonl
+    output_field: production_output
+checks:
+  - type: contains
+    id: polite
+    value: hello
+"""
+
+
+def _rows() -> list[dict]:
+    # A common route answered politely and a rare one not: 90 and 10 production calls.
+    rows = []
+    for i in range(6):
+        rows.append(_row(f"c{i}", "route=common", "hello there", 90, 6))
+    for i in range(6):
+        rows.append(_row(f"r{i}", "route=rare", "go away" if i < 5 else "hello", 10, 6))
+    return rows
+
+
+def _row(example_id: str, stratum: str, output: str, calls: int, drawn: int) -> dict:
+    return {
+        "id": example_id,
+        "input": f"question {example_id}",
+        "production_output": output,
+        "stratum": stratum,
+        "production_weight": calls / drawn,
+        "stratum_fraction": drawn / calls,
+        "stratum_calls": calls,
+    }
+
+
+def _project(folder: Path, rows: list[dict], suite: str = SUITE) -> Path:
+    (folder / "evalset.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8"
+    )
+    (folder / "suite.yaml").write_text(suite, encoding="utf-8")
+    return folder / "suite.yaml"
+
+
+def test_the_summary_shows_the_estimate_beside_the_eval_set_rate(tmp_path: Path) -> None:
+    _project(tmp_path, _rows())
+    done = fieldeval(tmp_path, "run", "suite.yaml", "--db", "r.db")
+    assert done.returncode == 0, done.stderr
+    # 6 + 1 of 12 pass in the eval set; production is 90% common (all pass), 10% rare (1/6).
+    assert (
+        "weighted to production: 12 examples from 2 strata, standing for 100 calls" in done.stdout
+    )
+    expected = 0.9 + 0.1 / 6
+    assert f"{100 * expected:.0f}% [" in done.stdout  # 92%
+    assert "58%" in done.stdout  # the eval-set rate, 7/12
+
+
+def test_the_library_gives_the_same_estimate(tmp_path: Path) -> None:
+    suite = _project(tmp_path, _rows())
+    result = library.evaluate(suite, db=str(tmp_path / "r.db"))
+    assert result.production is not None
+    estimate = result.production.of("production")
+    assert estimate is not None
+    assert estimate.weighted.value == pytest.approx(0.9 + 0.1 / 6)
+    assert estimate.plain == pytest.approx(7 / 12)
+    assert estimate.weighted.low < estimate.weighted.value < estimate.weighted.high
+    assert estimate.checks["polite"].value == pytest.approx(estimate.weighted.value)
+
+
+def test_a_missing_production_field_is_named(tmp_path: Path) -> None:
+    rows = _rows()
+    for row in rows:
+        del row["stratum_fraction"]
+    _project(tmp_path, rows)
+    done = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(done)
+    assert "`dataset.production.fraction` names field 'stratum_fraction'" in done.stderr
+
+
+@pytest.mark.parametrize(("field", "value"), [("production_weight", 0), ("stratum_fraction", 1.5)])
+def test_a_bad_weight_names_its_row(tmp_path: Path, field: str, value: float) -> None:
+    rows = _rows()
+    rows[3][field] = value
+    _project(tmp_path, rows)
+    done = fieldeval(tmp_path, "validate", "suite.yaml")
+    assert_user_error(done)
+    assert f"evalset.jsonl:4: `{field}` is {value!r}" in done.stderr

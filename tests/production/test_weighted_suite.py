@@ -109,3 +109,50 @@ def test_a_bad_weight_names_its_row(tmp_path: Path, field: str, value: float) ->
     done = fieldeval(tmp_path, "validate", "suite.yaml")
     assert_user_error(done)
     assert f"evalset.jsonl:4: `{field}` is {value!r}" in done.stderr
+
+
+@pytest.mark.parametrize(("minimum", "passes"), [(0.5, True), (0.99, False)])
+def test_the_gate_on_the_production_estimate(tmp_path: Path, minimum: float, passes: bool) -> None:
+    gated = SUITE + f"gate:\n  min_production_pass_rate: {minimum}\n"
+    suite = _project(tmp_path, _rows(), gated)
+    db = str(tmp_path / "r.db")
+    library.evaluate(suite, db=db)
+    library.evaluate(suite, db=db)
+    gating = library.gate(db=db, suite=suite)
+    assert gating.passed is passes
+    [finding] = [f for f in gating.result.findings if f.subject == "production"] or [None]
+    if passes:
+        assert finding is None
+    else:
+        assert finding is not None and finding.failing
+        assert "weighted to production 91.7%" in finding.detail
+
+
+def test_the_gate_on_production_without_weights_fails_loudly(tmp_path: Path) -> None:
+    unweighted = SUITE.replace(
+        "  production:\n    weight: production_weight\n    stratum: stratum\n"
+        "    fraction: stratum_fraction\n    stratum_size: stratum_calls\n",
+        "",
+    )
+    suite = _project(tmp_path, _rows(), unweighted + "gate:\n  min_production_pass_rate: 0.5\n")
+    db = str(tmp_path / "r.db")
+    library.evaluate(suite, db=db)
+    library.evaluate(suite, db=db)
+    gating = library.gate(db=db, suite=suite)
+    assert not gating.passed
+    assert any("no `production:` weights" in f.detail for f in gating.result.findings)
+
+
+def test_the_decision_report_shows_the_estimate(tmp_path: Path) -> None:
+    _project(tmp_path, _rows())
+    assert fieldeval(tmp_path, "run", "suite.yaml", "--db", "r.db").returncode == 0
+    done = fieldeval(
+        tmp_path, "report", "suite.yaml", "--db", "r.db", "--out", "r.html", "--markdown", "r.md"
+    )
+    assert done.returncode == 0, done.stderr
+    markdown = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "### Estimated for production traffic" in markdown
+    assert "standing for 100 production calls" in markdown
+    assert "| production | 92% [" in markdown and "| 58% |" in markdown
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Estimated for production traffic" in page and "92% [" in page

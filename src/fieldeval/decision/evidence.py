@@ -24,6 +24,7 @@ from fieldeval.failures.rates import CandidateFailures, worst_severity
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.judge.calibration import Calibration
 from fieldeval.notation import truncate
+from fieldeval.production.estimates import ProductionEstimates, production_estimates
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
 from fieldeval.results.classification import ClassificationReport, classification_report
@@ -117,6 +118,7 @@ class Decision:
     edge_cases: EdgeReport | None = None  # a run with edge-case variants
     classification: ClassificationReport | None = None  # when the reference is a label
     abstention: AbstentionReport | None = None  # when an output did not answer, or asked for
+    production: ProductionEstimates | None = None  # an eval set drawn from production traffic
 
     @property
     def candidate_ids(self) -> tuple[str, ...]:
@@ -191,6 +193,7 @@ def decision(
         summary=summary,
         pairs=pairs,
         slices=slice_results(outputs, examples, run.candidates),
+        production=production_estimates(run, outputs, examples),
         classification=classification_report(run.suite, outputs, examples, run.candidates),
         abstention=_abstention(data),
         failures=failures,

@@ -26,6 +26,8 @@ from fieldeval.report.abstention_text import note
 from fieldeval.report.classification import CAPTION as CLASSIFICATION_CAPTION
 from fieldeval.report.classification import f1_text
 from fieldeval.report.markdown_text import rate_cell
+from fieldeval.report.production import CAPTION as PRODUCTION_CAPTION
+from fieldeval.report.production import weighted_text
 from fieldeval.report.slices import CAPTION as SLICE_CAPTION
 from fieldeval.version import __version__
 
@@ -55,6 +57,7 @@ def decision_html(decision: Decision, *, generated: datetime | None = None) -> s
             slice_caption=SLICE_CAPTION,
             classification_caption=CLASSIFICATION_CAPTION,
             abstention=_abstention(decision),
+            production_caption=PRODUCTION_CAPTION,
         )
     )
 
@@ -111,6 +114,7 @@ def _environment() -> SandboxedEnvironment:
         unsigned_points=lambda v: f"{100 * abs(v):.0f}",
         rate_text=rate_cell,
         f1=f1_text,
+        weighted=weighted_text,
     )
     return env
 

@@ -23,6 +23,7 @@ from fieldeval.report.markdown_text import rate_cell as _rate
 from fieldeval.report.markdown_text import table as _table
 from fieldeval.report.markdown_text import usd_interval as _usd_interval
 from fieldeval.report.markdown_text import usd_text as _usd
+from fieldeval.report.production import production_markdown
 from fieldeval.report.rubric import estimate_text
 from fieldeval.report.slices import slices_markdown
 from fieldeval.stats.intervals import ExampleRate, Proportion
@@ -144,6 +145,8 @@ def _quality(d: Decision) -> list[str]:
                 right=(1, 2, 4),
             )
         )
+    if d.production is not None:
+        parts += ["### Estimated for production traffic", production_markdown(d.production)]
     if d.slices:
         parts.append(slices_markdown(d.slices, d.candidate_ids))
     if d.classification is not None:

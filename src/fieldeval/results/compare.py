@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from fieldeval.production.estimates import ProductionEstimates, production_estimates
 from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.providers.pricing import call_cost, usage_of
 from fieldeval.records.run import RunInfo, StoredOutput
@@ -98,6 +99,7 @@ class RunComparison:
     only_before: tuple[str, ...]  # candidate ids
     only_after: tuple[str, ...]
     after_summary: RunSummary | None = None  # the later run on its own, for thresholds
+    after_production: ProductionEstimates | None = None  # ... weighted to production
 
 
 def compare_runs(store: Store, before_id: str, after_id: str) -> RunComparison:
@@ -136,6 +138,7 @@ def compare(before: RunData, after: RunData) -> RunComparison:
         after_summary=summarize(
             later, list(after.outputs), clusters=example_clusters(later, list(after.examples))
         ),
+        after_production=production_estimates(later, after.outputs, after.examples),
     )
 
 

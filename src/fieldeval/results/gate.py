@@ -14,8 +14,9 @@ Three things fail it, each judged as a test so that noise alone fails a build at
   after, says the data supports it. Each example that newly fails one is listed, gating or
   not; examples new to the later run have no baseline and are not judged here.
 - **threshold**: the later run's pass rate (the mean of per-example pass fractions with
-  repeats) or a check's is below the suite's minimum with its whole 95% interval: a rate
-  whose interval still reaches the bar is reported, not failing.
+  repeats), a check's, or the pass rate weighted to production (`min_production_pass_rate`,
+  for an eval set drawn by `fieldeval sample`) is below the suite's minimum with its whole
+  95% interval: a rate whose interval still reaches the bar is reported, not failing.
 
 What fails in both runs is a known failure: listed, never reported as new.
 """
@@ -83,6 +84,8 @@ def evaluate_gate(comparison: RunComparison, spec: Gate) -> GateResult:
     if comparison.after_summary is not None:
         for summary in comparison.after_summary.candidates:
             findings += _thresholds(summary, spec, checks)
+    if spec.min_production_pass_rate is not None:
+        findings += _production_thresholds(comparison, spec.min_production_pass_rate)
     ordered = sorted(findings, key=lambda f: not f.failing)  # stable: keeps the order within
     return GateResult(
         passed=not any(f.failing for f in ordered),
@@ -271,6 +274,29 @@ def _thresholds(
             f" {check_rate.n}, 95% CI {_percent(check_rate.low)}–{_percent(check_rate.high)})"
         )
         findings += _shortfall(cid, check_id, said, check_rate.value, check_rate.high, minimum)
+    return findings
+
+
+def _production_thresholds(comparison: RunComparison, minimum: float) -> list[Finding]:
+    estimates = comparison.after_production
+    if estimates is None:
+        # A gate that cannot be applied must not pass silently.
+        detail = (
+            "min_production_pass_rate is set, but the dataset has no `production:` weights"
+            " (draw it with `fieldeval sample`)"
+        )
+        return [Finding("threshold", "*", "production", detail, True)]
+    findings = []
+    for candidate in estimates.candidates:
+        rate = candidate.weighted
+        said = (
+            f"pass rate weighted to production {_percent(rate.value)} (95% CI"
+            f" {_percent(rate.low)}–{_percent(rate.high)}, {rate.n} examples; eval-set rate"
+            f" {_percent(candidate.plain)})"
+        )
+        findings += _shortfall(
+            candidate.candidate_id, "production", said, rate.value, rate.high, minimum
+        )
     return findings
 
 

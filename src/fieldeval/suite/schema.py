@@ -137,6 +137,12 @@ class Gate(Strict):
     fail_on_new_critical: bool = Field(
         True, description="fail when an example newly fails a check of severity critical"
     )
+    min_production_pass_rate: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="per candidate, its pass rate weighted to production (dataset.production)",
+    )
 
 
 class Ready(Strict):

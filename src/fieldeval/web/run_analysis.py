@@ -18,6 +18,7 @@ from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.edges.clean_view import is_variant
 from fieldeval.edges.rates import EdgeReport, edge_report
 from fieldeval.failures.report import FailureReport, failure_report
+from fieldeval.production.estimates import ProductionEstimates, production_estimates
 from fieldeval.providers import sharing_a_server
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
@@ -61,6 +62,7 @@ class RunNumbers:
     edges: EdgeReport | None = None  # a run that also answered edge-case variants
     # Candidates one server answered together: their latencies are partly each other's queue.
     shared_servers: tuple[tuple[str, ...], ...] = ()
+    production: ProductionEstimates | None = None  # an eval set drawn from production traffic
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
         # The variants' outputs are not in `data` (the clean task's numbers); read them apart.
         edges=(edge_report(store, run.id) if any(is_variant(e) for e in data.examples) else None),
         shared_servers=tuple(sharing_a_server(run)),
+        production=production_estimates(run, outputs, data.clean_examples),
     )
     report = failure_report(suite, data)
     cost = run_cost(suite, data)

@@ -29,6 +29,7 @@ from fieldeval.web.context import Computing
 from fieldeval.web.edges_json import edges_json
 from fieldeval.web.links import compare_url, examples_url, run_url
 from fieldeval.web.pending import pending_json
+from fieldeval.web.production_json import production_json
 from fieldeval.web.results_json import (
     candidate_json,
     number,
@@ -172,6 +173,9 @@ def run_page_json(
         "quality": quality,
         "pairs": [_pair(pair) for pair in numbers.pairs],
         "slices": [slice_json(run.id, field) for field in numbers.slices],
+        "production": (
+            production_json(numbers.production) if numbers.production is not None else None
+        ),
         "classification": (
             classification_json(run.id, numbers.classification)
             if numbers.classification is not None

@@ -300,6 +300,8 @@ app.command("report")(report_command.report)
 app.command()(abstention_command.abstention)
 app.command()(production_cli.collect)
 app.command()(production_cli.sample)
+app.command()(production_cli.coverage)
+app.command()(production_cli.drift)
 
 app.command("import")(import_suite_command)
 app.add_typer(failures_app, name="failures")

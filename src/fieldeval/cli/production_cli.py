@@ -55,6 +55,10 @@ def sample(
     until: Annotated[
         datetime | None, typer.Option(help="Only calls before this time (UTC).")
     ] = None,
+    ids: Annotated[
+        Path | None,
+        typer.Option(help="Only the records this file lists, one id a line (a drift cluster)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Draw an eval set from the collected calls, stratified, each example's weight kept."""
@@ -68,5 +72,63 @@ def sample(
         seed=seed,
         since=since,
         until=until,
+        ids=ids,
+        db=db,
+    )
+
+
+ByOption = Annotated[
+    list[str] | None,
+    typer.Option("--by", help="A stratum field (attribute, model, length, week...); repeatable."),
+]
+
+
+def coverage(
+    evalset: Annotated[Path, typer.Argument(help="The eval set (`fieldeval sample` wrote it).")],
+    by: ByOption = None,
+    pass_rate: Annotated[
+        float, typer.Option(min=0.01, max=0.99, help="The pass rate the MDE assumes.")
+    ] = 0.8,
+    since: Annotated[datetime | None, typer.Option(help="Production calls from (UTC).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Production calls before (UTC).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Which production strata the eval set has too few examples of, or none."""
+    from fieldeval.cli import production_commands
+
+    production_commands.coverage(
+        evalset, by=by or [], pass_rate=pass_rate, since=since, until=until, db=db
+    )
+
+
+def drift(
+    baseline_since: Annotated[
+        datetime | None, typer.Option(help="The baseline period's start (UTC).")
+    ] = None,
+    baseline_until: Annotated[
+        datetime | None, typer.Option(help="The baseline period's end (UTC).")
+    ] = None,
+    since: Annotated[datetime | None, typer.Option(help="The later period's start (UTC).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="The later period's end (UTC).")] = None,
+    by: ByOption = None,
+    evalset: Annotated[
+        Path | None, typer.Option(help="Also find later inputs unlike every eval-set input.")
+    ] = None,
+    save_clusters: Annotated[
+        Path | None, typer.Option(help="Write each new cluster's record ids to this folder.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seeds the baseline's random split.")] = 0,
+    db: DbOption = None,
+) -> None:
+    """Has production traffic moved since a baseline period? Exit 1 when it has."""
+    from fieldeval.cli import production_commands
+
+    production_commands.drift(
+        baseline=(baseline_since, baseline_until),
+        later=(since, until),
+        by=by or [],
+        evalset=evalset,
+        save_clusters=save_clusters,
+        seed=seed,
         db=db,
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import typer
 from rich.table import Table
 from rich.text import Text
 
@@ -64,6 +65,7 @@ def sample(
     seed: int,
     since: datetime | None,
     until: datetime | None,
+    ids: Path | None,
     db: str | None,
 ) -> None:
     import fieldeval
@@ -76,6 +78,7 @@ def sample(
         seed=seed,
         since=_utc(since),
         until=_utc(until),
+        ids=_ids(ids) if ids is not None else None,
         db=db,
     )
     drawn = sampled.sample
@@ -122,3 +125,62 @@ def _utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+def coverage(
+    evalset: Path,
+    *,
+    by: Sequence[str],
+    pass_rate: float,
+    since: datetime | None,
+    until: datetime | None,
+    db: str | None,
+) -> None:
+    import fieldeval
+    from fieldeval.report.production_drift import render_coverage
+
+    report = fieldeval.coverage(
+        evalset, by=by, pass_rate=pass_rate, since=_utc(since), until=_utc(until), db=db
+    )
+    render_coverage(report, console)
+
+
+def drift(
+    *,
+    baseline: tuple[datetime | None, datetime | None],
+    later: tuple[datetime | None, datetime | None],
+    by: Sequence[str],
+    evalset: Path | None,
+    save_clusters: Path | None,
+    seed: int,
+    db: str | None,
+) -> None:
+    import fieldeval
+    from fieldeval.files import write_atomically
+    from fieldeval.report.production_drift import render_drift
+
+    report = fieldeval.drift(
+        baseline=(_utc(baseline[0]), _utc(baseline[1])),
+        later=(_utc(later[0]), _utc(later[1])),
+        by=by,
+        evalset=evalset,
+        seed=seed,
+        db=db,
+    )
+    if save_clusters is not None:
+        for number, cluster in enumerate(report.clusters, 1):
+            ids = "".join(record_id + "\n" for record_id in cluster.record_ids)
+            write_atomically(save_clusters / f"cluster-{number}.ids", ids)
+    render_drift(report, console, saved=save_clusters)
+    if report.drifted:
+        raise typer.Exit(1)  # a verdict, as the gate's: a CI step can act on it
+
+
+def _ids(path: Path) -> list[str]:
+    from fieldeval.errors import DataError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot read the record ids: {error}") from error
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -7,7 +7,7 @@ from fieldeval.pipeline.estimation import estimate
 from fieldeval.pipeline.evaluation import Evaluation
 from fieldeval.pipeline.gating import Gating, gate
 from fieldeval.pipeline.observer import Observer
-from fieldeval.pipeline.production import collect, sample
+from fieldeval.pipeline.production import collect, coverage, drift, sample
 from fieldeval.pipeline.rate import RateResult
 from fieldeval.pipeline.run import evaluate, evaluate_async
 from fieldeval.pipeline.validation import Validation, validate
@@ -19,6 +19,8 @@ __all__ = [
     "RateResult",
     "Validation",
     "collect",
+    "coverage",
+    "drift",
     "estimate",
     "evaluate",
     "evaluate_async",

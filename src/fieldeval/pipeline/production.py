@@ -1,14 +1,17 @@
-"""`collect` and `sample`: production traffic into the store, and an eval set drawn from it."""
+"""Production traffic: `collect` it into the store, `sample` an eval set from it, check the
+eval set's `coverage` of it and its `drift` since a baseline period."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from fieldeval.production.coverage import CoverageReport
+    from fieldeval.production.drift import DriftReport
     from fieldeval.production.sampling import ProductionSample
     from fieldeval.records.production import ProductionRecord
     from fieldeval.store import Store
@@ -64,20 +67,19 @@ def sample(
     seed: int = 0,
     since: datetime | None = None,
     until: datetime | None = None,
+    ids: Collection[str] | None = None,
     db: str | None = None,
 ) -> Sampled:
-    """Draw an eval set of about `n` examples from the production records in [since, until)."""
+    """Draw an eval set of about `n` examples from the production records in [since, until)
+    (only those `ids` name, when given: a cluster `drift` found)."""
     from fieldeval.errors import UserError
     from fieldeval.production.evalset import suite_lines, write_evalset
     from fieldeval.production.sampling import draw_sample
-    from fieldeval.store import Store
-    from fieldeval.store.production_store import ProductionStore
 
-    store = Store.open(db)
-    try:
-        records = list(ProductionStore(store).records(since=since, until=until))
-    finally:
-        store.close()
+    records = _records(db, since, until)
+    if ids is not None:
+        wanted = set(ids)
+        records = [record for record in records if record.id in wanted]
     drawn = draw_sample(records, n, by=by, min_per_stratum=min_per_stratum, seed=seed)
     if not drawn.examples:
         window = "" if since is None and until is None else " in that window"
@@ -90,3 +92,62 @@ def sample(
     path = Path(out)
     write_evalset(path, drawn, by)
     return Sampled(sample=drawn, path=path, suite_lines=suite_lines(path, by))
+
+
+def coverage(
+    evalset: str | Path,
+    *,
+    by: Sequence[str] = (),
+    pass_rate: float = 0.8,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    db: str | None = None,
+) -> CoverageReport:
+    """How well the eval set's examples cover the production records' strata."""
+    from fieldeval.data.readers import read_records
+    from fieldeval.production.coverage import coverage_report
+
+    examples = [record.fields for record in read_records(Path(evalset))]
+    return coverage_report(_records(db, since, until), examples, by=by, pass_rate=pass_rate)
+
+
+def drift(
+    *,
+    baseline: tuple[datetime | None, datetime | None],
+    later: tuple[datetime | None, datetime | None],
+    by: Sequence[str] = (),
+    evalset: str | Path | None = None,
+    alpha: float = 0.05,
+    seed: int = 0,
+    db: str | None = None,
+) -> DriftReport:
+    """Whether the later period's traffic differs from the baseline period's (see
+    `production.drift`), and the clusters of new inputs."""
+    from fieldeval.data.dataset import as_text
+    from fieldeval.data.readers import read_records
+    from fieldeval.production.drift import drift_report
+
+    inputs = None
+    if evalset is not None:
+        inputs = [as_text(r.fields.get("input")) for r in read_records(Path(evalset))]
+    return drift_report(
+        _records(db, *baseline),
+        _records(db, *later),
+        by=by,
+        evalset_inputs=inputs,
+        alpha=alpha,
+        seed=seed,
+    )
+
+
+def _records(
+    db: str | None, since: datetime | None, until: datetime | None
+) -> list[ProductionRecord]:
+    from fieldeval.store import Store
+    from fieldeval.store.production_store import ProductionStore
+
+    store = Store.open(db)
+    try:
+        return list(ProductionStore(store).records(since=since, until=until))
+    finally:
+        store.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from fieldeval.records.production import ProductionRecord
 
@@ -37,6 +37,11 @@ def field_value(record: ProductionRecord, name: str) -> str:
 
 def stratum_of(record: ProductionRecord, by: Sequence[str]) -> str:
     """`route=billing|length=short`, or `all` when nothing is stratified on."""
+    return stratum_label({name: field_value(record, name) for name in by}, by)
+
+
+def stratum_label(values: Mapping[str, object], by: Sequence[str]) -> str:
+    """The stratum of a row holding the fields `by` names (an eval-set example, say)."""
     if not by:
         return "all"
-    return "|".join(f"{name}={field_value(record, name) or '-'}" for name in by)
+    return "|".join(f"{name}={values.get(name) or '-'}" for name in by)

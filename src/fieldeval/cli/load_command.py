@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from fieldeval.cli.console import console
-from fieldeval.errors import ConfigError, Interrupted
+from fieldeval.errors import ConfigError, Interrupted, UserError
 
 if TYPE_CHECKING:
     from fieldeval.load.session import LoadResult
     from fieldeval.records.load import Level
+    from fieldeval.store import Store
+    from fieldeval.suite.load import Load
 
 N = TypeVar("N", int, float)
 
@@ -31,7 +35,9 @@ def load(
     workers: int,
     ray_address: str | None,
     html: Path | None,
-    db: str | None,
+    replay: ReplayWindow | None = None,
+    max_concurrency: int | None = None,
+    db: str | None = None,
 ) -> None:
     from fieldeval.load.session import load_spec, run_load
     from fieldeval.load.sweep import SweepOptions
@@ -49,11 +55,17 @@ def load(
         ramp_s=ramp,
         event_loop=event_loop,
     )
+    if max_concurrency is not None:
+        spec = spec.model_copy(update={"max_concurrency": max_concurrency})
     options = SweepOptions(
         all_levels=all_levels, refine=refine, workers=workers, ray_address=ray_address
     )
     store = Store.open(db)
     try:
+        if replay is not None:
+            if users or rates:
+                raise UserError("--replay sends production's own schedule: drop --users/--rates")
+            spec = _replayed(store, spec, replay)
         try:
             result = run_load(
                 loaded,
@@ -122,3 +134,34 @@ def _numbers(text: str, option: str, kind: Callable[[str], N]) -> list[N]:
         raise ConfigError(
             f"{option} takes numbers separated by commas, got {text!r}", hint=f"{option} 1,2,4"
         ) from None
+
+
+@dataclass(frozen=True)
+class ReplayWindow:
+    since: datetime | None
+    until: datetime | None
+    scale: float
+
+
+def _replayed(store: Store, spec: Load, window: ReplayWindow) -> Load:
+    """The spec as one level sending the window's production calls on their own schedule."""
+    from fieldeval.load.replay import replay_spec
+    from fieldeval.store.production_store import ProductionStore
+
+    since, until = _utc(window.since), _utc(window.until)
+    records = list(ProductionStore(store).records(since=since, until=until))
+    if records and since is None:
+        since = records[0].started_at
+    if records and until is None:
+        until = records[-1].started_at + timedelta(milliseconds=1)
+    if since is None or until is None:
+        raise UserError(
+            "no production record to replay", hint="collect traces first (`fieldeval collect`)"
+        )
+    return replay_spec(spec, records, since=since, until=until, scale=window.scale)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -246,6 +247,20 @@ def load(
         Path | None,
         typer.Option("--out", "-o", "--html", help="Also write the charts to this HTML file."),
     ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay", help="Send the collected production calls of --since/--until again."
+        ),
+    ] = False,
+    since: Annotated[datetime | None, typer.Option(help="--replay: the window's start.")] = None,
+    until: Annotated[datetime | None, typer.Option(help="--replay: the window's end.")] = None,
+    scale: Annotated[
+        float, typer.Option(min=0.001, help="--replay: 2 sends twice as fast as production.")
+    ] = 1.0,
+    max_concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Open loop: at most this many in flight.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Latency and throughput of one candidate as load grows, against the suite's targets."""
@@ -265,6 +280,8 @@ def load(
         workers=workers,
         ray_address=ray_address,
         html=html,
+        replay=load_command.ReplayWindow(since, until, scale) if replay else None,
+        max_concurrency=max_concurrency,
         db=db,
     )
 

@@ -101,6 +101,8 @@ def _users(level: Level) -> int:
 def _offsets(level: Level, spec: Load, span_s: float) -> list[float]:
     if level.mode == "closed":
         return []
+    if spec.replay is not None:
+        return list(spec.replay.arrivals_s)  # production's own times, scaled
     if level.rate is None:
         raise ValueError(f"open-loop level {level.index} needs a rate")
     # Seeded per level, so levels do not replay one sequence of gaps at different scales.

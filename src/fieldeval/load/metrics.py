@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -56,6 +56,9 @@ class LevelMetrics:
     client_bound: bool  # the client, not the server, limited this level
     target_results: dict[str, TargetCheck]  # target name -> judged with its interval
     tokens_estimated: bool = False  # some token counts behind throughput or TPOT are estimates
+    # Open loop: from each request's scheduled send time, so a queue before sending counts.
+    ttft_scheduled: Distribution | None = None
+    e2e_scheduled: Distribution | None = None
 
     @property
     def meets_targets(self) -> bool:
@@ -93,6 +96,20 @@ def ttft_ms(record: RequestRecord) -> float | None:
 def e2e_ms(record: RequestRecord) -> float | None:
     """End of the answer − sent; None when it never ended."""
     return None if record.end_s is None else (record.end_s - record.sent_s) * _MS
+
+
+def scheduled_ttft_ms(record: RequestRecord) -> float | None:
+    """First content chunk − the scheduled send time (open loop); None without either."""
+    if record.first_token_s is None or record.intended_s is None:
+        return None
+    return (record.first_token_s - record.intended_s) * _MS
+
+
+def scheduled_e2e_ms(record: RequestRecord) -> float | None:
+    """End of the answer − the scheduled send time (open loop); None without either."""
+    if record.end_s is None or record.intended_s is None:
+        return None
+    return (record.end_s - record.intended_s) * _MS
 
 
 def tpot_ms(record: RequestRecord) -> float | None:
@@ -212,7 +229,19 @@ def level_metrics(run: LevelRun, targets: LoadTargets) -> LevelMetrics:
         or run.client_cpu_fraction > CLIENT_CPU_LIMIT,
         target_results=checks,
         tokens_estimated=any(record.tokens_estimated for record in [*completed, *answered]),
+        ttft_scheduled=_scheduled(run, answered, scheduled_ttft_ms),
+        e2e_scheduled=_scheduled(run, answered, scheduled_e2e_ms),
     )
+
+
+def _scheduled(
+    run: LevelRun,
+    answered: Sequence[RequestRecord],
+    measure: Callable[[RequestRecord], float | None],
+) -> Distribution | None:
+    if run.level.mode != "open":
+        return None  # closed loop has no schedule to be late against
+    return distribution(_present([measure(record) for record in answered]))
 
 
 @dataclass(frozen=True)

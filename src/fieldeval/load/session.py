@@ -167,6 +167,8 @@ async def run_load_async(
     candidate = pick_candidate(loaded, candidate_id)
     spec = (spec or loaded.suite.load).model_copy(update={"candidate": candidate.id})
     levels = sweep_levels(spec)
+    if options.workers > 1 and spec.replay is not None:
+        raise UserError("a replay runs in one process", hint="drop --workers")
     if options.workers > 1:
         import_ray()  # before any request: a missing extra is a usage error, not a crash
     elif options.ray_address is not None:
@@ -189,8 +191,9 @@ async def run_load_async(
             if on_level_start:
                 on_level_start(level, len(levels))
             # Each level goes on through the prompts where the last one stopped: a level
-            # replaying the same prompts would find them in the server's prompt cache.
-            start = sent % len(requests)
+            # replaying the same prompts would find them in the server's prompt cache. A
+            # replay sends its requests in order, one per arrival.
+            start = 0 if spec.replay is not None else sent % len(requests)
             run = await drive([*requests[start:], *requests[:start]], level)
             sent += len(run.records)
             loads.save_level(info.id, run)
@@ -236,6 +239,10 @@ def stored_result(store: Store, load_run_id: str) -> LoadResult:
 
 
 def _requests(loaded: LoadedSuite, candidate: CandidateBase, spec: Load) -> list[ModelRequest]:
+    if spec.replay is not None:
+        from fieldeval.load.replay import replay_requests
+
+        return replay_requests(candidate, spec.replay, seed=spec.seed)
     if spec.prompts == "synthetic":
         requests = synthetic_requests(candidate, spec)
     else:

@@ -44,6 +44,9 @@ def render_load(result: LoadResult, console: Console) -> None:
         console.print(f"load run {result.info.id} has no finished level", style="yellow")
         return
     console.print(_latency_table(result))
+    scheduled = _scheduled_table(result)
+    if scheduled is not None:
+        console.print(scheduled)
     console.print(_throughput_table(result))
     bound = [m.label for m in sweep.levels if m.client_bound]
     on_uvloop = result.spec.event_loop == "uvloop"
@@ -109,6 +112,38 @@ def _latency_table(result: LoadResult) -> Table:
             number(metrics.tpot.p95),
             *_percentiles(metrics.e2e),
             _mark(metrics),
+        )
+    return table
+
+
+def _scheduled_table(result: LoadResult) -> Table | None:
+    """Open loop: latency from when each request was due, not from when it got sent."""
+    levels = [m for m in by_load(result) if m.e2e_scheduled is not None]
+    if not levels:
+        return None
+    replay = result.spec.replay
+    title = "latency in ms from each request's scheduled send time"
+    if replay is not None:
+        title += f" (replay of {replay.since} – {replay.until}, {replay.scale:g}x)"
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption="what a user arriving on schedule waited: any queue before the request was "
+        "sent (the concurrency cap, a busy client) included, which latency from the send "
+        "hides (coordinated omission). queued = scheduled → sent.",
+        caption_justify="left",
+    )
+    table.add_column("level")
+    for header in ("TTFT\np50", "TTFT\np95", "E2E\np50", "E2E\np95", "E2E\np99", "queued\np95"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for metrics in levels:
+        assert metrics.e2e_scheduled is not None and metrics.ttft_scheduled is not None
+        table.add_row(
+            _label(metrics),
+            number(metrics.ttft_scheduled.p50),
+            number(metrics.ttft_scheduled.p95),
+            *_percentiles(metrics.e2e_scheduled),
+            number(metrics.wait_at_cap.p95),
         )
     return table
 

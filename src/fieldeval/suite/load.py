@@ -23,6 +23,24 @@ class LoadTargets(Strict):
     max_error_rate: float = Field(0.01, ge=0, le=1)
 
 
+class Replay(Strict):
+    """A stored production window to send again (`fieldeval load --replay`): each request at
+    its own arrival time (scaled) and with its own input and output lengths."""
+
+    since: str  # the window, as stored: ISO 8601, UTC
+    until: str
+    scale: float = Field(1.0, gt=0, description="2: twice as fast as production sent them")
+    arrivals_s: tuple[float, ...] = Field(description="each request's send time, from 0")
+    input_tokens: tuple[int, ...]
+    output_tokens: tuple[int, ...]
+
+    @model_validator(mode="after")
+    def _one_size_per_arrival(self) -> Replay:
+        if not len(self.arrivals_s) == len(self.input_tokens) == len(self.output_tokens):
+            raise ValueError("a replay needs one input and one output length per arrival")
+        return self
+
+
 class Load(Strict):
     """How `fieldeval load` drives one candidate: the load levels, their timing and targets."""
 
@@ -46,6 +64,9 @@ class Load(Strict):
     event_loop: Literal["asyncio", "uvloop"] = Field(
         "asyncio",
         description="the client's event loop; uvloop (extra `uvloop`) spends less CPU per event",
+    )
+    replay: Replay | None = Field(
+        None, description="set by `fieldeval load --replay`: a production window's schedule"
     )
 
     @model_validator(mode="after")

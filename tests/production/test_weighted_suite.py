@@ -156,3 +156,55 @@ def test_the_decision_report_shows_the_estimate(tmp_path: Path) -> None:
     assert "| production | 92% [" in markdown and "| 58% |" in markdown
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Estimated for production traffic" in page and "92% [" in page
+
+
+TWO = SUITE.replace(
+    "checks:",
+    "  - id: challenger\n    provider: recorded\n    path: evalset.jsonl\n"
+    "    output_field: challenger_output\n"
+    "rubric:\n  - id: helpful\n    question: Does it help?\n"
+    '    pass_example: "hello, here is how"\n    fail_example: "go away"\n'
+    "checks:",
+)
+
+
+def test_pairs_and_rubric_criteria_are_weighted_too(tmp_path: Path) -> None:
+    from fieldeval.records.grade import Grade
+    from fieldeval.store import Store
+    from fieldeval.store.grade_store import GradeStore
+    from fieldeval.suite.loader import load_suite
+
+    rows = _rows()
+    for row in rows:  # the challenger fixes the rare route and breaks two common examples
+        row["challenger_output"] = "hello" if row["id"] not in ("c0", "c1") else "bye"
+    suite = _project(tmp_path, rows, TWO)
+    db = str(tmp_path / "r.db")
+    result = library.evaluate(suite, db=db)
+    criterion = load_suite(suite).suite.rubric[0]
+    store = Store.open(db)
+    try:
+        grades = GradeStore(store)
+        grades.save_criteria([(criterion.version, criterion.id, criterion.model_dump(mode="json"))])
+        for row in rows:  # people pass an answer when it says hello
+            grades.save_grade(
+                Grade(
+                    run_id=result.run.id, candidate_id="production", example_id=row["id"],
+                    repeat=0, criterion_id="helpful", criterion_version=criterion.version,
+                    grader="ana", grader_kind="human",
+                    value=int("hello" in row["production_output"]),
+                )
+            )  # fmt: skip
+    finally:
+        store.close()
+    again = library.evaluate(suite, db=db, resume=result.run.id)
+    estimates = again.production
+    assert estimates is not None
+    [pair] = estimates.pairs
+    assert (pair.a, pair.b) == ("production", "challenger")
+    # Per example, production − challenger: +1 on c0, c1 (common, weight 15 each of 100
+    # calls' 90 over 6 drawn), −1 on r0..r4 (rare, 10/6 each).
+    expected = (2 * 15 - 5 * 10 / 6) / 100
+    assert pair.difference.value == pytest.approx(expected)
+    assert pair.difference.low < expected < pair.difference.high
+    helpful = estimates.of("production").criteria["helpful (people)"]
+    assert helpful.value == pytest.approx(estimates.of("production").weighted.value)

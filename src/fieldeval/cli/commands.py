@@ -232,9 +232,9 @@ def render_run(store: Store, data: RunData) -> None:
     )
     if len(info.candidates) > 1:
         render_candidate_pairs(compare_candidates(outputs, info.candidates), console)
-    from fieldeval.production.estimates import production_estimates
+    from fieldeval.results.weighted import weighted_estimates
 
-    weighted = production_estimates(info, outputs, examples)
+    weighted = weighted_estimates(info, outputs, examples, data.grades)
     if weighted is not None:
         from fieldeval.report.production import render_production
 

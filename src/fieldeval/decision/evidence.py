@@ -24,7 +24,7 @@ from fieldeval.failures.rates import CandidateFailures, worst_severity
 from fieldeval.failures.report import FailureReport, failure_report
 from fieldeval.judge.calibration import Calibration
 from fieldeval.notation import truncate
-from fieldeval.production.estimates import ProductionEstimates, production_estimates
+from fieldeval.production.estimates import ProductionEstimates
 from fieldeval.records.run import OutputKey, StoredExample, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
 from fieldeval.results.classification import ClassificationReport, classification_report
@@ -37,6 +37,7 @@ from fieldeval.results.rubric import (
 from fieldeval.results.run_data import RunData, read_run
 from fieldeval.results.slices import SliceField, slice_results
 from fieldeval.results.summary import CandidateSummary, RunSummary, example_clusters, summarize
+from fieldeval.results.weighted import weighted_estimates
 from fieldeval.store import Store
 from fieldeval.suite.economics import Volume
 from fieldeval.suite.failure_modes import SEVERITY_LEVEL
@@ -193,7 +194,7 @@ def decision(
         summary=summary,
         pairs=pairs,
         slices=slice_results(outputs, examples, run.candidates),
-        production=production_estimates(run, outputs, examples),
+        production=weighted_estimates(run, outputs, examples, grades),
         classification=classification_report(run.suite, outputs, examples, run.candidates),
         abstention=_abstention(data),
         failures=failures,

@@ -130,9 +130,9 @@ class Evaluation:
     @cached_property
     def production(self) -> ProductionEstimates | None:
         """Each rate weighted to production, for a dataset drawn by `fieldeval sample`."""
-        from fieldeval.production.estimates import production_estimates
+        from fieldeval.results.weighted import weighted_estimates
 
-        return production_estimates(self.run, self.outputs, self.examples)
+        return weighted_estimates(self.run, self.outputs, self.examples, self.grades)
 
     def failures(self) -> FailureReport:
         """The failure analysis: modes by severity, systematic or random, per candidate."""

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from fieldeval.records.run import RunInfo, StoredExample, StoredOutput
+from fieldeval.records.run import OutputKey, RunInfo, StoredExample, StoredOutput
 from fieldeval.stats.survey import (
     WeightedDifference,
     WeightedRate,
@@ -30,6 +30,8 @@ class CandidateEstimate:
     weighted: WeightedRate  # the pass rate, estimated for production
     plain: float  # the eval set's own rate, over the same examples (unweighted)
     checks: Mapping[str, WeightedRate]  # check id -> its pass rate, estimated for production
+    # "criterion (people)" / "criterion (judge)" -> its pass rate, estimated for production
+    criteria: Mapping[str, WeightedRate] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,10 +61,21 @@ class _Design:
     size: float | None  # N_h, when the eval set records it
 
 
+# Per rubric criterion and source, each output's verdict: True pass, False fail, None n/a.
+Verdicts = Mapping[str, Mapping[OutputKey, bool | None]]
+
+
 def production_estimates(
-    run: RunInfo, outputs: Sequence[StoredOutput], examples: Sequence[StoredExample]
+    run: RunInfo,
+    outputs: Sequence[StoredOutput],
+    examples: Sequence[StoredExample],
+    criteria: Verdicts | None = None,
 ) -> ProductionEstimates | None:
-    """The run's weighted estimates; None when its suite's dataset has no `production:`."""
+    """The run's weighted estimates; None when its suite's dataset has no `production:`.
+
+    `criteria` are the rubric's verdicts (`results.rubric.criterion_verdicts`), weighted as
+    the checks are.
+    """
     design = _designs(run.suite, examples)
     if not design:
         return None
@@ -92,7 +105,13 @@ def production_estimates(
                 checks[check_id] = _rate(applied, design)
         own = {e: v for e, v in values[candidate].items() if v is not None}
         estimates.append(
-            CandidateEstimate(candidate, _rate(own, design), sum(own.values()) / len(own), checks)
+            CandidateEstimate(
+                candidate,
+                _rate(own, design),
+                sum(own.values()) / len(own),
+                checks,
+                _criteria(candidate, criteria or {}, design),
+            )
         )
     pairs = []
     for a, b in combinations([c.candidate_id for c in estimates], 2):
@@ -126,6 +145,22 @@ def _designs(suite: Mapping[str, Any], examples: Sequence[StoredExample]) -> dic
         for example in examples
         if example.fields.get(weight) is not None
     }
+
+
+def _criteria(
+    candidate: str, criteria: Verdicts, design: Mapping[str, _Design]
+) -> dict[str, WeightedRate]:
+    """Each criterion's weighted rate: per example, the share of its decided verdicts passing."""
+    found = {}
+    for name, verdicts in criteria.items():
+        per_example: dict[str, list[bool]] = defaultdict(list)
+        for (who, example, _repeat), verdict in verdicts.items():
+            if who == candidate and verdict is not None and example in design:
+                per_example[example].append(verdict)
+        if per_example:
+            shares = {e: sum(v) / len(v) for e, v in per_example.items()}
+            found[name] = _rate(shares, design)
+    return found
 
 
 def _share(rows: Sequence[StoredOutput], check_id: str | None) -> float | None:

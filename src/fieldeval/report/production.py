@@ -56,9 +56,15 @@ def render_production(estimates: ProductionEstimates, console: Console) -> None:
             str(candidate.weighted.n),
         )
     console.print(shown)
-    checks = [(c, check, rate) for c in estimates.candidates for check, rate in c.checks.items()]
+    checks = [
+        (c, name, rate)
+        for c in estimates.candidates
+        for name, rate in {**c.checks, **c.criteria}.items()
+    ]
     if len({check for _, check, _ in checks}) > 1:
-        per_check = Table("candidate", "check", "estimated production pass rate", "examples")
+        per_check = Table(
+            "candidate", "check or criterion", "estimated production pass rate", "examples"
+        )
         for candidate, check, rate in checks:
             per_check.add_row(
                 Text(candidate.candidate_id), Text(check), weighted_text(rate), str(rate.n)
@@ -98,6 +104,17 @@ def production_markdown(estimates: ProductionEstimates) -> str:
             right=[1, 2, 3],
         ),
     ]
+    named = [
+        [untrusted(c.candidate_id), untrusted(name), weighted_text(rate), str(rate.n)]
+        for c in estimates.candidates
+        for name, rate in {**c.checks, **c.criteria}.items()
+    ]
+    if named:
+        parts += [
+            "",
+            table(["candidate", "check or criterion", "estimated production pass rate",
+                   "examples"], named, right=[3]),
+        ]  # fmt: skip
     for pair in estimates.pairs:
         d = pair.difference
         if d.low == d.low:

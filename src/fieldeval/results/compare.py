@@ -13,13 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fieldeval.production.estimates import ProductionEstimates, production_estimates
+from fieldeval.production.estimates import ProductionEstimates
 from fieldeval.providers.price_table import PriceSnapshot
 from fieldeval.providers.pricing import call_cost, usage_of
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.changes import Change, diff
 from fieldeval.results.run_data import RunData, read_run
 from fieldeval.results.summary import RunSummary, example_clusters, summarize
+from fieldeval.results.weighted import weighted_estimates
 from fieldeval.stats.intervals import Rate, percentile, wilson
 from fieldeval.stats.paired import PairedBinary, PairedScores, holm, mcnemar, paired_scores
 from fieldeval.store import Store
@@ -138,7 +139,7 @@ def compare(before: RunData, after: RunData) -> RunComparison:
         after_summary=summarize(
             later, list(after.outputs), clusters=example_clusters(later, list(after.examples))
         ),
-        after_production=production_estimates(later, after.outputs, after.examples),
+        after_production=weighted_estimates(later, after.outputs, after.examples, after.grades),
     )
 
 

@@ -31,6 +31,7 @@ def production_json(estimates: ProductionEstimates) -> dict[str, Any]:
                 "weighted": weighted_json(c.weighted),
                 "eval_set_rate": number(c.plain),
                 "checks": {check: weighted_json(rate) for check, rate in c.checks.items()},
+                "criteria": {name: weighted_json(rate) for name, rate in c.criteria.items()},
             }
             for c in estimates.candidates
         ],

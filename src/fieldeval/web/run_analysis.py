@@ -18,7 +18,7 @@ from fieldeval.cost.spend import RunCost, run_cost
 from fieldeval.edges.clean_view import is_variant
 from fieldeval.edges.rates import EdgeReport, edge_report
 from fieldeval.failures.report import FailureReport, failure_report
-from fieldeval.production.estimates import ProductionEstimates, production_estimates
+from fieldeval.production.estimates import ProductionEstimates
 from fieldeval.providers import sharing_a_server
 from fieldeval.records.run import RunInfo, StoredOutput
 from fieldeval.results.candidates import CandidatePair, compare_candidates
@@ -32,6 +32,7 @@ from fieldeval.results.rubric import (
 from fieldeval.results.run_data import read_run
 from fieldeval.results.slices import SliceField, slice_results
 from fieldeval.results.summary import RunSummary, example_clusters, summarize
+from fieldeval.results.weighted import weighted_estimates
 from fieldeval.stats.quantile import Quantile, quantile
 from fieldeval.store.store import Store
 from fieldeval.suite.schema import Suite
@@ -96,7 +97,7 @@ def analyse_run(store: Store, suite: Suite, run: RunInfo) -> RunAnalysis:
         # The variants' outputs are not in `data` (the clean task's numbers); read them apart.
         edges=(edge_report(store, run.id) if any(is_variant(e) for e in data.examples) else None),
         shared_servers=tuple(sharing_a_server(run)),
-        production=production_estimates(run, outputs, data.clean_examples),
+        production=weighted_estimates(run, outputs, data.clean_examples, data.grades),
     )
     report = failure_report(suite, data)
     cost = run_cost(suite, data)

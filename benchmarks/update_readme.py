@@ -38,6 +38,11 @@ SCRIPTS = (
         ["run_memory.py", "--sizes", "1000", "5000"],
     ),
     ("the grading screen on a large run", ["grading.py"], ["grading.py", "--saves", "20"]),
+    (
+        "collecting production traces",
+        ["collect.py"],
+        ["collect.py", "--repeats", "1", "--spans", "2000"],
+    ),
 )
 PROGRESS = re.compile(r"^\s*(repeat \d|fast server at|server on core|\s*\d+ examples: )")
 

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from fieldeval.records.production import ProductionRecord
@@ -61,7 +62,13 @@ def _inherited(span: Span, by_id: Mapping[str, Span]) -> dict[str, Any]:
     merged: dict[str, Any] = dict(span.resource)
     for ancestor in reversed(chain):
         merged.update(ancestor.attributes)
-    return {key: _scalar(value) for key, value in merged.items() if not _CONTENT.match(key)}
+    return {key: _scalar(value) for key, value in merged.items() if not _is_content(key)}
+
+
+@lru_cache(maxsize=4096)
+def _is_content(key: str) -> bool:
+    # Cached: every span of an export repeats the same few dozen keys.
+    return _CONTENT.match(key) is not None
 
 
 def _scalar(value: Any) -> str | int | float | bool:

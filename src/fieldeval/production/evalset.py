@@ -39,7 +39,9 @@ def write_evalset(path: Path, sample: ProductionSample, by: Sequence[str]) -> No
 
 def suite_lines(path: Path, by: Sequence[str]) -> str:
     """The dataset and candidate a suite needs to run the sample, weighted to production."""
-    slices = ", ".join(json.dumps(name) for name in (*by, STRATUM_FIELD) if name)
+    # With two fields or more, their combination (the stratum) is a slice of its own.
+    named = [*by, STRATUM_FIELD] if len(by) > 1 else list(by)
+    slices = ", ".join(json.dumps(name) for name in named)
     return f"""dataset:
   path: {path.name}
   id: id

@@ -14,7 +14,7 @@ correction of sampling fraction f_h), by MOVER (Zou & Donner 2008):
 
     low = p̂ − √(Σ_h W_h²·(p_h − l_h)²),   high = p̂ + √(Σ_h W_h²·(u_h − p_h)²)
 
-It stays within [0, 1], is not a point when a stratum passed everything, and covers 93-95%
+It stays within [0, 1], is not a point when a stratum passed everything, and covers 94-96%
 in the tests' simulations (tests/simulations/test_production_estimate.py), where near 100%
 the textbook linearised interval below covers 82%.
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from fieldeval.cli.console import console
+from fieldeval.cli.options import as_utc
 from fieldeval.errors import ConfigError, Interrupted, UserError
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def _replayed(store: Store, spec: Load, window: ReplayWindow) -> Load:
     from fieldeval.load.replay import replay_spec
     from fieldeval.store.production_store import ProductionStore
 
-    since, until = _utc(window.since), _utc(window.until)
+    since, until = as_utc(window.since), as_utc(window.until)
     records = list(ProductionStore(store).records(since=since, until=until))
     if records and since is None:
         since = records[0].started_at
@@ -159,9 +160,3 @@ def _replayed(store: Store, spec: Load, window: ReplayWindow) -> Load:
             "no production record to replay", hint="collect traces first (`fieldeval collect`)"
         )
     return replay_spec(spec, records, since=since, until=until, scale=window.scale)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

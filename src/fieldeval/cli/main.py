@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +19,14 @@ from fieldeval.cli import (
 from fieldeval.cli.edges_command import edges_app
 from fieldeval.cli.failures_command import failures_app
 from fieldeval.cli.import_command import import_suite_command
-from fieldeval.cli.options import DbOption, JsonOption, RunArgument, SuiteArgument
+from fieldeval.cli.options import (
+    DbOption,
+    JsonOption,
+    RunArgument,
+    SinceOption,
+    SuiteArgument,
+    UntilOption,
+)
 from fieldeval.errors import FieldevalError
 
 app = typer.Typer(
@@ -253,8 +259,8 @@ def load(
             "--replay", help="Send the collected production calls of --since/--until again."
         ),
     ] = False,
-    since: Annotated[datetime | None, typer.Option(help="--replay: the window's start.")] = None,
-    until: Annotated[datetime | None, typer.Option(help="--replay: the window's end.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     scale: Annotated[
         float, typer.Option(min=0.001, help="--replay: 2 sends twice as fast as production.")
     ] = 1.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -31,3 +32,16 @@ TokenOption = Annotated[
     str | None,
     typer.Option(envvar="FIELDEVAL_TOKEN", help="The app's token (default: a new one)."),
 ]
+SinceOption = Annotated[
+    datetime | None, typer.Option(help="Production calls from this time on (UTC unless given).")
+]
+UntilOption = Annotated[
+    datetime | None, typer.Option(help="Production calls before this time (UTC unless given).")
+]
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A time from the command line in UTC: one without a zone is read as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fieldeval.cli.options import DbOption, HostOption, TokenOption
+from fieldeval.cli.options import DbOption, HostOption, SinceOption, TokenOption, UntilOption
 
 
 def collect(
@@ -49,12 +49,8 @@ def sample(
         int, typer.Option(min=1, help="At least this many from every stratum (rare ones too).")
     ] = 5,
     seed: Annotated[int, typer.Option(help="The same seed draws the same sample.")] = 0,
-    since: Annotated[
-        datetime | None, typer.Option(help="Only calls from this time on (UTC).")
-    ] = None,
-    until: Annotated[
-        datetime | None, typer.Option(help="Only calls before this time (UTC).")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     ids: Annotated[
         Path | None,
         typer.Option(help="Only the records this file lists, one id a line (a drift cluster)."),
@@ -89,8 +85,8 @@ def coverage(
     pass_rate: Annotated[
         float, typer.Option(min=0.01, max=0.99, help="The pass rate the MDE assumes.")
     ] = 0.8,
-    since: Annotated[datetime | None, typer.Option(help="Production calls from (UTC).")] = None,
-    until: Annotated[datetime | None, typer.Option(help="Production calls before (UTC).")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     db: DbOption = None,
 ) -> None:
     """Which production strata the eval set has too few examples of, or none."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fieldeval.cli.console import console
+from fieldeval.cli.options import as_utc
 from fieldeval.pipeline.production import Collected
 
 
@@ -76,8 +77,8 @@ def sample(
         by=by,
         min_per_stratum=min_per_stratum,
         seed=seed,
-        since=_utc(since),
-        until=_utc(until),
+        since=as_utc(since),
+        until=as_utc(until),
         ids=_ids(ids) if ids is not None else None,
         db=db,
     )
@@ -121,12 +122,6 @@ def _log(collected: Collected) -> None:
     sys.stdout.flush()
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def coverage(
     evalset: Path,
     *,
@@ -140,7 +135,7 @@ def coverage(
     from fieldeval.report.production_drift import render_coverage
 
     report = fieldeval.coverage(
-        evalset, by=by, pass_rate=pass_rate, since=_utc(since), until=_utc(until), db=db
+        evalset, by=by, pass_rate=pass_rate, since=as_utc(since), until=as_utc(until), db=db
     )
     render_coverage(report, console)
 
@@ -160,8 +155,8 @@ def drift(
     from fieldeval.report.production_drift import render_drift
 
     report = fieldeval.drift(
-        baseline=(_utc(baseline[0]), _utc(baseline[1])),
-        later=(_utc(later[0]), _utc(later[1])),
+        baseline=(as_utc(baseline[0]), as_utc(baseline[1])),
+        later=(as_utc(later[0]), as_utc(later[1])),
         by=by,
         evalset=evalset,
         seed=seed,

@@ -144,12 +144,12 @@ def schema_differences(url: str) -> list[object]:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from fieldeval.store.tables import metadata
+    from fieldeval.store.tables import all_tables
 
     engine = create_engine(with_driver(url))
     try:
         with engine.connect() as connection:
-            return list(compare_metadata(MigrationContext.configure(connection), metadata))
+            return list(compare_metadata(MigrationContext.configure(connection), all_tables()))
     finally:
         engine.dispose()
 

@@ -1,7 +1,10 @@
 """A small support app nobody here wrote the parts of: the `openai` SDK, instrumented by
 OpenTelemetry's openai-v2 or by OpenInference, exporting with the real OTLP/HTTP exporter.
 
-    python support_app.py BASE_URL genai|openinference < questions.jsonl
+    python support_app.py BASE_URL genai|genai-events|openinference < questions.jsonl
+
+`genai-events`: the openai-v2 instrumentation's own default for content, log events exported
+with the OTLP log exporter beside the spans.
 
 Each stdin line is {"route": ..., "text": ...}; each is handled in a span carrying
 `app.route`, and asked as a system prompt plus the user's text. The exporter's endpoint
@@ -23,11 +26,24 @@ def main() -> None:
     base_url, instrumentation = sys.argv[1:3]
     provider = TracerProvider(resource=Resource.create({"service.name": "support-bot"}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    if instrumentation == "genai":
+    logs = None
+    if instrumentation == "genai-events":
+        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
         from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+        logs = LoggerProvider(resource=provider.resource)
+        logs.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+        OpenAIInstrumentor().instrument(tracer_provider=provider, logger_provider=logs)
+    elif instrumentation == "genai":
+        from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
+
+        OpenAIInstrumentor().instrument(tracer_provider=provider)
     else:
         from openinference.instrumentation.openai import OpenAIInstrumentor
-    OpenAIInstrumentor().instrument(tracer_provider=provider)
+
+        OpenAIInstrumentor().instrument(tracer_provider=provider)
     import openai
 
     client = openai.OpenAI(base_url=base_url, api_key="sk-test-not-a-key")
@@ -44,6 +60,8 @@ def main() -> None:
             )
         print(json.dumps({"text": question["text"], "reply": reply.choices[0].message.content}))
     provider.shutdown()  # flushes every span before exiting
+    if logs is not None:
+        logs.shutdown()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -89,6 +90,10 @@ def _run_app(base_url: str, endpoint: str, instrumentation: str, questions: list
         "OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental",
         "OTEL_BSP_SCHEDULE_DELAY": "100",
     }
+    if instrumentation == "genai-events":
+        # The instrumentation's own default: content in log events, apart from the spans.
+        env["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = "true"
+        del env["OTEL_SEMCONV_STABILITY_OPT_IN"]
     done = subprocess.run(
         [sys.executable, str(APP), base_url, instrumentation],
         input="".join(json.dumps(q) + "\n" for q in questions),
@@ -168,3 +173,28 @@ def test_sampled_run_graded_and_weighted_back_to_production(collected) -> None:
     assert abs(weighted.value - truth) < abs(production.plain - truth)
     assert production.plain < truth  # the oversampled legal route fails: unweighted is low
     assert estimate.calls == pytest.approx(len(questions))  # the weights add up to the traffic
+
+
+def test_content_logged_as_events_apart_from_the_spans_is_joined(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    questions = _questions()[:12]
+    with start_server() as model, collecting(db) as collector:
+        sent = _run_app(model.url, collector.endpoint, "genai-events", questions)
+        # Every export was answered before the app exited, so each has printed its line.
+        calls = events = 0
+        lines = []
+        while calls < len(questions) or events < 3 * len(questions):
+            lines.append(collector.next_line())
+            found = re.search(r"(\d+) model calls? read", lines[-1])
+            calls += int(found.group(1)) if found else 0
+            found = re.search(r"(\d+) GenAI log events read", lines[-1])
+            events += int(found.group(1)) if found else 0
+    # Spans and log events (system, user, choice per call) came in exports of their own.
+    assert (calls, events) == (len(questions), 3 * len(questions))
+    assert any("without message content on the span" in line for line in lines)
+    sampled = fieldeval.sample(tmp_path / "evalset.jsonl", n=12, db=db)
+    rows = [json.loads(line) for line in sampled.path.read_text(encoding="utf-8").splitlines()]
+    assert Counter((row["input"], row["production_output"]) for row in rows) == Counter(
+        (call["text"], call["reply"]) for call in sent
+    )
+    assert all(row["production_messages"][0]["role"] == "system" for row in rows)

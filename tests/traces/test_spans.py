@@ -273,3 +273,54 @@ def test_a_file_that_is_not_utf8_says_so(tmp_path: Path) -> None:
     path.write_bytes(b"\x0a\x12\xff\xfe binary")
     with pytest.raises(DataError, match="not UTF-8"):
         read_trace_file(path)
+
+
+def _log_export(events: list[tuple[str, dict, int]]) -> dict:
+    return {
+        "resourceLogs": [
+            {
+                "scopeLogs": [
+                    {
+                        "logRecords": [
+                            {
+                                "eventName": name,
+                                "traceId": TRACE,
+                                "spanId": CHILD,
+                                "timeUnixNano": str(START + offset),
+                                "body": {"kvlistValue": {"values": _attrs(body)}},
+                            }
+                            for name, body, offset in events
+                        ]
+                        + [{"eventName": "http.request", "traceId": TRACE, "spanId": CHILD}]
+                    }
+                ]
+            }
+        ]
+    }
+
+
+def test_content_logged_as_events_is_joined_to_its_span(tmp_path: Path) -> None:
+    from fieldeval.traces.events import with_events
+    from fieldeval.traces.files import read_telemetry
+
+    path = tmp_path / "telemetry.jsonl"
+    logs = _log_export(
+        [
+            ("gen_ai.choice", {"index": 0, "message": json.dumps({"content": "Five days."})}, 3),
+            ("gen_ai.user.message", {"content": "Refund?"}, 2),
+            ("gen_ai.system.message", {"content": "Be brief."}, 1),
+        ]
+    )
+    path.write_text(json.dumps(_export(GENAI)) + "\n" + json.dumps(logs) + "\n", encoding="utf-8")
+    found = read_telemetry(path)
+    [record] = found.records
+    assert not record.captured
+    assert [event.name for event in found.events] == [
+        "gen_ai.choice", "gen_ai.user.message", "gen_ai.system.message",
+    ]  # fmt: skip
+    joined = with_events(record, found.events)
+    assert joined.messages == (
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Refund?"},
+    )
+    assert joined.output == "Five days." and joined.captured

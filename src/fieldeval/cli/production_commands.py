@@ -107,12 +107,17 @@ def sample(
 
 
 def _collected_line(collected: Collected) -> str:
-    calls = "call" if collected.read == 1 else "calls"
-    line = f"{collected.read} model {calls} read, {collected.added} new"
+    parts = []
+    if collected.read or not collected.events:
+        calls = "call" if collected.read == 1 else "calls"
+        parts.append(f"{collected.read} model {calls} read, {collected.added} new")
+    if collected.events:
+        parts.append(f"{collected.events} GenAI log events read, {collected.events_added} new")
+    line = "; ".join(parts)
     if collected.uncaptured:
         line += (
-            f"; {collected.uncaptured} without message content (enable content capture in the"
-            " instrumentation to sample them)"
+            f"; {collected.uncaptured} without message content on the span (turn on content"
+            " capture, or export the instrumentation's log events too, to sample them)"
         )
     return line
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from fieldeval.production.coverage import CoverageReport
     from fieldeval.production.drift import DriftReport
     from fieldeval.production.sampling import ProductionSample
-    from fieldeval.records.production import ProductionRecord
+    from fieldeval.records.production import ProductionEvent, ProductionRecord
     from fieldeval.store import Store
 
 
@@ -23,7 +23,9 @@ class Collected:
 
     read: int  # model calls found
     added: int  # of them, not in the store before
-    uncaptured: int  # of them, without the content an example needs (input and output)
+    uncaptured: int  # of them, without the content an example needs, nor events giving it
+    events: int = 0  # GenAI log events found (content logged apart from the span)
+    events_added: int = 0
 
 
 @dataclass(frozen=True)
@@ -35,27 +37,37 @@ class Sampled:
 
 def collect(paths: Sequence[str | Path], *, db: str | None = None) -> Collected:
     """Read OTLP/JSON, OTLP protobuf and request-log files into the store's production records."""
-    from fieldeval.traces.files import read_trace_file
+    from fieldeval.traces.files import read_telemetry
 
-    records = [record for path in paths for record in read_trace_file(Path(path))]
-    return store_records(records, db=db)
+    # Every file is read before anything is stored: a bad line stores nothing.
+    read = [read_telemetry(Path(path)) for path in paths]
+    records = [record for found in read for record in found.records]
+    events = [event for found in read for event in found.events]
+    return store_records(records, events, db=db)
 
 
 def store_records(
-    records: Sequence[ProductionRecord], *, db: str | None = None, store: Store | None = None
+    records: Sequence[ProductionRecord],
+    events: Sequence[ProductionEvent] = (),
+    *,
+    db: str | None = None,
+    store: Store | None = None,
 ) -> Collected:
-    """Keep the records not stored yet (`fieldeval collect`'s receiver calls this per export)."""
+    """Keep the records and events not stored yet (the receiver calls this per export)."""
     from fieldeval.store import Store
     from fieldeval.store.production_store import ProductionStore
 
     opened = Store.open(db) if store is None else store
     try:
-        added = ProductionStore(opened).add(records)
+        production = ProductionStore(opened)
+        added = production.add(records)
+        events_added = production.add_events(events)
     finally:
         if store is None:
             opened.close()
-    uncaptured = sum(not record.captured for record in records)
-    return Collected(read=len(records), added=added, uncaptured=uncaptured)
+    logged = {event.span_id for event in events}
+    uncaptured = sum(not r.captured and r.span_id not in logged for r in records)
+    return Collected(len(records), added, uncaptured, len(events), events_added)
 
 
 def sample(
@@ -145,9 +157,15 @@ def _records(
 ) -> list[ProductionRecord]:
     from fieldeval.store import Store
     from fieldeval.store.production_store import ProductionStore
+    from fieldeval.traces.events import with_events
 
     store = Store.open(db)
     try:
-        return list(ProductionStore(store).records(since=since, until=until))
+        production = ProductionStore(store)
+        records = list(production.records(since=since, until=until))
+        # Content an instrumentation logged as events, apart from its span, is joined here.
+        lacking = [r.span_id for r in records if not r.captured and r.span_id is not None]
+        events = production.events(lacking) if lacking else {}
     finally:
         store.close()
+    return [with_events(r, events[r.span_id]) if r.span_id in events else r for r in records]

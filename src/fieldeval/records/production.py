@@ -43,3 +43,24 @@ class ProductionRecord:
     def captured(self) -> bool:
         """Whether the trace holds the content an example needs (an input and an output)."""
         return bool(self.input) and self.output is not None
+
+
+@dataclass(frozen=True)
+class ProductionEvent:
+    """A GenAI log event of a model call's span (`gen_ai.user.message`, `gen_ai.choice`...):
+    where instrumentations that log content put it, apart from the span."""
+
+    trace_id: str
+    span_id: str
+    name: str
+    body: Any  # the event's body as JSON: {"content": ...}, {"message": {...}}, ...
+    time_ns: int  # when it happened (else when it was observed)
+
+    @property
+    def id(self) -> str:
+        """The same event collected twice has the same id."""
+        import hashlib
+        import json
+
+        key = json.dumps([self.trace_id, self.span_id, self.name, self.time_ns, self.body])
+        return hashlib.sha256(key.encode()).hexdigest()[:40]

@@ -36,7 +36,7 @@ from sqlalchemy.exc import (
 )
 
 from fieldeval.errors import ConfigError, StoreError
-from fieldeval.store.tables import metadata
+from fieldeval.store.tables import all_tables
 
 DEFAULT_DIR = Path(".fieldeval")
 DEFAULT_FILE = "fieldeval.db"
@@ -169,7 +169,7 @@ def _create_if_new(engine: Engine) -> bool:
         _lock_schema(connection)
         if inspect(connection).get_table_names():
             return False
-        metadata.create_all(connection)
+        all_tables().create_all(connection)
         alembic_version.create(connection)
         connection.execute(insert(alembic_version).values(version_num=HEAD_REVISION))
     return True

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldeval.errors import StoreError
-from fieldeval.records.production import ProductionRecord
+from fieldeval.records.production import ProductionEvent, ProductionRecord
+from fieldeval.store.production_tables import production_events, production_records
 from fieldeval.store.store import Store
-from fieldeval.store.tables import production_records
 
 _BATCH = 2_000
+_IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
 
 
 class ProductionStore:
@@ -44,6 +46,54 @@ class ProductionStore:
             raise StoreError(f"cannot store production records: {error}") from error
         return added
 
+    def add_events(self, events: Sequence[ProductionEvent]) -> int:
+        """Store the log events not stored yet (by id); how many were new."""
+        if not events:
+            return 0
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        table = production_events
+        statement = dialect.insert(table).on_conflict_do_nothing(index_elements=["id"])
+        rows = [
+            {
+                "id": event.id,
+                "trace_id": event.trace_id,
+                "span_id": event.span_id,
+                "name": event.name,
+                "body": event.body,
+                "time_ns": event.time_ns,
+            }
+            for event in events
+        ]
+        try:
+            with self.engine.begin() as connection:
+                before = _count(connection, table)
+                for start in range(0, len(rows), _BATCH):
+                    connection.execute(statement, rows[start : start + _BATCH])
+                return _count(connection, table) - before
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot store production log events: {error}") from error
+
+    def events(self, span_ids: Collection[str]) -> dict[str, list[ProductionEvent]]:
+        """span id -> its log events."""
+        found: dict[str, list[ProductionEvent]] = defaultdict(list)
+        wanted = sorted(set(span_ids))
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                query = select(production_events).where(
+                    production_events.c.span_id.in_(wanted[start : start + _IN_CHUNK])
+                )
+                for row in connection.execute(query).mappings():
+                    found[row["span_id"]].append(
+                        ProductionEvent(
+                            row["trace_id"],
+                            row["span_id"],
+                            row["name"],
+                            row["body"],
+                            row["time_ns"],
+                        )
+                    )
+        return dict(found)
+
     def count(self) -> int:
         with self.engine.connect() as connection:
             return _count(connection)
@@ -64,10 +114,8 @@ class ProductionStore:
                 yield _record(row)
 
 
-def _count(connection: Connection) -> int:
-    return int(
-        connection.execute(select(func.count()).select_from(production_records)).scalar_one()
-    )
+def _count(connection: Connection, table: Table = production_records) -> int:
+    return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def _row(record: ProductionRecord, collected_at: datetime) -> dict[str, Any]:

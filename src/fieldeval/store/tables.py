@@ -376,25 +376,9 @@ turn_outputs = Table(
     ),
 )
 
-production_records = Table(
-    "production_records",
-    metadata,
-    # A model call from production (`fieldeval collect`): a GenAI or OpenInference span, or a
-    # line of an OpenAI request log. The id makes collecting the same span twice a no-op.
-    Column("id", String(200), primary_key=True),
-    Column("source", String(40), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("messages", JSON, nullable=False),
-    Column("input", Text, nullable=False),
-    Column("output", Text),
-    Column("model", String(200)),
-    Column("latency_ms", Float),
-    Column("input_tokens", Integer),
-    Column("output_tokens", Integer),
-    Column("error", Text),
-    Column("trace_id", String(64)),
-    Column("span_id", String(32)),
-    Column("attributes", JSON, nullable=False),
-    Column("collected_at", DateTime(timezone=True), nullable=False),
-    Index("ix_production_records_started_at", "started_at"),
-)
+
+def all_tables() -> MetaData:
+    """`metadata` with every table registered, the production ones too (their own module)."""
+    from fieldeval.store import production_tables  # noqa: F401  (defining them registers them)
+
+    return metadata

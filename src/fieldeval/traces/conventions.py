@@ -116,30 +116,30 @@ def _genai_messages(span: Span) -> list[dict[str, Any]]:
     own = span.attributes
     messages: list[dict[str, Any]] = []
     if "gen_ai.system_instructions" in own:
-        parts = _json(own["gen_ai.system_instructions"])
+        parts = parsed_json(own["gen_ai.system_instructions"])
         messages.append({"role": "system", "content": content_text(parts)})
     if "gen_ai.input.messages" in own:
-        return messages + [_message(m) for m in _json(own["gen_ai.input.messages"]) or ()]
+        return messages + [_message(m) for m in parsed_json(own["gen_ai.input.messages"]) or ()]
     if any(key.startswith("gen_ai.prompt.") for key in own):
         return _indexed_messages(own, "gen_ai.prompt", "")
     for name, attributes in span.events:  # the span-event form of the older conventions
         role = name.removeprefix("gen_ai.").removesuffix(".message")
         if name.endswith(".message") and role in {"system", "user", "assistant", "tool"}:
             content = attributes.get("content")
-            messages.append({"role": role, "content": content_text(_json(content))})
+            messages.append({"role": role, "content": content_text(parsed_json(content))})
     return messages
 
 
 def _genai_outputs(span: Span) -> list[dict[str, Any]]:
     own = span.attributes
     if "gen_ai.output.messages" in own:
-        return [_message(m) for m in _json(own["gen_ai.output.messages"]) or ()]
+        return [_message(m) for m in parsed_json(own["gen_ai.output.messages"]) or ()]
     if any(key.startswith("gen_ai.completion.") for key in own):
         return _indexed_messages(own, "gen_ai.completion", "")
     choices = []
     for name, attributes in span.events:
         if name == "gen_ai.choice":
-            message = _json(attributes.get("message")) or {}
+            message = parsed_json(attributes.get("message")) or {}
             content = message.get("content") if isinstance(message, Mapping) else message
             choices.append({"role": "assistant", "content": content_text(content)})
     return choices
@@ -187,7 +187,8 @@ def _indexed_messages(
     ]
 
 
-def _json(value: Any) -> Any:
+def parsed_json(value: Any) -> Any:
+    """A JSON string parsed; anything else (or text that is not JSON) as it is."""
     if isinstance(value, str):
         try:
             return json.loads(value)

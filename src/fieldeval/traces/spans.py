@@ -79,7 +79,7 @@ def spans_from_protobuf(body: bytes, where: str) -> Iterator[Span]:
     except DecodeError as error:
         raise DataError(f"{where}: not an OTLP protobuf trace export: {error}") from error
     for resource_spans in export.resource_spans:
-        resource = {kv.key: _proto_value(kv.value) for kv in resource_spans.resource.attributes}
+        resource = {kv.key: proto_value(kv.value) for kv in resource_spans.resource.attributes}
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 yield Span(
@@ -89,10 +89,10 @@ def spans_from_protobuf(body: bytes, where: str) -> Iterator[Span]:
                     name=span.name,
                     start_ns=span.start_time_unix_nano,
                     end_ns=span.end_time_unix_nano,
-                    attributes={kv.key: _proto_value(kv.value) for kv in span.attributes},
+                    attributes={kv.key: proto_value(kv.value) for kv in span.attributes},
                     resource=resource,
                     events=tuple(
-                        (event.name, {kv.key: _proto_value(kv.value) for kv in event.attributes})
+                        (event.name, {kv.key: proto_value(kv.value) for kv in event.attributes})
                         for event in span.events
                     ),
                     error=(span.status.message or "error") if span.status.code == 2 else None,
@@ -103,9 +103,9 @@ def _json_span(span: Mapping[str, Any], resource: Mapping[str, Any]) -> Span:
     status = span.get("status") or {}
     parent = span.get("parentSpanId")
     return Span(
-        trace_id=_hex_id(span["traceId"]),
-        span_id=_hex_id(span["spanId"]),
-        parent_id=_hex_id(parent) if parent else None,
+        trace_id=hex_id(span["traceId"]),
+        span_id=hex_id(span["spanId"]),
+        parent_id=hex_id(parent) if parent else None,
         name=str(span.get("name", "")),
         start_ns=int(span["startTimeUnixNano"]),
         end_ns=int(span["endTimeUnixNano"]),
@@ -119,7 +119,7 @@ def _json_span(span: Mapping[str, Any], resource: Mapping[str, Any]) -> Span:
     )
 
 
-def _hex_id(value: str) -> str:
+def hex_id(value: str) -> str:
     """A span or trace id as hex, from OTLP/JSON's hex or protobuf JSON's base64."""
     text = str(value)
     if len(text) in (16, 32) and all(c in "0123456789abcdefABCDEF" for c in text):
@@ -133,11 +133,11 @@ def _hex_id(value: str) -> str:
 def _attributes(pairs: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for pair in pairs or ():
-        found[str(pair["key"])] = _json_value(pair.get("value") or {})
+        found[str(pair["key"])] = json_value(pair.get("value") or {})
     return found
 
 
-def _json_value(value: Mapping[str, Any]) -> Any:
+def json_value(value: Mapping[str, Any]) -> Any:
     if "stringValue" in value:
         return value["stringValue"]
     if "intValue" in value:
@@ -147,7 +147,7 @@ def _json_value(value: Mapping[str, Any]) -> Any:
     if "boolValue" in value:
         return bool(value["boolValue"])
     if "arrayValue" in value:
-        return [_json_value(item) for item in (value["arrayValue"].get("values") or ())]
+        return [json_value(item) for item in (value["arrayValue"].get("values") or ())]
     if "kvlistValue" in value:
         return _attributes(value["kvlistValue"].get("values"))
     if "bytesValue" in value:
@@ -155,12 +155,12 @@ def _json_value(value: Mapping[str, Any]) -> Any:
     return None
 
 
-def _proto_value(value: Any) -> Any:
+def proto_value(value: Any) -> Any:
     kind = value.WhichOneof("value")
     if kind == "array_value":
-        return [_proto_value(item) for item in value.array_value.values]
+        return [proto_value(item) for item in value.array_value.values]
     if kind == "kvlist_value":
-        return {kv.key: _proto_value(kv.value) for kv in value.kvlist_value.values}
+        return {kv.key: proto_value(kv.value) for kv in value.kvlist_value.values}
     if kind == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
     return None if kind is None else getattr(value, kind)

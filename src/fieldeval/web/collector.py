@@ -1,4 +1,5 @@
-"""`fieldeval collect`'s OTLP/HTTP receiver: `POST /v1/traces`, as OpenTelemetry exporters send it.
+"""`fieldeval collect`'s OTLP/HTTP receiver: `POST /v1/traces` and `/v1/logs`, as OpenTelemetry
+exporters send them (GenAI log events carry the content some instrumentations log apart).
 
 Protobuf (`application/x-protobuf`, the exporters' default) and OTLP/JSON
 (`application/json`), optionally gzipped. Each export's model calls are stored before the
@@ -13,6 +14,7 @@ import hmac
 import json
 import zlib
 from collections.abc import Callable
+from typing import Literal
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -22,8 +24,10 @@ from starlette.routing import Route
 
 from fieldeval.errors import DataError
 from fieldeval.pipeline.production import Collected, store_records
+from fieldeval.records.production import ProductionEvent, ProductionRecord
 from fieldeval.store import Store
 from fieldeval.traces.conventions import model_calls
+from fieldeval.traces.events import events_from_json, events_from_protobuf
 from fieldeval.traces.spans import require_protobuf, spans_from_json, spans_from_protobuf
 from fieldeval.web.security import Security, is_loopback
 
@@ -38,6 +42,12 @@ def create_collector(
     require_protobuf()
 
     async def traces(request: Request) -> Response:
+        return await receive(request, "traces")
+
+    async def logs(request: Request) -> Response:
+        return await receive(request, "logs")
+
+    async def receive(request: Request, signal: Literal["traces", "logs"]) -> Response:
         refusal = _refusal(request, security)
         if refusal is not None:
             return refusal
@@ -51,22 +61,38 @@ def create_collector(
             )
         try:
             body = _decoded(body, request.headers.get("content-encoding", ""))
-            if kind == _PROTOBUF:
-                spans = list(spans_from_protobuf(body, "the export"))
-            else:
-                spans = list(spans_from_json(json.loads(body), "the export"))
+            records, events = _read(body, kind == _PROTOBUF, signal)
         except (DataError, ValueError, OSError, zlib.error) as error:
             return _error(400, str(error))
-        records = list(model_calls(spans))
-        collected = await run_in_threadpool(store_records, records, store=store)
+        collected = await run_in_threadpool(store_records, records, events, store=store)
         if log is not None:
             log(collected)
         if kind == _PROTOBUF:
-            # An empty ExportTraceServiceResponse: no fields set serialises to no bytes.
+            # An empty Export*ServiceResponse: no fields set serialises to no bytes.
             return Response(b"", media_type=_PROTOBUF)
         return JSONResponse({})
 
-    return Starlette(routes=[Route("/v1/traces", traces, methods=["POST"])])
+    return Starlette(
+        routes=[
+            Route("/v1/traces", traces, methods=["POST"]),
+            Route("/v1/logs", logs, methods=["POST"]),
+        ]
+    )
+
+
+def _read(
+    body: bytes, protobuf: bool, signal: Literal["traces", "logs"]
+) -> tuple[list[ProductionRecord], list[ProductionEvent]]:
+    """The model calls of a trace export, or the GenAI events of a log export."""
+    if signal == "logs":
+        if protobuf:
+            return [], list(events_from_protobuf(body, "the export"))
+        return [], list(events_from_json(json.loads(body), "the export"))
+    if protobuf:
+        spans = list(spans_from_protobuf(body, "the export"))
+    else:
+        spans = list(spans_from_json(json.loads(body), "the export"))
+    return list(model_calls(spans)), []
 
 
 def _refusal(request: Request, security: Security) -> Response | None:

@@ -2,12 +2,12 @@
 
 from alembic import context
 
-from fieldeval.store.tables import metadata
+from fieldeval.store.tables import all_tables
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=all_tables(),
     render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
 )
 with context.begin_transaction():

@@ -1,4 +1,4 @@
-"""production records: model calls collected from traces and request logs
+"""production records: model calls collected from traces and request logs, and their log events
 
 Revision ID: 0008
 Revises: 0007
@@ -36,8 +36,23 @@ def upgrade() -> None:
     op.create_index(
         "ix_production_records_started_at", "production_records", ["started_at"], unique=False
     )
+    op.create_table(
+        "production_events",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("trace_id", sa.String(length=64), nullable=False),
+        sa.Column("span_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=True),
+        sa.Column("time_ns", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_production_events")),
+    )
+    op.create_index(
+        op.f("ix_production_events_span_id"), "production_events", ["span_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_production_events_span_id"), table_name="production_events")
+    op.drop_table("production_events")
     op.drop_index("ix_production_records_started_at", table_name="production_records")
     op.drop_table("production_records")

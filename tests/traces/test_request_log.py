@@ -26,7 +26,7 @@ LINE = {
     },
     "timestamp": "2026-11-30T09:12:00Z",
     "latency_ms": 640,
-    "metadata": {"route": "shipping", "tier": "free"},
+    "metadata": {"route": "shipping", "tier": "free", "openai_api_key": "sk-live-1"},
 }
 
 

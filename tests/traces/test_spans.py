@@ -99,6 +99,9 @@ def test_latest_genai_conventions_give_messages_output_tokens_and_inherited_slic
                     [{"role": "assistant", "parts": [{"type": "text", "content": "Five days."}]}]
                 ),
                 "customer.tier": "silver",  # the span's own attribute wins over its parent's
+                "http.request.header.authorization": "Bearer sk-live-123",
+                "app.api_key": "sk-live-456",
+                "session.token": "abc",
             }
         )
     )
@@ -118,8 +121,10 @@ def test_latest_genai_conventions_give_messages_output_tokens_and_inherited_slic
     assert record.attributes["customer.tier"] == "silver"
     assert record.attributes["service.name"] == "bot"
     assert record.attributes["gen_ai.response.finish_reasons"] == "stop"
-    # Content never becomes a slice.
+    # Content never becomes a slice, and a credential is never kept.
     assert not any("messages" in key or "instructions" in key for key in record.attributes)
+    assert "sk-live" not in repr(record) and "session.token" not in record.attributes
+    assert record.attributes["gen_ai.usage.input_tokens"] == 31
 
 
 def test_span_events_of_the_older_conventions() -> None:

@@ -27,6 +27,9 @@ _CONTENT = re.compile(
     r"|llm\.(input|output)_messages\.|llm\.prompts|llm\.tools|(input|output)\.value"
     r"|llm\.invocation_parameters)"
 )
+# Attributes that may hold a credential: never stored (an instrumentation that records
+# request headers would otherwise put the app's API key in the store).
+_SECRET = re.compile(r"(authorization|api[_.-]?key|secret|password|cookie|token$)", re.IGNORECASE)
 _INDEXED = re.compile(r"^(?P<prefix>.+?)\.(?P<index>\d+)\.(?P<rest>.+)$")
 
 
@@ -67,8 +70,14 @@ def _inherited(span: Span, by_id: Mapping[str, Span]) -> dict[str, Any]:
 
 @lru_cache(maxsize=4096)
 def _is_content(key: str) -> bool:
+    """Content (kept as messages and output) or a credential (never kept): not a slice."""
     # Cached: every span of an export repeats the same few dozen keys.
-    return _CONTENT.match(key) is not None
+    return _CONTENT.match(key) is not None or holds_secret(key)
+
+
+def holds_secret(key: str) -> bool:
+    """Whether an attribute's name says it may hold a credential."""
+    return _SECRET.search(key) is not None
 
 
 def _scalar(value: Any) -> str | int | float | bool:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fieldeval.records.production import ProductionRecord
-from fieldeval.traces.conventions import content_text
+from fieldeval.traces.conventions import content_text, holds_secret
 
 
 def is_request_log(line: Mapping[str, Any]) -> bool:
@@ -57,6 +57,7 @@ def log_record(line: Mapping[str, Any], raw: str, where: str) -> ProductionRecor
         attributes={
             str(key): value if isinstance(value, str | int | float | bool) else json.dumps(value)
             for key, value in (line.get("metadata") or {}).items()
+            if not holds_secret(str(key))
         },
     )
 

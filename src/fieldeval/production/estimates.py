@@ -73,7 +73,7 @@ def production_estimates(
 ) -> ProductionEstimates | None:
     """The run's weighted estimates; None when its suite's dataset has no `production:`.
 
-    `criteria` are the rubric's verdicts (`results.rubric.criterion_verdicts`), weighted as
+    `criteria` are the rubric's verdicts (`results.weighted.criterion_verdicts`), weighted as
     the checks are.
     """
     design = _designs(run.suite, examples)
@@ -87,32 +87,11 @@ def production_estimates(
         candidate: {example: _share(rows, None) for example, rows in per_example.items()}
         for candidate, per_example in by_candidate.items()
     }
-    estimates = []
-    for candidate in run.candidates:
-        per_example = by_candidate.get(candidate)
-        if not per_example:
-            continue
-        check_ids = list(
-            dict.fromkeys(
-                c.check_id for rows in per_example.values() for r in rows for c in r.checks
-            )
-        )
-        checks = {}
-        for check_id in check_ids:
-            shares = {e: _share(rows, check_id) for e, rows in per_example.items()}
-            applied = {e: share for e, share in shares.items() if share is not None}
-            if applied:
-                checks[check_id] = _rate(applied, design)
-        own = {e: v for e, v in values[candidate].items() if v is not None}
-        estimates.append(
-            CandidateEstimate(
-                candidate,
-                _rate(own, design),
-                sum(own.values()) / len(own),
-                checks,
-                _criteria(candidate, criteria or {}, design),
-            )
-        )
+    estimates = [
+        _candidate_estimate(candidate, per_example, values[candidate], design, criteria or {})
+        for candidate in run.candidates
+        if (per_example := by_candidate.get(candidate))
+    ]
     pairs = []
     for a, b in combinations([c.candidate_id for c in estimates], 2):
         shared = [e for e in values[a] if e in values[b]]
@@ -126,6 +105,33 @@ def production_estimates(
         examples=len(design),
         strata=len({d.stratum for d in design.values()}),
         calls=sum((_sizes(design) or {"": sum(d.weight for d in design.values())}).values()),
+    )
+
+
+def _candidate_estimate(
+    candidate: str,
+    per_example: Mapping[str, Sequence[StoredOutput]],
+    values: Mapping[str, float | None],
+    design: Mapping[str, _Design],
+    criteria: Verdicts,
+) -> CandidateEstimate:
+    """One candidate's pass rate, each check's and each criterion's, weighted."""
+    check_ids = dict.fromkeys(
+        c.check_id for rows in per_example.values() for row in rows for c in row.checks
+    )
+    checks = {}
+    for check_id in check_ids:
+        shares = {e: _share(rows, check_id) for e, rows in per_example.items()}
+        applied = {e: share for e, share in shares.items() if share is not None}
+        if applied:
+            checks[check_id] = _rate(applied, design)
+    own = {e: v for e, v in values.items() if v is not None}
+    return CandidateEstimate(
+        candidate,
+        _rate(own, design),
+        sum(own.values()) / len(own),
+        checks,
+        _criteria(candidate, criteria, design),
     )
 
 

@@ -147,3 +147,13 @@ def test_the_receiver_bound_wider_checks_the_token(tmp_path: Path) -> None:
         )
         assert status == 200
     assert _count(db) == 1
+
+
+def test_a_stratum_field_no_record_has_is_named(tmp_path: Path) -> None:
+    lines = [json.dumps(_captured(f"question {w}", f"{i:016x}")) for i, w in enumerate("abc")]
+    (tmp_path / "spans.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert fieldeval(tmp_path, "collect", "spans.jsonl", "--db", "p.db").returncode == 0
+    done = fieldeval(tmp_path, "sample", "--by", "app.rout", "--out", "e.jsonl", "--db", "p.db")
+    assert_user_error(done)
+    assert "no production record has the attribute 'app.rout'" in done.stderr
+    assert "did you mean 'app.route'" in done.stderr

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fieldeval.production.strata import stratum_label, stratum_of
+from fieldeval.production.strata import check_fields, stratum_label, stratum_of
 from fieldeval.records.production import ProductionRecord
 
 MAX_MDE = 0.30  # 30 points: a stratum that cannot show that cannot show anything useful
@@ -55,6 +55,7 @@ def coverage_report(
 ) -> CoverageReport:
     from fieldeval.stats.power import discordance_from_pass_rate, paired_binary_mde
 
+    check_fields(records, by)
     calls = Counter(stratum_of(record, by) for record in records)
     counts = Counter(stratum_label(example, by) for example in examples)
     discordance = discordance_from_pass_rate(pass_rate)

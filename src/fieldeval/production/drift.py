@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from fieldeval.production.strata import field_value
+from fieldeval.production.strata import check_fields, field_value
 from fieldeval.records.production import ProductionRecord
 
 NOVELTY = 0.25  # below this similarity to every reference input, an input is new
@@ -84,6 +84,7 @@ def drift_report(
     from fieldeval.errors import UserError
     from fieldeval.stats.paired import holm
 
+    check_fields([*baseline, *later], by)
     baseline = [r for r in baseline if r.input]
     later = [r for r in later if r.input]
     if len(baseline) < 4 or len(later) < 2:

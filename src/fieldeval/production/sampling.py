@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fieldeval.production.duplicates import group_duplicates
-from fieldeval.production.strata import stratum_of
+from fieldeval.production.strata import check_fields, stratum_of
 from fieldeval.records.production import ProductionRecord
 
 
@@ -69,6 +69,7 @@ def draw_sample(
     """Up to `n` examples from `records`, stratified `by` those fields (see the module)."""
     if n <= 0:
         raise ValueError(f"sample size must be positive, got {n}")
+    check_fields(records, by)
     usable = [record for record in records if record.captured and record.error is None]
     by_stratum: dict[str, list[ProductionRecord]] = defaultdict(list)
     for record in usable:

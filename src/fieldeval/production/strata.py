@@ -45,3 +45,24 @@ def stratum_label(values: Mapping[str, object], by: Sequence[str]) -> str:
     if not by:
         return "all"
     return "|".join(f"{name}={values.get(name) or '-'}" for name in by)
+
+
+def check_fields(records: Sequence[ProductionRecord], by: Sequence[str]) -> None:
+    """Each field `by` names is built in or an attribute some record has, or a UserError
+    naming the closest attributes (a typo would put every record in one stratum)."""
+    import difflib
+
+    from fieldeval.errors import UserError
+
+    if not records:
+        return
+    seen = sorted({key for record in records for key in record.attributes})
+    for name in by:
+        if name in BUILT_IN or name in seen:
+            continue
+        guesses = difflib.get_close_matches(name, seen, n=3, cutoff=0.5)
+        raise UserError(
+            f"no production record has the attribute {name!r} to stratify by",
+            hint=(f"did you mean {', '.join(map(repr, guesses))}? " if guesses else "")
+            + f"built in: {', '.join(BUILT_IN)}; attributes: {', '.join(seen[:20]) or 'none'}",
+        )

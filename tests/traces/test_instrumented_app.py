@@ -198,3 +198,24 @@ def test_content_logged_as_events_apart_from_the_spans_is_joined(tmp_path: Path)
         (call["text"], call["reply"]) for call in sent
     )
     assert all(row["production_messages"][0]["role"] == "system" for row in rows)
+
+
+def test_apps_exporting_at_once_lose_nothing(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    questions = _questions()
+    parts = [questions[0::3], questions[1::3], questions[2::3]]
+    kinds = ["genai", "openinference", "genai-events"]
+    with start_server() as model, collecting(db) as collector:
+        with ThreadPoolExecutor(3) as pool:
+            sent = [
+                call
+                for calls in pool.map(
+                    lambda job: _run_app(model.url, collector.endpoint, *job), zip(kinds, parts)
+                )
+                for call in calls
+            ]
+    records = fieldeval.sample(tmp_path / "all.jsonl", n=len(questions), db=db).sample
+    assert records.records == len(questions) and records.unusable == 0
+    assert len(sent) == len(questions)

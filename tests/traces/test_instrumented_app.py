@@ -207,15 +207,12 @@ def test_apps_exporting_at_once_lose_nothing(tmp_path: Path) -> None:
     questions = _questions()
     parts = [questions[0::3], questions[1::3], questions[2::3]]
     kinds = ["genai", "openinference", "genai-events"]
-    with start_server() as model, collecting(db) as collector:
-        with ThreadPoolExecutor(3) as pool:
-            sent = [
-                call
-                for calls in pool.map(
-                    lambda job: _run_app(model.url, collector.endpoint, *job), zip(kinds, parts)
-                )
-                for call in calls
-            ]
+    with start_server() as model, collecting(db) as collector, ThreadPoolExecutor(3) as pool:
+        runs = pool.map(
+            lambda job: _run_app(model.url, collector.endpoint, *job),
+            zip(kinds, parts, strict=True),
+        )
+        sent = [call for calls in runs for call in calls]
     records = fieldeval.sample(tmp_path / "all.jsonl", n=len(questions), db=db).sample
     assert records.records == len(questions) and records.unusable == 0
     assert len(sent) == len(questions)

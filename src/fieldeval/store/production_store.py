@@ -29,30 +29,12 @@ class ProductionStore:
 
     def add(self, records: Sequence[ProductionRecord]) -> int:
         """Store the records not stored yet (by id) in one transaction; how many were new."""
-        if not records:
-            return 0
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(production_records).on_conflict_do_nothing(index_elements=["id"])
         collected_at = datetime.now(UTC)
         rows = [_row(record, collected_at) for record in records]
-        try:
-            with self.engine.begin() as connection:
-                # Counted around the insert: a driver's rowcount after executemany is not.
-                before = _count(connection)
-                for start in range(0, len(rows), _BATCH):
-                    connection.execute(statement, rows[start : start + _BATCH])
-                added = _count(connection) - before
-        except SQLAlchemyError as error:
-            raise StoreError(f"cannot store production records: {error}") from error
-        return added
+        return self._add_new(production_records, rows, "production records")
 
     def add_events(self, events: Sequence[ProductionEvent]) -> int:
         """Store the log events not stored yet (by id); how many were new."""
-        if not events:
-            return 0
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        table = production_events
-        statement = dialect.insert(table).on_conflict_do_nothing(index_elements=["id"])
         rows = [
             {
                 "id": event.id,
@@ -64,14 +46,23 @@ class ProductionStore:
             }
             for event in events
         ]
+        return self._add_new(production_events, rows, "production log events")
+
+    def _add_new(self, table: Table, rows: Sequence[dict[str, Any]], what: str) -> int:
+        """Insert the rows whose id is not in `table` yet, in one transaction; how many."""
+        if not rows:
+            return 0
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).on_conflict_do_nothing(index_elements=["id"])
         try:
             with self.engine.begin() as connection:
+                # Counted around the insert: a driver's rowcount after executemany is not.
                 before = _count(connection, table)
                 for start in range(0, len(rows), _BATCH):
                     connection.execute(statement, rows[start : start + _BATCH])
                 return _count(connection, table) - before
         except SQLAlchemyError as error:
-            raise StoreError(f"cannot store production log events: {error}") from error
+            raise StoreError(f"cannot store {what}: {error}") from error
 
     def events(self, span_ids: Collection[str]) -> dict[str, list[ProductionEvent]]:
         """span id -> its log events."""

@@ -147,10 +147,10 @@ class ReplayWindow:
 def _replayed(store: Store, spec: Load, window: ReplayWindow) -> Load:
     """The spec as one level sending the window's production calls on their own schedule."""
     from fieldeval.load.replay import replay_spec
-    from fieldeval.store.production_store import ProductionStore
+    from fieldeval.pipeline.production import production_records
 
     since, until = as_utc(window.since), as_utc(window.until)
-    records = list(ProductionStore(store).records(since=since, until=until))
+    records = production_records(store, since=since, until=until)
     if records and since is None:
         since = records[0].started_at
     if records and until is None:

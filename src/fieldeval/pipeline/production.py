@@ -156,16 +156,24 @@ def _records(
     db: str | None, since: datetime | None, until: datetime | None
 ) -> list[ProductionRecord]:
     from fieldeval.store import Store
-    from fieldeval.store.production_store import ProductionStore
-    from fieldeval.traces.events import with_events
 
     store = Store.open(db)
     try:
-        production = ProductionStore(store)
-        records = list(production.records(since=since, until=until))
-        # Content an instrumentation logged as events, apart from its span, is joined here.
-        lacking = [r.span_id for r in records if not r.captured and r.span_id is not None]
-        events = production.events(lacking) if lacking else {}
+        return production_records(store, since=since, until=until)
     finally:
         store.close()
+
+
+def production_records(
+    store: Store, *, since: datetime | None = None, until: datetime | None = None
+) -> list[ProductionRecord]:
+    """The stored model calls started in [since, until), oldest first, each with the content
+    its instrumentation logged as events, apart from its span, joined in."""
+    from fieldeval.store.production_store import ProductionStore
+    from fieldeval.traces.events import with_events
+
+    production = ProductionStore(store)
+    records = list(production.records(since=since, until=until))
+    lacking = [r.span_id for r in records if not r.captured and r.span_id is not None]
+    events = production.events(lacking) if lacking else {}
     return [with_events(r, events[r.span_id]) if r.span_id in events else r for r in records]

@@ -133,15 +133,15 @@ def _categorical(
     smaller = min(len(baseline), len(later)) / total
     # Pooled where either period would expect it fewer than 5 times: χ² needs that.
     kept = [v for v in before | after if (before[v] + after[v]) * smaller >= _POOL_BELOW]
-    pooled_before = [before[v] for v in kept] + [
-        sum(before.values()) - sum(before[v] for v in kept)
-    ]
-    pooled_after = [after[v] for v in kept] + [sum(after.values()) - sum(after[v] for v in kept)]
-    columns = [i for i in range(len(kept) + 1) if pooled_before[i] + pooled_after[i] > 0]
+    columns = [(before[v], after[v]) for v in kept]
+    columns.append(
+        (before.total() - sum(b for b, _ in columns), after.total() - sum(a for _, a in columns))
+    )
+    columns = [column for column in columns if any(column)]  # "other" may be empty
     detail = _moved_most(before, after, len(baseline), len(later))
     if len(columns) < 2:
         return DriftTest(name, "one value only", 1.0, detail)
-    table = [[pooled_before[i] for i in columns], [pooled_after[i] for i in columns]]
+    table = [[b for b, _ in columns], [a for _, a in columns]]
     result = chi2_contingency(table)
     statistic = f"χ² = {result.statistic:.1f} on {result.dof} df"
     return DriftTest(name, statistic, float(result.pvalue), detail)

@@ -61,6 +61,41 @@ class _Design:
     size: float | None  # N_h, when the eval set records it
 
 
+@dataclass(frozen=True)
+class _Sample:
+    """The eval set's design: each example's, and the strata's sizes when every one is known."""
+
+    examples: Mapping[str, _Design]
+    sizes: Mapping[str, float] | None
+
+    @classmethod
+    def of(cls, examples: Mapping[str, _Design]) -> _Sample:
+        sizes = {d.stratum: d.size for d in examples.values()}
+        known = {h: size for h, size in sizes.items() if size is not None}
+        return cls(examples, known if len(known) == len(sizes) else None)
+
+    @property
+    def calls(self) -> float:
+        """The production calls the examples stand for: Σ N_h, else Σ weights."""
+        if self.sizes is not None:
+            return sum(self.sizes.values())
+        return sum(d.weight for d in self.examples.values())
+
+    def rate(self, values: Mapping[str, float]) -> WeightedRate:
+        examples = list(values)
+        return weighted_rate(
+            [values[e] for e in examples], *self._columns(examples), sizes=self.sizes
+        )
+
+    def difference(self, values: Mapping[str, float]) -> WeightedDifference:
+        examples = list(values)
+        return weighted_difference([values[e] for e in examples], *self._columns(examples))
+
+    def _columns(self, examples: Sequence[str]) -> tuple[list[float], list[str], list[float]]:
+        chosen = [self.examples[e] for e in examples]
+        return [d.weight for d in chosen], [d.stratum for d in chosen], [d.fraction for d in chosen]
+
+
 # Per rubric criterion and source, each output's verdict: True pass, False fail, None n/a.
 Verdicts = Mapping[str, Mapping[OutputKey, bool | None]]
 
@@ -79,40 +114,39 @@ def production_estimates(
     design = _designs(run.suite, examples)
     if not design:
         return None
+    sample = _Sample.of(design)
     by_candidate: dict[str, dict[str, list[StoredOutput]]] = defaultdict(lambda: defaultdict(list))
     for output in outputs:
         if output.ok and output.example_id in design:
             by_candidate[output.candidate_id][output.example_id].append(output)
-    values = {
-        candidate: {example: _share(rows, None) for example, rows in per_example.items()}
+    passed = {
+        candidate: {example: _passed(rows) for example, rows in per_example.items()}
         for candidate, per_example in by_candidate.items()
     }
     estimates = [
-        _candidate_estimate(candidate, per_example, values[candidate], design, criteria or {})
+        _candidate_estimate(candidate, per_example, passed[candidate], sample, criteria or {})
         for candidate in run.candidates
         if (per_example := by_candidate.get(candidate))
     ]
     pairs = []
     for a, b in combinations([c.candidate_id for c in estimates], 2):
-        shared = [e for e in values[a] if e in values[b]]
-        if not shared:
-            continue
-        diffs = [values[a][e] - values[b][e] for e in shared]  # type: ignore[operator]
-        pairs.append(PairEstimate(a, b, weighted_difference(diffs, *_columns(shared, design))))
+        differences = {e: v - passed[b][e] for e, v in passed[a].items() if e in passed[b]}
+        if differences:
+            pairs.append(PairEstimate(a, b, sample.difference(differences)))
     return ProductionEstimates(
         candidates=tuple(estimates),
         pairs=tuple(pairs),
         examples=len(design),
         strata=len({d.stratum for d in design.values()}),
-        calls=sum((_sizes(design) or {"": sum(d.weight for d in design.values())}).values()),
+        calls=sample.calls,
     )
 
 
 def _candidate_estimate(
     candidate: str,
     per_example: Mapping[str, Sequence[StoredOutput]],
-    values: Mapping[str, float | None],
-    design: Mapping[str, _Design],
+    passed: Mapping[str, float],
+    sample: _Sample,
     criteria: Verdicts,
 ) -> CandidateEstimate:
     """One candidate's pass rate, each check's and each criterion's, weighted."""
@@ -121,17 +155,16 @@ def _candidate_estimate(
     )
     checks = {}
     for check_id in check_ids:
-        shares = {e: _share(rows, check_id) for e, rows in per_example.items()}
+        shares = {e: _check_share(rows, check_id) for e, rows in per_example.items()}
         applied = {e: share for e, share in shares.items() if share is not None}
         if applied:
-            checks[check_id] = _rate(applied, design)
-    own = {e: v for e, v in values.items() if v is not None}
+            checks[check_id] = sample.rate(applied)
     return CandidateEstimate(
         candidate,
-        _rate(own, design),
-        sum(own.values()) / len(own),
+        sample.rate(passed),
+        sum(passed.values()) / len(passed),
         checks,
-        _criteria(candidate, criteria, design),
+        _criteria(candidate, criteria, sample),
     )
 
 
@@ -153,49 +186,25 @@ def _designs(suite: Mapping[str, Any], examples: Sequence[StoredExample]) -> dic
     }
 
 
-def _criteria(
-    candidate: str, criteria: Verdicts, design: Mapping[str, _Design]
-) -> dict[str, WeightedRate]:
+def _criteria(candidate: str, criteria: Verdicts, sample: _Sample) -> dict[str, WeightedRate]:
     """Each criterion's weighted rate: per example, the share of its decided verdicts passing."""
     found = {}
     for name, verdicts in criteria.items():
         per_example: dict[str, list[bool]] = defaultdict(list)
         for (who, example, _repeat), verdict in verdicts.items():
-            if who == candidate and verdict is not None and example in design:
+            if who == candidate and verdict is not None and example in sample.examples:
                 per_example[example].append(verdict)
         if per_example:
-            shares = {e: sum(v) / len(v) for e, v in per_example.items()}
-            found[name] = _rate(shares, design)
+            found[name] = sample.rate({e: sum(v) / len(v) for e, v in per_example.items()})
     return found
 
 
-def _share(rows: Sequence[StoredOutput], check_id: str | None) -> float | None:
-    """The share of the example's answered repeats that passed (the check, or every check)."""
-    if check_id is None:
-        return sum(row.passed for row in rows) / len(rows)
+def _passed(rows: Sequence[StoredOutput]) -> float:
+    """The share of the example's answered repeats that passed every check."""
+    return sum(row.passed for row in rows) / len(rows)
+
+
+def _check_share(rows: Sequence[StoredOutput], check_id: str) -> float | None:
+    """The share of the example's answered repeats that passed the check; None: not applied."""
     results = [c.passed for row in rows for c in row.checks if c.check_id == check_id]
     return sum(results) / len(results) if results else None
-
-
-def _rate(values: Mapping[str, float], design: Mapping[str, _Design]) -> WeightedRate:
-    examples = list(values)
-    return weighted_rate(
-        [values[e] for e in examples], *_columns(examples, design), sizes=_sizes(design)
-    )
-
-
-def _sizes(design: Mapping[str, _Design]) -> dict[str, float] | None:
-    sizes = {d.stratum: d.size for d in design.values()}
-    if any(size is None for size in sizes.values()):
-        return None
-    return {stratum: float(size) for stratum, size in sizes.items() if size is not None}
-
-
-def _columns(
-    examples: Sequence[str], design: Mapping[str, _Design]
-) -> tuple[list[float], list[str], list[float]]:
-    return (
-        [design[e].weight for e in examples],
-        [design[e].stratum for e in examples],
-        [design[e].fraction for e in examples],
-    )

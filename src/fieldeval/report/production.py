@@ -72,7 +72,7 @@ def render_production(estimates: ProductionEstimates, console: Console) -> None:
         console.print(per_check)
     for pair in estimates.pairs:
         d = pair.difference
-        if d.low != d.low:  # nan: too few examples for an interval
+        if not d.has_interval:
             continue
         console.print(
             Text(
@@ -117,7 +117,7 @@ def production_markdown(estimates: ProductionEstimates) -> str:
         ]  # fmt: skip
     for pair in estimates.pairs:
         d = pair.difference
-        if d.low == d.low:
+        if d.has_interval:
             parts.append(
                 f"\n{untrusted(pair.a)} − {untrusted(pair.b)}, weighted, paired on {d.n} examples:"
                 f" {points_interval(d.value, d.low, d.high)} points."

@@ -54,6 +54,11 @@ class WeightedDifference:
     high: float
     n: int
 
+    @property
+    def has_interval(self) -> bool:
+        """False where no variance exists (a stratum of one example): the bounds are nan."""
+        return not math.isnan(self.low)
+
 
 def weighted_rate(
     values: Sequence[float],
@@ -74,17 +79,15 @@ def weighted_rate(
     n = len(values)
     _check(n, weights, strata, fractions)
     groups = _by_stratum(values, weights, strata, fractions)
-    known = sizes is not None and all(h in sizes for h in groups)
-    if known:
-        assert sizes is not None
-        total = math.fsum(sizes[h] for h in groups)
-    else:
-        total = math.fsum(weights)
+    totals = {h: math.fsum(w for _, w in members) for h, (members, _) in groups.items()}
+    # A stratum of unknown size: every share comes from the weights instead.
+    shares = {h: sizes[h] for h in groups} if sizes and groups.keys() <= sizes.keys() else totals
+    total = math.fsum(shares.values())
     value = below = above = 0.0
     effective = 0.0
     for h, (members, fraction) in groups.items():
-        stratum_weight = math.fsum(w for _, w in members)
-        share = (sizes[h] if known and sizes is not None else stratum_weight) / total
+        stratum_weight = totals[h]
+        share = shares[h] / total
         rate = min(1.0, max(0.0, math.fsum(w * y for y, w in members) / stratum_weight))
         value += share * rate
         if fraction >= 1:

@@ -81,6 +81,7 @@ def holds_secret(key: str) -> bool:
 
 
 def _scalar(value: Any) -> str | int | float | bool:
+    """An attribute's value as a slice can hold it: a list of scalars joined, else JSON."""
     if isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
